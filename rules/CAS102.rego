@@ -1,0 +1,73 @@
+# CAS102: alert recipients must be in the organisation's own mail domains.
+package casguard.rules.cas102
+
+metadata := {
+	"id": "CAS102",
+	"title": "Alert recipient outside the allowed email domains",
+	"severity": "error",
+	"rationale": "Alert emails describe users, files and incidents. Sending them to an address outside the organisation's domains (a typo, a personal mailbox, a former vendor) leaks security data.",
+	"remediation": "Replace the address with one in a domain listed in `allowed_email_domains` in casguard.toml (subdomains are allowed), or add the domain there if it is really yours.",
+}
+
+findings contains {
+	"policy": p.key,
+	"path": sprintf("alerts.email_recipients[%d]", [i]),
+	"message": sprintf("alert recipient `%s` is outside the allowed domains (%s)", [recipient, concat(", ", input.config.allowed_email_domains)]),
+} if {
+	count(input.config.allowed_email_domains) > 0
+	some p in input.policies
+	some i, recipient in p.alerts.email_recipients
+	not allowed(recipient)
+}
+
+allowed(address) if {
+	parts := split(lower(trim_space(address)), "@")
+	count(parts) == 2
+	parts[0] != ""
+	some domain in input.config.allowed_email_domains
+	in_domain(parts[1], domain)
+}
+
+in_domain(host, domain) if host == domain
+
+in_domain(host, domain) if endswith(host, concat("", [".", domain]))
+
+examples := {
+	"config": {"allowed_email_domains": ["contoso.com"]},
+	"pass": [
+		`
+name = "Recipients at home"
+type = "FILE"
+enabled = true
+[alerts]
+enabled = true
+email_recipients = ["soc@contoso.com", "dlp@EU.Contoso.com"]
+`,
+	],
+	"fail": [
+		`
+name = "Personal mailbox"
+type = "FILE"
+enabled = true
+[alerts]
+enabled = true
+email_recipients = ["soc@contoso.com", "someone@gmail.com"]
+`,
+		`
+name = "Lookalike domain"
+type = "FILE"
+enabled = true
+[alerts]
+enabled = true
+email_recipients = ["soc@evilcontoso.com"]
+`,
+		`
+name = "Not an address"
+type = "FILE"
+enabled = true
+[alerts]
+enabled = true
+email_recipients = ["soc"]
+`,
+	],
+}

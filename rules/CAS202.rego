@@ -1,0 +1,90 @@
+# CAS202: policies are reviewed on a cadence (quarterly by default).
+package casguard.rules.cas202
+
+metadata := {
+	"id": "CAS202",
+	"title": "Policy review overdue",
+	"severity": "warning",
+	"rationale": "Threats, apps and teams change; a policy nobody has looked at for longer than its review interval may no longer fit. Quarterly review is the default cadence.",
+	"remediation": "Review the policy, then set `meta.last_reviewed` to the review date. Change the cadence with `meta.review_interval_days` or `review_interval_days` in casguard.toml.",
+}
+
+findings contains {
+	"policy": p.key,
+	"path": "meta.last_reviewed",
+	"message": sprintf("last reviewed on %s, %d days ago; reviews are due every %d days", [p.meta.last_reviewed, age, interval]),
+} if {
+	some p in input.policies
+	is_string(p.meta.last_reviewed)
+	interval := review_interval(p)
+	age := days_between(p.meta.last_reviewed, input.today)
+	age > interval
+}
+
+findings contains {
+	"policy": p.key,
+	"path": "meta",
+	"message": "never reviewed: `meta.last_reviewed` is not set",
+} if {
+	some p in input.policies
+	p.meta.last_reviewed == null
+}
+
+review_interval(p) := p.meta.review_interval_days if is_number(p.meta.review_interval_days)
+
+else := input.config.review_interval_days
+
+days_between(from, to) := round((midnight(to) - midnight(from)) / 86400000000000)
+
+midnight(date) := time.parse_rfc3339_ns(concat("", [date, "T00:00:00Z"]))
+
+examples := {
+	"today": "2026-11-22",
+	"config": {"review_interval_days": 90},
+	"pass": [
+		`
+name = "Reviewed last month"
+type = "FILE"
+enabled = true
+[meta]
+last_reviewed = 2026-10-22
+`,
+		`
+name = "Exactly on the due date"
+type = "FILE"
+enabled = true
+[meta]
+last_reviewed = 2026-08-24
+`,
+		`
+name = "Yearly cadence"
+type = "FILE"
+enabled = true
+[meta]
+last_reviewed = 2026-01-10
+review_interval_days = 365
+`,
+	],
+	"fail": [
+		`
+name = "Reviewed long ago"
+type = "FILE"
+enabled = true
+[meta]
+last_reviewed = 2026-08-23
+`,
+		`
+name = "Monthly cadence"
+type = "FILE"
+enabled = true
+[meta]
+last_reviewed = 2026-10-01
+review_interval_days = 30
+`,
+		`
+name = "Never reviewed"
+type = "FILE"
+enabled = true
+`,
+	],
+}

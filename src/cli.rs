@@ -1,0 +1,356 @@
+//! The command line: clap definitions, wiring of the stages, and exit codes.
+//! Nothing here analyses anything; it reads arguments, calls the stages and
+//! writes what the renderers return.
+//!
+//! Exit codes (chosen on purpose, as in ripgrep's main.rs):
+//! 0 nothing at or above `--fail-on`; 1 findings at or above it;
+//! 2 casguard could not do its job (usage, config, rules, I/O).
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::time::Instant;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use miette::Diagnostic;
+
+use crate::config::{Config, ConfigError};
+use crate::load::{self, LoadError};
+use crate::model::FailOn;
+use crate::report::{self, Format, Report, Style};
+use crate::rules::{RuleError, RuleMeta, RuleOrigin};
+
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FINDINGS: i32 = 1;
+pub const EXIT_TROUBLE: i32 = 2;
+
+static VERBOSITY: AtomicU8 = AtomicU8::new(0);
+
+/// Prints a progress note on stderr when `-v` is given.
+macro_rules! verbose {
+    ($($arg:tt)*) => {
+        if VERBOSITY.load(Ordering::Relaxed) > 0 {
+            eprintln!("casguard: {}", format_args!($($arg)*));
+        }
+    };
+}
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "casguard",
+    version,
+    about = "Microsoft Defender for Cloud Apps policies as code: lint, drift, review, evidence",
+    long_about = None,
+    after_help = "Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 casguard could not do its job."
+)]
+pub struct Cli {
+    /// Run as if casguard was started in DIR
+    #[arg(short = 'C', global = true, value_name = "DIR")]
+    directory: Option<PathBuf>,
+    /// Configuration file [default: ./casguard.toml when present]
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Print progress on stderr (repeat for more)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    /// When to colour output
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+    /// Evaluate dates (reviews, suppression expiry) as of DATE instead of today
+    #[arg(long, global = true, value_name = "YYYY-MM-DD", env = "CASGUARD_TODAY")]
+    today: Option<jiff::civil::Date>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Lint desired policies, offline
+    Lint(LintArgs),
+    /// List, explain and test rules
+    #[command(subcommand)]
+    Rules(RulesCommand),
+    /// Print the JSON Schema of the policy file format
+    Schema,
+}
+
+#[derive(Args, Debug)]
+struct OutputArgs {
+    /// Format of the report on stdout
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Also write a report to a file, as FORMAT=PATH (repeatable)
+    #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = parse_report_target)]
+    reports: Vec<(Format, PathBuf)>,
+    /// Lowest severity that makes casguard exit with 1
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    fail_on: FailOn,
+}
+
+#[derive(Args, Debug)]
+struct LintArgs {
+    /// Policy files or folders to lint [default: policies_dir from casguard.toml]
+    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum RulesCommand {
+    /// List every rule
+    List {
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+    },
+    /// Explain one rule: rationale, remediation, where it is defined
+    Explain { id: String },
+    /// Run every Rego rule's pass and fail examples (built-in and custom)
+    Test,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ListFormat {
+    Human,
+    Json,
+}
+
+fn parse_report_target(text: &str) -> Result<(Format, PathBuf), String> {
+    let (format, path) = text
+        .split_once('=')
+        .ok_or_else(|| format!("expected FORMAT=PATH, e.g. sarif=casguard.sarif, got `{text}`"))?;
+    let format = Format::from_str(format, true).map_err(|_| {
+        let names: Vec<_> = Format::value_variants().iter().map(|f| f.name()).collect();
+        format!("unknown report format `{format}`; use one of {}", names.join(", "))
+    })?;
+    if path.is_empty() {
+        return Err("the report path is empty".into());
+    }
+    Ok((format, PathBuf::from(path)))
+}
+
+/// Anything that stops casguard from doing its job (exit 2).
+#[derive(Debug, thiserror::Error, Diagnostic)]
+pub enum Trouble {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Rules(#[from] RuleError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Load(#[from] LoadError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Lint(#[from] crate::lint::LintError),
+    #[error("cannot write report `{}`: {source}", path.display())]
+    #[diagnostic(help("check that the folder exists and is writable; no partial report was left behind"))]
+    WriteReport { path: PathBuf, source: std::io::Error },
+    #[error("cannot change to directory `{}`: {source}", path.display())]
+    Directory { path: PathBuf, source: std::io::Error },
+    #[error("unknown rule `{id}`")]
+    #[diagnostic(help("{help}"))]
+    UnknownRule { id: String, help: String },
+    #[error("cannot write to stdout: {0}")]
+    Stdout(std::io::Error),
+}
+
+/// Entry point: parses arguments, runs, and returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let code = if error.use_stderr() { EXIT_TROUBLE } else { EXIT_OK };
+            let _ = error.print();
+            return code;
+        }
+    };
+    VERBOSITY.store(cli.verbose, Ordering::Relaxed);
+    match run(cli) {
+        Ok(code) => code,
+        Err(trouble) => {
+            eprintln!("{:?}", miette::Report::new(trouble));
+            EXIT_TROUBLE
+        }
+    }
+}
+
+struct Context {
+    config: Config,
+    today: jiff::civil::Date,
+    color: bool,
+}
+
+fn run(cli: Cli) -> Result<i32, Trouble> {
+    if let Some(dir) = &cli.directory {
+        std::env::set_current_dir(dir).map_err(|source| Trouble::Directory { path: dir.clone(), source })?;
+    }
+    let color = match cli.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let today = cli.today.unwrap_or_else(|| jiff::Zoned::now().date());
+    if matches!(cli.command, Command::Schema) {
+        return print_stdout(&format!("{}\n", serde_json::to_string_pretty(&crate::schema::policy_schema()).expect("schema serializes")));
+    }
+    let config = Config::discover(cli.config.as_deref())?;
+    match &config.source {
+        Some(source) => verbose!("config: {}", source.path),
+        None => verbose!("config: none found, using defaults"),
+    }
+    let context = Context { config, today, color };
+    match cli.command {
+        Command::Lint(args) => lint(&context, args),
+        Command::Rules(command) => rules(&context, command),
+        Command::Schema => unreachable!("handled above"),
+    }
+}
+
+fn lint(context: &Context, args: LintArgs) -> Result<i32, Trouble> {
+    let started = Instant::now();
+    let rules = crate::lint::load_rules(&context.config)?;
+    verbose!("rules: {} loaded in {:?}", rules.metas().len(), started.elapsed());
+    let report = crate::lint::lint(&context.config, &rules, &args.paths, context.today)?;
+    verbose!(
+        "lint: {} files, {} valid policies, checked in {:?}",
+        report.files.len(),
+        report.policies_checked,
+        started.elapsed()
+    );
+    emit(context, &report, &args.output)
+}
+
+/// Writes the requested reports, prints the stdout one, and picks the exit code.
+fn emit(context: &Context, report: &Report, output: &OutputArgs) -> Result<i32, Trouble> {
+    for (format, path) in &output.reports {
+        let text = report::render(*format, report, Style::default());
+        crate::fsutil::write_atomic(path, text.as_bytes()).map_err(|source| Trouble::WriteReport { path: path.clone(), source })?;
+        verbose!("wrote {} report to {}", format.name(), path.display());
+    }
+    let style = Style {
+        color: context.color,
+        ..Style::default()
+    };
+    print_stdout(&report::render(output.format, report, style))?;
+    let failing = report.findings.iter().any(|f| output.fail_on.fails(f.severity));
+    Ok(if failing { EXIT_FINDINGS } else { EXIT_OK })
+}
+
+fn print_stdout(text: &str) -> Result<i32, Trouble> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush()) {
+        Ok(()) => Ok(EXIT_OK),
+        // A closed pipe (`casguard ... | head`) is not an error worth reporting.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(EXIT_OK),
+        Err(e) => Err(Trouble::Stdout(e)),
+    }
+}
+
+fn rules(context: &Context, command: RulesCommand) -> Result<i32, Trouble> {
+    let rules = crate::lint::load_rules(&context.config)?;
+    match command {
+        RulesCommand::List { format } => {
+            let text = match format {
+                ListFormat::Json => {
+                    let mut text = serde_json::to_string_pretty(rules.metas()).expect("rules serialize");
+                    text.push('\n');
+                    text
+                }
+                ListFormat::Human => {
+                    let mut text = String::new();
+                    for meta in rules.metas() {
+                        let level = effective_level(&context.config, meta);
+                        text.push_str(&format!("{:<8} {:<8} {:<8} {}\n", meta.id, level, origin_kind(&meta.origin), meta.title));
+                    }
+                    text
+                }
+            };
+            print_stdout(&text)
+        }
+        RulesCommand::Explain { id } => {
+            let Some(meta) = rules.get(&id) else {
+                let ids: Vec<&str> = rules.metas().iter().map(|m| m.id.as_str()).collect();
+                let near = load::closest(&id, &ids).map(|c| format!("did you mean `{c}`? ")).unwrap_or_default();
+                return Err(Trouble::UnknownRule {
+                    id,
+                    help: format!("{near}run `casguard rules list` to see every rule"),
+                });
+            };
+            let defined = match &meta.origin {
+                RuleOrigin::Builtin => "built into casguard".to_string(),
+                RuleOrigin::BuiltinRego(file) => format!("built-in Rego rule, {file}"),
+                RuleOrigin::Custom(file) => format!("custom Rego rule, {file}"),
+            };
+            let text = format!(
+                "{}: {}\n\nSeverity:    {} (default {})\nDefined in:  {}\n\nWhy it matters\n  {}\n\nHow to fix\n  {}\n\nSilence it with `[rules] {} = \"off\"` in casguard.toml, or for one policy with a [[suppress]] entry (reason and expiry required).\n",
+                meta.id,
+                meta.title,
+                effective_level(&context.config, meta),
+                meta.severity,
+                defined,
+                meta.rationale,
+                meta.remediation,
+                meta.id,
+            );
+            print_stdout(&text)
+        }
+        RulesCommand::Test => {
+            let outcomes = rules.run_examples(&context.config);
+            let mut text = String::new();
+            let mut failed = 0;
+            for outcome in &outcomes {
+                match &outcome.problem {
+                    None => text.push_str(&format!("ok     {}\n", outcome.name)),
+                    Some(problem) => {
+                        failed += 1;
+                        text.push_str(&format!("FAILED {} ({}): {problem}\n", outcome.name, outcome.file));
+                    }
+                }
+            }
+            text.push_str(&format!("{} passed, {} failed\n", outcomes.len() - failed, failed));
+            print_stdout(&text)?;
+            Ok(if failed > 0 { EXIT_FINDINGS } else { EXIT_OK })
+        }
+    }
+}
+
+fn effective_level(config: &Config, meta: &RuleMeta) -> String {
+    match config.rule_level(&meta.id) {
+        Some(crate::config::RuleLevel::Off) => "off".into(),
+        Some(crate::config::RuleLevel::Severity(s)) => s.to_string(),
+        None => meta.severity.to_string(),
+    }
+}
+
+fn origin_kind(origin: &RuleOrigin) -> &'static str {
+    match origin {
+        RuleOrigin::Builtin | RuleOrigin::BuiltinRego(_) => "builtin",
+        RuleOrigin::Custom(_) => "custom",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_valid() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn report_targets() {
+        assert_eq!(parse_report_target("sarif=out/x.sarif").unwrap(), (Format::Sarif, PathBuf::from("out/x.sarif")));
+        assert!(parse_report_target("pdf=x").unwrap_err().contains("unknown report format"));
+        assert!(parse_report_target("sarif").is_err());
+    }
+}

@@ -1,0 +1,403 @@
+//! `casguard.toml`: finding it, parsing it and validating it. Every key is
+//! optional; a bad file is a fatal error (exit 2) that names the file, line
+//! and key, because a misread config silently changes every result.
+//!
+//! Parsing uses serde with `deny_unknown_fields` and `toml::Spanned`, since
+//! the config is small and one clear error at a time is enough here (policy
+//! files, by contrast, collect every problem: see `load`).
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use miette::{Diagnostic, NamedSource, SourceSpan};
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::model::{Location, Severity, SourceFile};
+
+pub const FILE_NAME: &str = "casguard.toml";
+pub const DEFAULT_REVIEW_INTERVAL_DAYS: i64 = 90;
+
+/// A problem with casguard.toml, pointing at the offending text.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("{message}")]
+#[diagnostic(code(casguard::config))]
+pub struct ConfigError {
+    pub message: String,
+    #[source_code]
+    pub source_code: Option<NamedSource<Arc<str>>>,
+    #[label("{label}")]
+    pub span: Option<SourceSpan>,
+    pub label: String,
+    #[help]
+    pub help: Option<String>,
+}
+
+/// What a `[rules]` entry sets a rule to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleLevel {
+    Off,
+    Severity(Severity),
+}
+
+#[derive(Debug, Clone)]
+pub struct RuleOverride {
+    pub rule: String,
+    pub level: RuleLevel,
+    pub span: Range<usize>,
+}
+
+/// An accountable, expiring exception to a rule.
+#[derive(Debug, Clone)]
+pub struct Suppression {
+    pub rule: String,
+    pub policy: String,
+    pub reason: String,
+    pub expires: jiff::civil::Date,
+    pub owner: Option<String>,
+    pub ticket: Option<String>,
+    pub location: Location,
+    pub rule_span: Range<usize>,
+    rule_matcher: globset::GlobMatcher,
+    policy_matcher: globset::GlobMatcher,
+}
+
+impl Suppression {
+    pub fn matches_rule(&self, rule: &str) -> bool {
+        self.rule_matcher.is_match(rule)
+    }
+
+    /// A suppression names a policy by name or file path, either as a glob.
+    pub fn matches_policy(&self, name: Option<&str>, file: Option<&str>) -> bool {
+        name.is_some_and(|n| self.policy_matcher.is_match(n.trim())) || file.is_some_and(|f| self.policy_matcher.is_match(f))
+    }
+}
+
+/// The validated configuration, with paths resolved against its folder.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The config file's text, when there is one, for locating findings.
+    pub source: Option<Arc<SourceFile>>,
+    pub root: PathBuf,
+    pub policies_dir: PathBuf,
+    pub rules_dirs: Vec<PathBuf>,
+    pub review_interval_days: i64,
+    pub allowed_email_domains: Vec<String>,
+    pub naming_pattern: Option<String>,
+    pub rule_overrides: Vec<RuleOverride>,
+    pub suppressions: Vec<Suppression>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            source: None,
+            root: PathBuf::new(),
+            policies_dir: PathBuf::from("policies"),
+            rules_dirs: Vec::new(),
+            review_interval_days: DEFAULT_REVIEW_INTERVAL_DAYS,
+            allowed_email_domains: Vec::new(),
+            naming_pattern: None,
+            rule_overrides: Vec::new(),
+            suppressions: Vec::new(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    policies_dir: Option<String>,
+    #[serde(default)]
+    rules_dirs: Vec<String>,
+    review_interval_days: Option<Spanned<i64>>,
+    #[serde(default)]
+    allowed_email_domains: Vec<Spanned<String>>,
+    naming_pattern: Option<Spanned<String>>,
+    #[serde(default)]
+    rules: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
+    suppress: Vec<Spanned<RawSuppression>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSuppression {
+    rule: Spanned<String>,
+    policy: Spanned<String>,
+    reason: Spanned<String>,
+    expires: Spanned<toml::value::Datetime>,
+    owner: Option<String>,
+    ticket: Option<String>,
+}
+
+impl Config {
+    /// Reads `explicit` if given (it must exist), else `casguard.toml` in the
+    /// working directory if present, else the defaults.
+    pub fn discover(explicit: Option<&Path>) -> Result<Config, ConfigError> {
+        let path = match explicit {
+            Some(path) => path.to_path_buf(),
+            None => {
+                let default = PathBuf::from(FILE_NAME);
+                if !default.exists() {
+                    return Ok(Config::default());
+                }
+                default
+            }
+        };
+        let text = std::fs::read(&path).map_err(|e| ConfigError {
+            message: format!("cannot read config file `{}`: {e}", path.display()),
+            source_code: None,
+            span: None,
+            label: String::new(),
+            help: Some(if explicit.is_some() {
+                "check the path given to --config".into()
+            } else {
+                "check the file's permissions".into()
+            }),
+        })?;
+        let text = String::from_utf8(text).map_err(|_| ConfigError {
+            message: format!("config file `{}` is not valid UTF-8", path.display()),
+            source_code: None,
+            span: None,
+            label: String::new(),
+            help: Some("save it as UTF-8".into()),
+        })?;
+        let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Config::parse(&crate::load::display_path(&path), &text, &root)
+    }
+
+    /// Parses config text; `root` is the folder relative paths start from.
+    pub fn parse(display: &str, text: &str, root: &Path) -> Result<Config, ConfigError> {
+        let source = Arc::new(SourceFile::new(display, text));
+        let error = |message: String, span: Option<Range<usize>>, label: &str, help: &str| ConfigError {
+            message: format!("{display}: {message}"),
+            source_code: Some(NamedSource::new(display, source.text.clone())),
+            span: span.map(SourceSpan::from),
+            label: label.to_string(),
+            help: Some(help.to_string()),
+        };
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            let message = e.message().trim_end().to_string();
+            let help = if message.contains("unknown field") {
+                "remove or correct the key; see the README's configuration reference"
+            } else {
+                "fix the value at the marked place; see the README's configuration reference"
+            };
+            error(format!("invalid configuration: {message}"), e.span(), "here", help)
+        })?;
+
+        let mut config = Config {
+            root: root.to_path_buf(),
+            ..Config::default()
+        };
+        if let Some(dir) = raw.policies_dir {
+            config.policies_dir = PathBuf::from(dir);
+        }
+        config.policies_dir = root.join(&config.policies_dir);
+        config.rules_dirs = raw.rules_dirs.iter().map(|d| root.join(d)).collect();
+        if let Some(days) = raw.review_interval_days {
+            if !(1..=3650).contains(days.get_ref()) {
+                return Err(error(
+                    format!("`review_interval_days` must be between 1 and 3650, found {}", days.get_ref()),
+                    Some(days.span()),
+                    "out of range",
+                    "use e.g. 30 (monthly), 90 (quarterly) or 365 (yearly)",
+                ));
+            }
+            config.review_interval_days = *days.get_ref();
+        }
+        for domain in &raw.allowed_email_domains {
+            let text = domain.get_ref().trim().trim_start_matches('@').to_ascii_lowercase();
+            if text.is_empty() || text.contains('@') || text.contains(char::is_whitespace) || !text.contains('.') {
+                return Err(error(
+                    format!("`{}` is not an email domain", domain.get_ref()),
+                    Some(domain.span()),
+                    "not a domain",
+                    "list bare domains such as \"contoso.com\"",
+                ));
+            }
+            config.allowed_email_domains.push(text);
+        }
+        if let Some(pattern) = raw.naming_pattern {
+            if let Err(e) = regex::Regex::new(pattern.get_ref()) {
+                return Err(error(
+                    format!("`naming_pattern` is not a valid regular expression: {}", first_line(&e.to_string())),
+                    Some(pattern.span()),
+                    "invalid regex",
+                    "use Rust/RE2 regex syntax, e.g. '^[A-Z][A-Za-z0-9 -]+$'",
+                ));
+            }
+            config.naming_pattern = Some(pattern.into_inner());
+        }
+        for (rule, level) in &raw.rules {
+            let parsed = match level.get_ref().to_ascii_lowercase().as_str() {
+                "off" => Some(RuleLevel::Off),
+                other => Severity::parse(other).map(RuleLevel::Severity),
+            };
+            let Some(parsed) = parsed else {
+                return Err(error(
+                    format!("rule level `{}` for {} is not allowed", level.get_ref(), rule.get_ref()),
+                    Some(level.span()),
+                    "unknown level",
+                    "use \"off\", \"note\", \"warning\" or \"error\"",
+                ));
+            };
+            config.rule_overrides.push(RuleOverride {
+                rule: rule.get_ref().clone(),
+                level: parsed,
+                span: rule.span(),
+            });
+        }
+        for entry in &raw.suppress {
+            let raw = entry.get_ref();
+            if raw.reason.get_ref().trim().is_empty() {
+                return Err(error(
+                    "a suppression needs a non-empty `reason`".into(),
+                    Some(raw.reason.span()),
+                    "empty reason",
+                    "say why the finding is accepted, so reviewers and auditors can judge it",
+                ));
+            }
+            let expires = toml_date(raw.expires.get_ref()).ok_or_else(|| {
+                error(
+                    "`expires` must be a date such as 2027-03-31".into(),
+                    Some(raw.expires.span()),
+                    "not a date",
+                    "write `expires = 2027-03-31` (a TOML date, no quotes, no time)",
+                )
+            })?;
+            let glob = |spanned: &Spanned<String>, what: &str| {
+                globset::GlobBuilder::new(spanned.get_ref().trim())
+                    .case_insensitive(true)
+                    .literal_separator(false)
+                    .build()
+                    .map(|g| g.compile_matcher())
+                    .map_err(|e| {
+                        error(
+                            format!("`{what}` is not a valid glob: {}", e.kind()),
+                            Some(spanned.span()),
+                            "invalid glob",
+                            "use a name, or a glob with * and ? such as \"Legacy *\"",
+                        )
+                    })
+            };
+            config.suppressions.push(Suppression {
+                rule: raw.rule.get_ref().trim().to_string(),
+                policy: raw.policy.get_ref().trim().to_string(),
+                reason: raw.reason.get_ref().trim().to_string(),
+                expires,
+                owner: raw.owner.clone(),
+                ticket: raw.ticket.clone(),
+                location: source.location(entry.span()),
+                rule_span: raw.rule.span(),
+                rule_matcher: glob(&raw.rule, "rule")?,
+                policy_matcher: glob(&raw.policy, "policy")?,
+            });
+        }
+        config.source = Some(source);
+        Ok(config)
+    }
+
+    /// Checks that every rule id named in `[rules]` and `[[suppress]]` exists.
+    pub fn check_rule_ids(&self, known: &[&str]) -> Result<(), ConfigError> {
+        let Some(source) = &self.source else { return Ok(()) };
+        let unknown = |rule: &str, span: Range<usize>, what: &str| {
+            let near = crate::load::closest(rule, known).map(|c| format!("did you mean `{c}`? ")).unwrap_or_default();
+            ConfigError {
+                message: format!("{}: {what} names unknown rule `{rule}`", source.path),
+                source_code: Some(NamedSource::new(source.path.clone(), source.text.clone())),
+                span: Some(span.into()),
+                label: "unknown rule".into(),
+                help: Some(format!("{near}run `casguard rules list` to see every rule id")),
+            }
+        };
+        for o in &self.rule_overrides {
+            if !known.contains(&o.rule.as_str()) {
+                return Err(unknown(&o.rule, o.span.clone(), "[rules]"));
+            }
+        }
+        for s in &self.suppressions {
+            if !known.iter().any(|id| s.matches_rule(id)) {
+                return Err(unknown(&s.rule, s.rule_span.clone(), "a suppression"));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn rule_level(&self, rule: &str) -> Option<RuleLevel> {
+        self.rule_overrides.iter().rev().find(|o| o.rule == rule).map(|o| o.level)
+    }
+
+    /// Settings rules see as `input.config`.
+    pub fn rule_input(&self) -> serde_json::Value {
+        serde_json::json!({
+            "review_interval_days": self.review_interval_days,
+            "allowed_email_domains": self.allowed_email_domains,
+            "naming_pattern": self.naming_pattern,
+        })
+    }
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().last().unwrap_or(text).trim()
+}
+
+pub fn toml_date(value: &toml::value::Datetime) -> Option<jiff::civil::Date> {
+    if value.time.is_some() || value.offset.is_some() {
+        return None;
+    }
+    let d = value.date?;
+    jiff::civil::Date::new(d.year as i16, d.month as i8, d.day as i8).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse("casguard.toml", text, Path::new(""))
+    }
+
+    #[test]
+    fn empty_config_gives_defaults() {
+        let config = parse("").unwrap();
+        assert_eq!(config.review_interval_days, 90);
+        assert_eq!(config.policies_dir, PathBuf::from("policies"));
+    }
+
+    #[test]
+    fn full_config() {
+        let config = parse(
+            "policies_dir = \"p\"\nrules_dirs = [\"r\"]\nreview_interval_days = 30\nallowed_email_domains = [\"Contoso.com\"]\nnaming_pattern = \"^[A-Z]\"\n[rules]\nCAS204 = \"off\"\nCAS101 = \"warning\"\n[[suppress]]\nrule = \"CAS103\"\npolicy = \"Legacy *\"\nreason = \"vendor\"\nexpires = 2027-01-01\nowner = \"a@b.c\"\n",
+        )
+        .unwrap();
+        assert_eq!(config.allowed_email_domains, ["contoso.com"]);
+        assert_eq!(config.rule_level("CAS204"), Some(RuleLevel::Off));
+        assert_eq!(config.rule_level("CAS101"), Some(RuleLevel::Severity(Severity::Warning)));
+        let s = &config.suppressions[0];
+        assert!(s.matches_policy(Some("legacy proxy"), None));
+        assert!(!s.matches_policy(Some("Modern"), Some("policies/x.toml")));
+        assert_eq!(s.location.line, 9);
+    }
+
+    #[test]
+    fn errors_name_line_and_help() {
+        let e = parse("review_interval_days = 90\npolicy_dir = \"x\"\n").unwrap_err();
+        assert!(e.message.contains("unknown field `policy_dir`"), "{}", e.message);
+        assert_eq!(e.span.unwrap().offset(), 26);
+        let e = parse("[[suppress]]\nrule = \"CAS101\"\npolicy = \"x\"\nreason = \" \"\nexpires = 2027-01-01\n").unwrap_err();
+        assert!(e.message.contains("non-empty `reason`"));
+        let e = parse("[[suppress]]\nrule = \"CAS101\"\npolicy = \"x\"\nreason = \"r\"\n").unwrap_err();
+        assert!(e.message.contains("missing field `expires`"), "{}", e.message);
+        let e = parse("naming_pattern = \"([\"\n").unwrap_err();
+        assert!(e.message.contains("not a valid regular expression"));
+        let e = parse("[rules]\nCAS101 = \"loud\"\n").unwrap_err();
+        assert!(e.message.contains("`loud`"));
+        let config = parse("[rules]\nCAS1O1 = \"off\"\n").unwrap();
+        let e = config.check_rule_ids(&["CAS101"]).unwrap_err();
+        assert!(e.help.unwrap().contains("did you mean `CAS101`?"));
+    }
+}

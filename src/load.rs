@@ -1,0 +1,819 @@
+//! Desired state: discovers policy files, parses them with spans and
+//! validates them into `Policy` values, collecting every problem in every file
+//! in one run (rules CAS001 invalid file, CAS002 duplicate name, CAS003
+//! duplicate pinned id).
+//!
+//! Loading has two phases, as in cargo-deny and taplo: the `toml` crate's
+//! `DeTable` parser (recoverable, every value spanned) gives a raw tree, then
+//! `Validator` walks it by hand. Hand validation instead of serde because
+//! serde stops at the first error, and we want all of them, each pointing at
+//! the key or value concerned, with a "did you mean".
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Read;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::{Map, Number, Value};
+use toml::de::{DeTable, DeValue};
+use toml::Spanned;
+
+use crate::model::{
+    Alerts, Finding, Location, Meta, Policy, PolicySeverity, PolicyType, Severity, SourceFile,
+    Sources,
+};
+use crate::normalize;
+use crate::rules::RuleDoc;
+
+/// Policy files larger than this are refused: a policy file holds one
+/// policy, and a huge file is almost always a mistake (or an attack on CI).
+pub const MAX_POLICY_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
+pub const CAS001: RuleDoc = RuleDoc {
+    id: "CAS001",
+    title: "Invalid policy file",
+    severity: Severity::Error,
+    rationale: "A policy file that cannot be read, parsed or validated cannot be compared with the tenant; every later check would be silently incomplete.",
+    remediation: "Fix the problem at the reported line: TOML syntax, a value of the wrong type, an unknown key (unmodeled live fields belong under [extra]) or an enum value outside the allowed list.",
+};
+
+pub const CAS002: RuleDoc = RuleDoc {
+    id: "CAS002",
+    title: "Duplicate policy name",
+    severity: Severity::Error,
+    rationale: "Policies are matched with the tenant by type and name; two files declaring the same type and name make the match ambiguous.",
+    remediation: "Rename one of the policies or delete the duplicate file. Names are compared after trimming and ignoring case.",
+};
+
+pub const CAS003: RuleDoc = RuleDoc {
+    id: "CAS003",
+    title: "Duplicate pinned id",
+    severity: Severity::Error,
+    rationale: "A pinned `id` binds a file to one live policy; two files pinned to the same id cannot both describe it.",
+    remediation: "Remove or correct the `id` in one of the files.",
+};
+
+pub const LOADER_RULES: &[RuleDoc] = &[CAS001, CAS002, CAS003];
+
+/// The policies read, the problems found, and the texts they point into.
+#[derive(Debug, Default)]
+pub struct LoadOutcome {
+    pub policies: Vec<Policy>,
+    pub findings: Vec<Finding>,
+    pub sources: Sources,
+    /// Every policy file found (display paths), readable or not.
+    pub files: Vec<String>,
+}
+
+/// A problem that stops loading altogether (exit 2), as opposed to a finding.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum LoadError {
+    #[error("policy path `{}` does not exist", .0.display())]
+    #[diagnostic(
+        code(casguard::load::missing_path),
+        help("check the path, or set `policies_dir` in casguard.toml (run `casguard init` to scaffold one)")
+    )]
+    MissingPath(PathBuf),
+}
+
+/// Finds, reads and validates every policy file under `inputs`.
+pub fn load_policies(inputs: &[PathBuf]) -> Result<LoadOutcome, LoadError> {
+    let mut outcome = LoadOutcome::default();
+    let mut files = Vec::new();
+    for input in inputs {
+        discover(input, &mut files, &mut outcome.findings)?;
+    }
+    files.sort();
+    files.dedup();
+    for file in &files {
+        let display = display_path(file);
+        outcome.files.push(display.clone());
+        match read_policy_text(file, &display) {
+            Ok(text) => {
+                let source = Arc::new(SourceFile::new(display.clone(), text));
+                let (policy, findings) = parse_policy(&source);
+                outcome.findings.extend(findings);
+                outcome.policies.extend(policy);
+                outcome.sources.insert(display, source);
+            }
+            Err(finding) => outcome.findings.push(*finding),
+        }
+    }
+    outcome.findings.extend(find_duplicates(&outcome.policies, &outcome.sources));
+    Ok(outcome)
+}
+
+/// Validates one policy given as text (used for rule examples and tests).
+pub fn parse_policy_text(path: &str, text: &str) -> (Option<Policy>, Vec<Finding>, Arc<SourceFile>) {
+    let source = Arc::new(SourceFile::new(path, text));
+    let (policy, findings) = parse_policy(&source);
+    (policy, findings, source)
+}
+
+/// Path as users see it: relative to the working directory, `/`-separated.
+pub fn display_path(path: &Path) -> String {
+    let relative = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf());
+    let text = relative.to_string_lossy().replace('\\', "/");
+    text.strip_prefix("./").map(str::to_string).unwrap_or(text)
+}
+
+fn discover(input: &Path, files: &mut Vec<PathBuf>, findings: &mut Vec<Finding>) -> Result<(), LoadError> {
+    let metadata = fs::metadata(input).map_err(|_| LoadError::MissingPath(input.to_path_buf()))?;
+    if metadata.is_file() {
+        files.push(input.to_path_buf());
+        return Ok(());
+    }
+    for entry in walkdir::WalkDir::new(input).follow_links(true).sort_by_file_name() {
+        match entry {
+            Ok(entry) => {
+                let is_toml = entry.path().extension().is_some_and(|e| e == "toml");
+                if entry.file_type().is_file() && is_toml {
+                    files.push(entry.into_path());
+                }
+            }
+            Err(error) => findings.push(walk_error_finding(&error)),
+        }
+    }
+    Ok(())
+}
+
+fn walk_error_finding(error: &walkdir::Error) -> Finding {
+    let path = error.path().map(display_path).unwrap_or_default();
+    let (message, help) = match error.loop_ancestor() {
+        Some(ancestor) => (
+            format!(
+                "symbolic link loop: `{path}` points back to its ancestor `{}`",
+                display_path(ancestor)
+            ),
+            "remove the link or point it outside the policies folder; casguard skipped it",
+        ),
+        None => (
+            format!("cannot read `{path}`: {}", error.io_error().map_or_else(|| error.to_string(), |e| e.to_string())),
+            "check the file's permissions; casguard skipped it",
+        ),
+    };
+    Finding::new(CAS001.id, CAS001.severity, message)
+        .at(Location::whole_file(path))
+        .help(help)
+}
+
+fn read_policy_text(file: &Path, display: &str) -> Result<String, Box<Finding>> {
+    let invalid = |message: String, help: &str| {
+        Box::new(
+            Finding::new(CAS001.id, CAS001.severity, message)
+                .at(Location::whole_file(display))
+                .help(help.to_string()),
+        )
+    };
+    let mut handle = fs::File::open(file)
+        .map_err(|e| invalid(format!("cannot read file: {e}"), "check the file's permissions"))?;
+    let size = handle.metadata().map(|m| m.len()).unwrap_or(0);
+    if size > MAX_POLICY_FILE_BYTES {
+        return Err(invalid(
+            format!(
+                "file is {:.1} MiB, more than the {} MiB allowed for a policy file",
+                size as f64 / 1_048_576.0,
+                MAX_POLICY_FILE_BYTES / 1_048_576
+            ),
+            "a policy file holds one policy; check that this file is what you meant to commit",
+        ));
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    // Read one byte past the limit so a file that grew after `metadata` is still caught.
+    (&mut handle)
+        .take(MAX_POLICY_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| invalid(format!("cannot read file: {e}"), "check the file's permissions"))?;
+    if bytes.len() as u64 > MAX_POLICY_FILE_BYTES {
+        return Err(invalid(
+            format!("file is larger than the {} MiB allowed for a policy file", MAX_POLICY_FILE_BYTES / 1_048_576),
+            "a policy file holds one policy; check that this file is what you meant to commit",
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+        let prefix = String::from_utf8_lossy(&e.as_bytes()[..offset]).into_owned();
+        let source = SourceFile::new(display, lossy);
+        let location = source.location(prefix.len()..prefix.len());
+        Box::new(
+            Finding::new(
+                CAS001.id,
+                CAS001.severity,
+                format!("file is not valid UTF-8 (first bad byte at line {}, column {})", location.line, location.column),
+            )
+            .at(Location { span: None, ..location })
+            .help("save the file as UTF-8; TOML files must be UTF-8"),
+        )
+    })
+}
+
+fn parse_policy(source: &Arc<SourceFile>) -> (Option<Policy>, Vec<Finding>) {
+    let text: &str = &source.text;
+    if text.trim().is_empty() {
+        let finding = Finding::new(CAS001.id, CAS001.severity, "file is empty")
+            .at(source.file_location())
+            .help("a policy file needs at least `name`, `type` and `enabled`; delete the file if it is not needed");
+        return (None, vec![finding]);
+    }
+    let (table, errors) = DeTable::parse_recoverable(text);
+    if !errors.is_empty() {
+        let findings = errors
+            .iter()
+            .map(|error| {
+                let span = error.span().unwrap_or(0..0);
+                Finding::new(CAS001.id, CAS001.severity, format!("TOML syntax error: {}", error.message().trim_end()))
+                    .at(source.location(span))
+                    .label("here")
+                    .help("fix the TOML syntax; see https://toml.io/en/v1.0.0")
+            })
+            .collect();
+        return (None, findings);
+    }
+    let mut validator = Validator {
+        source,
+        findings: Vec::new(),
+        spans: BTreeMap::new(),
+    };
+    let policy = validator.policy(table.get_ref(), table.span());
+    (policy, validator.findings)
+}
+
+const TOP_KEYS: &[&str] = &[
+    "name", "type", "enabled", "severity", "description", "id", "alerts", "filters", "extra", "meta",
+];
+const ALERT_KEYS: &[&str] = &["enabled", "email_recipients", "daily_limit"];
+const META_KEYS: &[&str] = &["owner", "last_reviewed", "review_interval_days", "disabled_reason"];
+
+/// The keys the policy file format knows, per table, for the schema test.
+pub fn known_keys() -> [(&'static str, &'static [&'static str]); 3] {
+    [("", TOP_KEYS), ("alerts", ALERT_KEYS), ("meta", META_KEYS)]
+}
+
+type Entry<'t, 'i> = (&'t Spanned<std::borrow::Cow<'i, str>>, &'t Spanned<DeValue<'i>>);
+
+struct Validator<'s> {
+    source: &'s SourceFile,
+    findings: Vec<Finding>,
+    spans: BTreeMap<String, Range<usize>>,
+}
+
+impl Validator<'_> {
+    fn problem(&mut self, span: Range<usize>, message: String, label: &str, help: String) {
+        self.findings.push(
+            Finding::new(CAS001.id, CAS001.severity, message)
+                .at(self.source.location(span))
+                .label(label)
+                .help(help),
+        );
+    }
+
+    fn policy(&mut self, table: &DeTable<'_>, table_span: Range<usize>) -> Option<Policy> {
+        let mut name = None;
+        let mut policy_type = None;
+        let mut enabled = None;
+        let mut severity = None;
+        let mut description = None;
+        let mut id = None;
+        let mut alerts = Alerts::default();
+        let mut filters = Map::new();
+        let mut extra = Map::new();
+        let mut meta = Meta::default();
+        for (key, value) in table.iter() {
+            let path = key.get_ref().as_ref();
+            self.spans.insert(path.to_string(), value.span());
+            match path {
+                "name" => {
+                    if let Some(text) = self.string(value, path) {
+                        if text.trim().is_empty() {
+                            self.problem(value.span(), "`name` is empty".into(), "empty name", "give the policy the name it has (or should have) in the Defender portal".into());
+                        } else {
+                            name = Some(text);
+                        }
+                    }
+                }
+                "type" => policy_type = self.enumeration(value, path, PolicyType::parse, &PolicyType::allowed()),
+                "enabled" => enabled = self.boolean(value, path),
+                "severity" => severity = self.enumeration(value, path, PolicySeverity::parse, &PolicySeverity::allowed()),
+                "description" => description = self.string(value, path),
+                "id" => id = self.pinned_id(value),
+                "alerts" => {
+                    if let Some(table) = self.table(value, path) {
+                        alerts = self.alerts(table);
+                    }
+                }
+                "filters" => {
+                    if let Some(Value::Object(map)) = self.table(value, path).and(self.json(value, path)) {
+                        filters = map;
+                    }
+                }
+                "extra" => {
+                    if let Some(table) = self.table(value, path) {
+                        extra = self.extra(table);
+                    }
+                }
+                "meta" => {
+                    if let Some(table) = self.table(value, path) {
+                        meta = self.meta(table);
+                    }
+                }
+                _ => self.unknown_key((key, value), "", TOP_KEYS),
+            }
+        }
+        let start = table_span.start..table_span.start;
+        for (required, present) in [("name", name.is_some()), ("type", policy_type.is_some()), ("enabled", enabled.is_some())] {
+            // Only complain about absence: a present-but-invalid value was reported above.
+            if !present && !table.contains_key(required) {
+                let example = match required {
+                    "name" => "name = \"Mass download by a single user\"".to_string(),
+                    "type" => format!("type = \"FILE\"  (one of {})", PolicyType::allowed().join(", ")),
+                    _ => "enabled = true".to_string(),
+                };
+                self.findings.push(
+                    Finding::new(CAS001.id, CAS001.severity, format!("missing required key `{required}`"))
+                        .at(self.source.location(start.clone()))
+                        .help(format!("add `{example}` at the top of the file")),
+                );
+            }
+        }
+        if !self.findings.is_empty() {
+            return None;
+        }
+        Some(Policy {
+            file: self.source.path.clone(),
+            name: name?,
+            policy_type: policy_type?,
+            enabled: enabled?,
+            severity,
+            description,
+            id,
+            alerts,
+            filters,
+            extra,
+            meta,
+            spans: std::mem::take(&mut self.spans),
+        })
+    }
+
+    fn alerts(&mut self, table: &DeTable<'_>) -> Alerts {
+        let mut alerts = Alerts::default();
+        for (key, value) in table.iter() {
+            let path = format!("alerts.{}", key.get_ref());
+            self.spans.insert(path.clone(), value.span());
+            match key.get_ref().as_ref() {
+                "enabled" => alerts.enabled = self.boolean(value, &path),
+                "daily_limit" => {
+                    alerts.daily_limit = self.integer(value, &path).filter(|n| {
+                        let ok = *n >= 0;
+                        if !ok {
+                            self.problem(value.span(), "`alerts.daily_limit` is negative".into(), "must be 0 or more", "set the number of alerts per day, e.g. `daily_limit = 5`".into());
+                        }
+                        ok
+                    })
+                }
+                "email_recipients" => alerts.email_recipients = self.string_list(value, &path),
+                _ => self.unknown_key((key, value), "alerts", ALERT_KEYS),
+            }
+        }
+        alerts
+    }
+
+    fn meta(&mut self, table: &DeTable<'_>) -> Meta {
+        let mut meta = Meta::default();
+        for (key, value) in table.iter() {
+            let path = format!("meta.{}", key.get_ref());
+            self.spans.insert(path.clone(), value.span());
+            match key.get_ref().as_ref() {
+                "owner" => meta.owner = self.string(value, &path),
+                "disabled_reason" => meta.disabled_reason = self.string(value, &path),
+                "last_reviewed" => meta.last_reviewed = self.date(value, &path),
+                "review_interval_days" => {
+                    meta.review_interval_days = self.integer(value, &path).filter(|days| {
+                        let ok = (1..=3650).contains(days);
+                        if !ok {
+                            self.problem(value.span(), format!("`{path}` must be between 1 and 3650 days, found {days}"), "out of range", "use e.g. 30 (monthly), 90 (quarterly) or 365 (yearly)".into());
+                        }
+                        ok
+                    })
+                }
+                other => {
+                    if let Some(json) = self.json(value, &path) {
+                        meta.other.insert(other.to_string(), json);
+                    }
+                }
+            }
+        }
+        meta
+    }
+
+    fn extra(&mut self, table: &DeTable<'_>) -> Map<String, Value> {
+        let mut extra = Map::new();
+        for (key, value) in table.iter() {
+            let name = key.get_ref().as_ref();
+            let path = join_path("extra", name);
+            if let Some(mapping) = normalize::mapping_for_live_field(name) {
+                self.problem(
+                    key.span(),
+                    format!("`extra.{name}` shadows the modeled field `{}`", mapping.toml_path),
+                    "modeled elsewhere",
+                    format!("set `{}` instead; [extra] is for live fields casguard does not model", mapping.toml_path),
+                );
+                continue;
+            }
+            if normalize::is_server_managed(name) {
+                self.problem(
+                    key.span(),
+                    format!("`extra.{name}` is managed by the server and is never compared"),
+                    "server-managed field",
+                    "remove it: ids, tenant ids, timestamps and counters are set by MDCA, not by policy files".into(),
+                );
+                continue;
+            }
+            if let Some(json) = self.json(value, &path) {
+                extra.insert(name.to_string(), json);
+            }
+        }
+        extra
+    }
+
+    fn unknown_key(&mut self, (key, _value): Entry<'_, '_>, table: &str, allowed: &[&str]) {
+        let name = key.get_ref().as_ref();
+        let shown = if table.is_empty() { name.to_string() } else { format!("{table}.{name}") };
+        let help = suggestion(name, table, allowed).unwrap_or_else(|| {
+            let place = if table.is_empty() { "at the top level".to_string() } else { format!("in [{table}]") };
+            format!(
+                "allowed keys {place}: {}; live fields casguard does not model go under [extra]",
+                allowed.join(", ")
+            )
+        });
+        self.problem(key.span(), format!("unknown key `{shown}`"), "unknown key", help);
+    }
+
+    fn type_error(&mut self, value: &Spanned<DeValue<'_>>, path: &str, expected: &str, example: &str) {
+        self.problem(
+            value.span(),
+            format!("`{path}` must be {expected}, found {}", describe(value.get_ref())),
+            &format!("expected {expected}"),
+            format!("write it as {example}"),
+        );
+    }
+
+    fn string(&mut self, value: &Spanned<DeValue<'_>>, path: &str) -> Option<String> {
+        match value.get_ref() {
+            DeValue::String(s) => Some(s.to_string()),
+            _ => {
+                self.type_error(value, path, "a string", &format!("`{} = \"...\"`", last_segment(path)));
+                None
+            }
+        }
+    }
+
+    fn boolean(&mut self, value: &Spanned<DeValue<'_>>, path: &str) -> Option<bool> {
+        match value.get_ref() {
+            DeValue::Boolean(b) => Some(*b),
+            DeValue::String(s) if matches!(s.trim().to_ascii_lowercase().as_str(), "true" | "false") => {
+                self.type_error(value, path, "a boolean", &format!("`{} = {}` without quotes", last_segment(path), s.trim().to_ascii_lowercase()));
+                None
+            }
+            _ => {
+                self.type_error(value, path, "a boolean", &format!("`{} = true` or `{} = false`", last_segment(path), last_segment(path)));
+                None
+            }
+        }
+    }
+
+    fn integer(&mut self, value: &Spanned<DeValue<'_>>, path: &str) -> Option<i64> {
+        match value.get_ref() {
+            DeValue::Integer(i) => match i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()) {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    self.problem(value.span(), format!("`{path}` is out of range"), "too large", "use a whole number between -2^63 and 2^63-1".into());
+                    None
+                }
+            },
+            _ => {
+                self.type_error(value, path, "an integer", &format!("`{} = 5`", last_segment(path)));
+                None
+            }
+        }
+    }
+
+    fn date(&mut self, value: &Spanned<DeValue<'_>>, path: &str) -> Option<jiff::civil::Date> {
+        let example = format!("`{} = 2026-09-30` (a TOML date, no quotes)", last_segment(path));
+        match value.get_ref() {
+            DeValue::Datetime(dt) if dt.time.is_none() && dt.offset.is_none() => {
+                let date = dt.date?;
+                match jiff::civil::Date::new(date.year as i16, date.month as i8, date.day as i8) {
+                    Ok(d) => Some(d),
+                    Err(e) => {
+                        self.problem(value.span(), format!("`{path}` is not a valid date: {e}"), "invalid date", format!("write it as {example}"));
+                        None
+                    }
+                }
+            }
+            DeValue::Datetime(_) => {
+                self.type_error(value, path, "a date without time", &example);
+                None
+            }
+            DeValue::String(s) if s.parse::<jiff::civil::Date>().is_ok() => {
+                self.problem(value.span(), format!("`{path}` must be a TOML date, found a string"), "quoted date", format!("remove the quotes: {example}"));
+                None
+            }
+            _ => {
+                self.type_error(value, path, "a date", &example);
+                None
+            }
+        }
+    }
+
+    fn enumeration<T>(&mut self, value: &Spanned<DeValue<'_>>, path: &str, parse: fn(&str) -> Option<T>, allowed: &[&str]) -> Option<T> {
+        let text = self.string(value, path)?;
+        let parsed = parse(&text);
+        if parsed.is_none() {
+            let near = closest(&text, allowed).map(|c| format!("did you mean `{c}`? ")).unwrap_or_default();
+            self.problem(
+                value.span(),
+                format!("`{path}` has an unknown value `{text}`"),
+                "not an allowed value",
+                format!("{near}allowed values: {}", allowed.join(", ")),
+            );
+        }
+        parsed
+    }
+
+    fn pinned_id(&mut self, value: &Spanned<DeValue<'_>>) -> Option<String> {
+        let text = self.string(value, "id")?;
+        let trimmed = text.trim();
+        if trimmed.len() == 24 && trimmed.bytes().all(|b| b.is_ascii_hexdigit()) {
+            Some(trimmed.to_ascii_lowercase())
+        } else {
+            self.problem(
+                value.span(),
+                format!("`id` must be a live policy `_id` of 24 hexadecimal digits, found `{text}`"),
+                "not a policy id",
+                "copy the `_id` from a snapshot (`casguard fetch`) or remove `id` to match by type and name".into(),
+            );
+            None
+        }
+    }
+
+    fn table<'t, 'i>(&mut self, value: &'t Spanned<DeValue<'i>>, path: &str) -> Option<&'t DeTable<'i>> {
+        match value.get_ref() {
+            DeValue::Table(table) => Some(table),
+            _ => {
+                self.type_error(value, path, "a table", &format!("a `[{path}]` section"));
+                None
+            }
+        }
+    }
+
+    fn string_list(&mut self, value: &Spanned<DeValue<'_>>, path: &str) -> Vec<String> {
+        let DeValue::Array(items) = value.get_ref() else {
+            self.type_error(value, path, "an array of strings", &format!("`{} = [\"soc@contoso.com\"]`", last_segment(path)));
+            return Vec::new();
+        };
+        let mut list = Vec::new();
+        for (index, item) in items.iter().enumerate() {
+            let item_path = format!("{path}[{index}]");
+            self.spans.insert(item_path.clone(), item.span());
+            if let Some(text) = self.string(item, &item_path) {
+                list.push(text);
+            }
+        }
+        list
+    }
+
+    /// Converts a TOML value to JSON, recording the span of every nested path.
+    fn json(&mut self, value: &Spanned<DeValue<'_>>, path: &str) -> Option<Value> {
+        self.spans.insert(path.to_string(), value.span());
+        Some(match value.get_ref() {
+            DeValue::String(s) => Value::String(s.to_string()),
+            DeValue::Boolean(b) => Value::Bool(*b),
+            DeValue::Integer(_) => Value::from(self.integer(value, path)?),
+            DeValue::Float(f) => {
+                let number = f.as_str().replace('_', "").parse::<f64>().ok().and_then(Number::from_f64);
+                match number {
+                    Some(n) => Value::Number(n),
+                    None => {
+                        self.problem(value.span(), format!("`{path}` is not a finite number"), "inf and nan have no JSON form", "use a finite number".into());
+                        return None;
+                    }
+                }
+            }
+            DeValue::Datetime(dt) => Value::String(dt.to_string()),
+            DeValue::Array(items) => {
+                let mut list = Vec::with_capacity(items.len());
+                let mut ok = true;
+                for (index, item) in items.iter().enumerate() {
+                    match self.json(item, &format!("{path}[{index}]")) {
+                        Some(v) => list.push(v),
+                        None => ok = false,
+                    }
+                }
+                if !ok {
+                    return None;
+                }
+                Value::Array(list)
+            }
+            DeValue::Table(table) => {
+                let mut map = Map::new();
+                let mut ok = true;
+                for (key, item) in table.iter() {
+                    match self.json(item, &join_path(path, key.get_ref())) {
+                        Some(v) => {
+                            map.insert(key.get_ref().to_string(), v);
+                        }
+                        None => ok = false,
+                    }
+                }
+                if !ok {
+                    return None;
+                }
+                Value::Object(map)
+            }
+        })
+    }
+}
+
+/// Joins a TOML path and a key, quoting keys that are not bare.
+pub fn join_path(parent: &str, key: &str) -> String {
+    let bare = !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    let key = if bare { key.to_string() } else { format!("{key:?}") };
+    if parent.is_empty() {
+        key
+    } else {
+        format!("{parent}.{key}")
+    }
+}
+
+fn last_segment(path: &str) -> &str {
+    let path = path.split('[').next().unwrap_or(path);
+    path.rsplit('.').next().unwrap_or(path)
+}
+
+fn describe(value: &DeValue<'_>) -> String {
+    match value {
+        DeValue::String(s) => format!("the string \"{}\"", truncate(s, 40)),
+        DeValue::Integer(i) => format!("the integer {}", i.as_str()),
+        DeValue::Float(f) => format!("the float {}", f.as_str()),
+        DeValue::Boolean(b) => format!("the boolean {b}"),
+        DeValue::Datetime(d) => format!("the datetime {d}"),
+        DeValue::Array(_) => "an array".to_string(),
+        DeValue::Table(_) => "a table".to_string(),
+    }
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        format!("{}…", text.chars().take(max).collect::<String>())
+    }
+}
+
+/// The closest allowed word, if close enough to be a plausible typo.
+pub fn closest<'a>(word: &str, allowed: &[&'a str]) -> Option<&'a str> {
+    let lower = word.to_ascii_lowercase();
+    allowed
+        .iter()
+        .map(|candidate| (strsim::jaro_winkler(&lower, &candidate.to_ascii_lowercase()), *candidate))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, candidate)| candidate)
+}
+
+/// "did you mean" for an unknown key, also across tables and live names.
+fn suggestion(name: &str, table: &str, allowed: &[&str]) -> Option<String> {
+    if let Some(near) = closest(name, allowed) {
+        return Some(format!("did you mean `{near}`?"));
+    }
+    let elsewhere: [(&str, &[&str]); 3] = [("", TOP_KEYS), ("alerts", ALERT_KEYS), ("meta", META_KEYS)];
+    for (other_table, keys) in elsewhere {
+        if other_table != table {
+            if let Some(near) = keys.iter().find(|k| k.eq_ignore_ascii_case(name)) {
+                let full = if other_table.is_empty() { near.to_string() } else { format!("{other_table}.{near}") };
+                return Some(format!("did you mean `{full}`? move it to {}", if other_table.is_empty() { "the top of the file".to_string() } else { format!("the [{other_table}] table") }));
+            }
+        }
+    }
+    if let Some(mapping) = normalize::mapping_for_live_field(name) {
+        return Some(format!("`{name}` is the live name of `{}`; write that instead", mapping.toml_path));
+    }
+    None
+}
+
+/// Name matching key: trimmed and case-folded, as drift matches names.
+pub fn name_key(name: &str) -> String {
+    name.trim().to_lowercase()
+}
+
+fn find_duplicates(policies: &[Policy], sources: &Sources) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let locate = |policy: &Policy, path: &str| -> Location {
+        let source = &sources[&policy.file];
+        policy.span_of(path).map_or_else(|| source.file_location(), |span| source.location(span))
+    };
+    let mut by_name: BTreeMap<(PolicyType, String), &Policy> = BTreeMap::new();
+    let mut by_id: BTreeMap<&str, &Policy> = BTreeMap::new();
+    for policy in policies {
+        let key = (policy.policy_type, name_key(&policy.name));
+        if let Some(first) = by_name.get(&key) {
+            findings.push(
+                Finding::new(CAS002.id, CAS002.severity, format!("duplicate policy: {} `{}` is also declared in `{}`", policy.policy_type, policy.name, first.file))
+                    .policy(&policy.name)
+                    .at(locate(policy, "name"))
+                    .label("declared again here")
+                    .related(locate(first, "name"), "first declared here")
+                    .help("each (type, name) pair may appear in one file only; rename or delete one of them"),
+            );
+        } else {
+            by_name.insert(key, policy);
+        }
+        if let Some(id) = &policy.id {
+            if let Some(first) = by_id.get(id.as_str()) {
+                findings.push(
+                    Finding::new(CAS003.id, CAS003.severity, format!("pinned id `{id}` is also used by `{}` in `{}`", first.name, first.file))
+                        .policy(&policy.name)
+                        .at(locate(policy, "id"))
+                        .label("pinned again here")
+                        .related(locate(first, "id"), "first pinned here")
+                        .help("an id pins one file to one live policy; remove or correct one of them"),
+                );
+            } else {
+                by_id.insert(id, policy);
+            }
+        }
+    }
+    findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(text: &str) -> Vec<String> {
+        let (_, findings, _) = parse_policy_text("p.toml", text);
+        findings
+            .iter()
+            .map(|f| {
+                let l = f.location.as_ref().unwrap();
+                format!("{}:{}: {} | {}", l.line, l.column, f.message, f.help.clone().unwrap_or_default())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn valid_policy_loads_with_spans() {
+        let text = "name = \"A\"\ntype = \"file\"\nenabled = true\nseverity = \"HIGH\"\n[alerts]\nenabled = true\nemail_recipients = [\"a@b.c\"]\n[filters.\"service.appId\"]\neq = [11161]\n[meta]\nlast_reviewed = 2026-01-02\nticket = \"X-1\"\n";
+        let (policy, findings, source) = parse_policy_text("p.toml", text);
+        assert!(findings.is_empty(), "{findings:?}");
+        let policy = policy.unwrap();
+        assert_eq!(policy.policy_type, PolicyType::File);
+        assert_eq!(policy.severity, Some(PolicySeverity::High));
+        assert_eq!(policy.meta.last_reviewed.unwrap().to_string(), "2026-01-02");
+        assert_eq!(policy.meta.other["ticket"], "X-1");
+        assert_eq!(policy.filters["service.appId"]["eq"][0], 11161);
+        let span = policy.span_of("alerts.email_recipients[0]").unwrap();
+        assert_eq!(source.location(span).line, 7);
+        let span = policy.span_of("filters.\"service.appId\".eq").unwrap();
+        assert_eq!(source.location(span).line, 9);
+    }
+
+    #[test]
+    fn collects_every_problem_in_a_file() {
+        let found = problems("name = 3\ntype = \"FILES\"\nenabled = \"yes\"\nseverty = \"high\"\n[alerts]\nemails = []\ndaily_limit = -1\n[meta]\nlast_reviewed = \"2026-01-01\"\n[extra]\nalertsEnabled = true\n");
+        assert_eq!(found.len(), 8, "{found:#?}");
+        assert!(found[0].starts_with("1:8: `name` must be a string"));
+        assert!(found[1].contains("unknown value `FILES`") && found[1].contains("did you mean `FILE`?"));
+        assert!(found[2].contains("`enabled` must be a boolean"));
+        assert!(found[3].starts_with("4:1: unknown key `severty`") && found[3].contains("did you mean `severity`?"));
+        assert!(found[4].contains("unknown key `alerts.emails`"));
+        assert!(found[5].contains("negative"));
+        assert!(found[6].contains("must be a TOML date") && found[6].contains("remove the quotes"));
+        assert!(found[7].contains("shadows the modeled field `alerts.enabled`"));
+    }
+
+    #[test]
+    fn missing_required_keys() {
+        let found = problems("description = \"x\"\n");
+        assert_eq!(found.len(), 3);
+        assert!(found[0].contains("missing required key `name`"));
+    }
+
+    #[test]
+    fn misplaced_key_suggests_its_table() {
+        let found = problems("name = \"A\"\ntype = \"FILE\"\nenabled = true\nowner = \"x@y.z\"\n");
+        assert!(found[0].contains("did you mean `meta.owner`?"), "{found:?}");
+    }
+
+    #[test]
+    fn join_path_quotes_non_bare_keys() {
+        assert_eq!(join_path("filters", "service.appId"), "filters.\"service.appId\"");
+        assert_eq!(join_path("", "name"), "name");
+    }
+}

@@ -1,0 +1,61 @@
+//! GitHub Actions workflow commands: one `::error|warning|notice` line per
+//! finding, so findings show up as annotations on the pull request's files.
+//! Escaping follows the runner's rules (actions/toolkit `command.ts`).
+
+use std::fmt::Write;
+
+use super::Report;
+use crate::model::Severity;
+
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    for finding in &report.findings {
+        let command = match finding.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "notice",
+        };
+        let mut properties = Vec::new();
+        if let Some(l) = &finding.location {
+            properties.push(format!("file={}", escape_property(&l.file)));
+            properties.push(format!("line={}", l.line));
+            properties.push(format!("col={}", l.column));
+            if l.span.is_some() {
+                properties.push(format!("endLine={}", l.end_line));
+                if l.end_line == l.line {
+                    properties.push(format!("endColumn={}", l.end_column));
+                }
+            }
+        }
+        properties.push(format!("title={}", escape_property(&report.rule_title(&finding.rule))));
+        let mut message = match &finding.policy {
+            Some(policy) => format!("{} (policy: {policy})", finding.message),
+            None => finding.message.clone(),
+        };
+        if let Some(help) = &finding.help {
+            message.push_str("\nhelp: ");
+            message.push_str(help);
+        }
+        let _ = writeln!(out, "::{command} {}::{}", properties.join(","), escape_data(&message));
+    }
+    out
+}
+
+fn escape_data(text: &str) -> String {
+    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_like_the_runner() {
+        assert_eq!(escape_data("50%\nnext"), "50%25%0Anext");
+        assert_eq!(escape_property("a:b,c"), "a%3Ab%2Cc");
+    }
+}

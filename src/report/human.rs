@@ -1,0 +1,159 @@
+//! Human output: miette's graphical rendering (code frames with carets,
+//! labels and help), colour only when asked for (a terminal), then a
+//! one-line summary.
+
+use std::fmt::{self, Write};
+
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
+
+use super::{plural, Report, Style};
+use crate::model::{Finding, Location, Severity, Sources};
+
+pub fn render(report: &Report, style: Style) -> String {
+    let theme = if style.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(style.width)
+        .with_links(false);
+    let mut out = String::new();
+    for finding in &report.findings {
+        let diagnostic = FindingDiagnostic::new(finding, &report.sources);
+        if handler.render_report(&mut out, &diagnostic).is_err() {
+            let _ = writeln!(out, "{}: {}", finding.rule, finding.message);
+        }
+        out.push('\n');
+    }
+    let summary = report.summary();
+    let _ = write!(
+        out,
+        "casguard {}: {}",
+        report.command,
+        summary.counts()
+    );
+    if summary.suppressed > 0 {
+        let _ = write!(out, " ({} suppressed)", summary.suppressed);
+    }
+    let _ = writeln!(
+        out,
+        "; {} in {} checked",
+        plural(summary.policies, "policy").replace("policys", "policies"),
+        plural(summary.files, "file")
+    );
+    out
+}
+
+/// Adapts a finding (and its related locations) to miette.
+struct FindingDiagnostic {
+    message: String,
+    code: String,
+    severity: Severity,
+    help: Option<String>,
+    source: Option<NamedSource<String>>,
+    label: Option<LabeledSpan>,
+    related: Vec<FindingDiagnostic>,
+}
+
+impl FindingDiagnostic {
+    fn new(finding: &Finding, sources: &Sources) -> FindingDiagnostic {
+        let mut message = finding.message.clone();
+        if let Some(policy) = &finding.policy {
+            if !message.contains(policy.as_str()) {
+                message = format!("{message} [policy: {policy}]");
+            }
+        }
+        let (source, label) = framed(finding.location.as_ref(), finding.label.clone(), sources, &mut message);
+        let related = finding
+            .related
+            .iter()
+            .map(|r| {
+                let mut message = r.message.clone();
+                let (source, label) = framed(Some(&r.location), Some(r.message.clone()), sources, &mut message);
+                FindingDiagnostic {
+                    message,
+                    code: String::new(),
+                    severity: Severity::Note,
+                    help: None,
+                    source,
+                    label,
+                    related: Vec::new(),
+                }
+            })
+            .collect();
+        FindingDiagnostic {
+            message,
+            code: finding.rule.clone(),
+            severity: finding.severity,
+            help: finding.help.clone(),
+            source,
+            label,
+            related,
+        }
+    }
+}
+
+/// The source and label for a location; without a span the file name is
+/// put into the message instead, so every finding names its file.
+fn framed(location: Option<&Location>, label: Option<String>, sources: &Sources, message: &mut String) -> (Option<NamedSource<String>>, Option<LabeledSpan>) {
+    let Some(location) = location else { return (None, None) };
+    match (&location.span, sources.get(&location.file)) {
+        (Some(span), Some(source)) => {
+            let named = NamedSource::new(source.path.clone(), source.text.to_string()).with_language("toml");
+            let labeled = LabeledSpan::new(label, span.start, span.end.saturating_sub(span.start));
+            (Some(named), Some(labeled))
+        }
+        _ => {
+            *message = format!("{}: {message}", location.file);
+            (None, None)
+        }
+    }
+}
+
+impl fmt::Debug for FindingDiagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Display for FindingDiagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for FindingDiagnostic {}
+
+impl Diagnostic for FindingDiagnostic {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        (!self.code.is_empty()).then(|| Box::new(&self.code) as Box<dyn fmt::Display>)
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Note => miette::Severity::Advice,
+        })
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.label.clone().map(|l| Box::new(std::iter::once(l)) as Box<dyn Iterator<Item = LabeledSpan>>)
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        if self.related.is_empty() {
+            return None;
+        }
+        Some(Box::new(self.related.iter().map(|d| d as &dyn Diagnostic)))
+    }
+}

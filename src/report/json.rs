@@ -1,0 +1,52 @@
+//! The JSON report, version 1: a stable, documented shape for scripts
+//! (DESIGN.md "Command-line contract"). Fields are only ever added.
+
+use serde_json::{json, Value};
+
+use super::Report;
+use crate::model::Finding;
+
+pub fn render(report: &Report) -> String {
+    let document = json!({
+        "version": 1,
+        "tool": {"name": "casguard", "version": env!("CARGO_PKG_VERSION")},
+        "command": report.command,
+        "summary": report.summary(),
+        "findings": report.findings.iter().map(finding).collect::<Vec<_>>(),
+        "suppressed": report.suppressed.iter().map(|s| {
+            let mut value = finding(&s.finding);
+            value["suppression"] = json!({
+                "reason": s.reason,
+                "expires": s.expires,
+                "owner": s.owner,
+                "ticket": s.ticket,
+            });
+            value
+        }).collect::<Vec<_>>(),
+    });
+    let mut text = serde_json::to_string_pretty(&document).expect("report serializes");
+    text.push('\n');
+    text
+}
+
+pub(crate) fn finding(f: &Finding) -> Value {
+    let location = f.location.as_ref();
+    json!({
+        "rule": f.rule,
+        "severity": f.severity,
+        "message": f.message,
+        "policy": f.policy,
+        "file": location.map(|l| &l.file),
+        "line": location.map(|l| l.line),
+        "column": location.map(|l| l.column),
+        "end_line": location.map(|l| l.end_line),
+        "end_column": location.map(|l| l.end_column),
+        "help": f.help,
+        "related": f.related.iter().map(|r| json!({
+            "message": r.message,
+            "file": r.location.file,
+            "line": r.location.line,
+            "column": r.location.column,
+        })).collect::<Vec<_>>(),
+    })
+}

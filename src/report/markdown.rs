@@ -1,0 +1,81 @@
+//! Markdown: a summary fit for a pull-request comment or a GitHub job
+//! summary: counts first, then one table row per finding, suppressed
+//! findings folded away with their reasons.
+
+use std::fmt::Write;
+
+use super::{plural, Report};
+use crate::model::Severity;
+
+pub fn render(report: &Report) -> String {
+    let summary = report.summary();
+    let mut out = String::new();
+    let verdict = if summary.errors > 0 {
+        "❌"
+    } else if summary.warnings > 0 {
+        "⚠️"
+    } else {
+        "✅"
+    };
+    let _ = writeln!(out, "## {verdict} casguard {}: {}\n", report.command, summary.counts());
+    let _ = write!(
+        out,
+        "Checked {} in {}.",
+        plural(summary.policies, "policy").replace("policys", "policies"),
+        plural(summary.files, "file")
+    );
+    if summary.suppressed > 0 {
+        let _ = write!(out, " {} suppressed.", plural(summary.suppressed, "finding"));
+    }
+    out.push_str("\n\n");
+    if report.findings.is_empty() {
+        out.push_str("No findings.\n");
+    } else {
+        out.push_str("| Severity | Rule | Policy | Location | Message |\n|---|---|---|---|---|\n");
+        for f in &report.findings {
+            let icon = match f.severity {
+                Severity::Error => "❌ error",
+                Severity::Warning => "⚠️ warning",
+                Severity::Note => "ℹ️ note",
+            };
+            let location = f.location.as_ref().map_or(String::new(), |l| format!("`{}:{}`", l.file, l.line));
+            let _ = writeln!(
+                out,
+                "| {icon} | {} | {} | {location} | {} |",
+                cell(&report.rule_title(&f.rule)),
+                cell(f.policy.as_deref().unwrap_or("")),
+                cell(&f.message)
+            );
+        }
+    }
+    if !report.suppressed.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n<details><summary>{} suppressed</summary>\n\n| Rule | Policy | Reason | Expires | Owner | Ticket |\n|---|---|---|---|---|---|",
+            plural(report.suppressed.len(), "finding")
+        );
+        for s in &report.suppressed {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} |",
+                cell(&s.finding.rule),
+                cell(s.finding.policy.as_deref().unwrap_or("")),
+                cell(&s.reason),
+                s.expires,
+                cell(s.owner.as_deref().unwrap_or("")),
+                cell(s.ticket.as_deref().unwrap_or(""))
+            );
+        }
+        out.push_str("\n</details>\n");
+    }
+    out
+}
+
+/// Escapes text for a table cell: pipes, newlines and HTML.
+fn cell(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('|', "\\|")
+        .replace(['\r', '\n'], " ")
+}

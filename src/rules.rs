@@ -1,0 +1,445 @@
+//! The rule registry and the Rego engine that runs rules.
+//!
+//! Built-in rules are the `.rego` files in `rules/`, embedded in the binary;
+//! custom rules are `.rego` files in the folders `rules_dirs` names. Each rule
+//! file declares, beside its logic, `metadata` (id, title, severity,
+//! rationale, remediation), a `findings` set and pass/fail `examples`, so a
+//! rule's id, docs, logic and tests stay together (as in ruff and oxc).
+//! Rules that live in Rust (the loader's CAS001-003, the suppression checks)
+//! register a `RuleDoc` so that `rules list` and every report see one registry.
+//!
+//! Evaluation uses `regorus`, Microsoft's in-process Rego interpreter: one
+//! input document holds every policy, the config and today's date, and each
+//! rule's package is evaluated on its own so that an error or a runaway rule
+//! is reported against its own file. An execution time limit bounds every
+//! evaluation.
+
+use std::collections::{BTreeSet, HashMap};
+use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::model::{Finding, Policy, Severity, Sources};
+
+/// Documentation of a rule implemented in Rust.
+#[derive(Debug, Clone, Copy)]
+pub struct RuleDoc {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub severity: Severity,
+    pub rationale: &'static str,
+    pub remediation: &'static str,
+}
+
+/// Where a rule comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase", tag = "kind", content = "file")]
+pub enum RuleOrigin {
+    /// Implemented in casguard's Rust code.
+    Builtin,
+    /// A built-in Rego file, by its path in the repository.
+    BuiltinRego(String),
+    /// A custom Rego file from `rules_dirs`.
+    Custom(String),
+}
+
+/// A rule's metadata, whatever it is implemented in.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleMeta {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub rationale: String,
+    pub remediation: String,
+    pub origin: RuleOrigin,
+}
+
+impl RuleMeta {
+    fn from_doc(doc: &RuleDoc) -> RuleMeta {
+        RuleMeta {
+            id: doc.id.into(),
+            title: doc.title.into(),
+            severity: doc.severity,
+            rationale: doc.rationale.into(),
+            remediation: doc.remediation.into(),
+            origin: RuleOrigin::Builtin,
+        }
+    }
+}
+
+/// The built-in Rego rules, embedded at compile time. A test checks that
+/// this list and the `rules/` folder agree.
+pub const BUILTIN_REGO: &[(&str, &str)] = &[
+    ("rules/CAS101.rego", include_str!("../rules/CAS101.rego")),
+    ("rules/CAS102.rego", include_str!("../rules/CAS102.rego")),
+    ("rules/CAS103.rego", include_str!("../rules/CAS103.rego")),
+    ("rules/CAS104.rego", include_str!("../rules/CAS104.rego")),
+    ("rules/CAS201.rego", include_str!("../rules/CAS201.rego")),
+    ("rules/CAS202.rego", include_str!("../rules/CAS202.rego")),
+    ("rules/CAS203.rego", include_str!("../rules/CAS203.rego")),
+    ("rules/CAS204.rego", include_str!("../rules/CAS204.rego")),
+    ("rules/CAS301.rego", include_str!("../rules/CAS301.rego")),
+];
+
+/// How long one rule may run before it is stopped and reported.
+pub const RULE_TIME_LIMIT: Duration = Duration::from_secs(10);
+
+/// A rule that could not be loaded or run. Always fatal (exit 2): a rule
+/// that silently fails would make a clean report a lie.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("{file}: {message}")]
+#[diagnostic(code(casguard::rules))]
+pub struct RuleError {
+    pub file: String,
+    pub message: String,
+    #[help]
+    pub help: Option<String>,
+}
+
+struct RegoRule {
+    meta: RuleMeta,
+    /// Rule path of the package, e.g. `data.casguard.rules.cas101`.
+    package: String,
+    file: String,
+}
+
+/// Every rule: Rust-implemented docs plus a loaded Rego engine.
+pub struct RuleSet {
+    engine: regorus::Engine,
+    rego: Vec<RegoRule>,
+    metas: Vec<RuleMeta>,
+}
+
+impl RuleSet {
+    /// Loads the built-in rules, the Rust rule docs in `rust_rules`, and every
+    /// `.rego` file in `custom_dirs`.
+    pub fn load(rust_rules: &[RuleDoc], custom_dirs: &[PathBuf]) -> Result<RuleSet, RuleError> {
+        let mut engine = regorus::Engine::new();
+        engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
+            limit: RULE_TIME_LIMIT,
+            check_interval: NonZeroU32::new(256).expect("non-zero"),
+        });
+        let mut set = RuleSet {
+            engine,
+            rego: Vec::new(),
+            metas: rust_rules.iter().map(RuleMeta::from_doc).collect(),
+        };
+        for (file, text) in BUILTIN_REGO {
+            set.add_rego(file, text, RuleOrigin::BuiltinRego(file.to_string()))?;
+        }
+        for dir in custom_dirs {
+            for file in custom_rule_files(dir)? {
+                let display = crate::load::display_path(&file);
+                let text = std::fs::read_to_string(&file).map_err(|e| RuleError {
+                    file: display.clone(),
+                    message: format!("cannot read custom rule: {e}"),
+                    help: Some("check the file's permissions and that it is UTF-8".into()),
+                })?;
+                set.add_rego(&display, &text, RuleOrigin::Custom(display.clone()))?;
+            }
+        }
+        set.metas.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(set)
+    }
+
+    fn add_rego(&mut self, file: &str, text: &str, origin: RuleOrigin) -> Result<(), RuleError> {
+        let error = |message: String, help: &str| RuleError {
+            file: file.to_string(),
+            message,
+            help: Some(help.to_string()),
+        };
+        let package = self
+            .engine
+            .add_policy(file.to_string(), text.to_string())
+            .map_err(|e| error(format!("Rego error: {}", e.to_string().trim_end()), "fix the rule; the message gives the line and column"))?;
+        if let Some(other) = self.rego.iter().find(|r| r.package == package) {
+            return Err(error(
+                format!("package `{}` is already declared by `{}`", package.trim_start_matches("data."), other.file),
+                "give every rule file its own package, e.g. `package casguard.custom.<id>`",
+            ));
+        }
+        let raw = self
+            .engine
+            .eval_rule(format!("{package}.metadata"))
+            .map_err(|e| error(format!("cannot evaluate `metadata`: {}", e.to_string().trim_end()), "declare `metadata := {\"id\": ..., \"title\": ..., \"severity\": ..., \"rationale\": ..., \"remediation\": ...}`"))?;
+        let raw = serde_json::to_value(&raw).unwrap_or(Value::Null);
+        let field = |name: &str| raw.get(name).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+        let missing = ["id", "title", "severity", "rationale", "remediation"]
+            .into_iter()
+            .filter(|name| field(name).is_none())
+            .collect::<Vec<_>>();
+        if !missing.is_empty() {
+            return Err(error(
+                format!("`metadata` lacks {}", missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")),
+                "every rule declares id, title, severity (error|warning|note), rationale and remediation as strings",
+            ));
+        }
+        let id = field("id").unwrap_or_default();
+        if !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            return Err(error(format!("rule id `{id}` may only contain letters, digits, `-` and `_`"), "use an id such as `ORG001`"));
+        }
+        let severity_text = field("severity").unwrap_or_default();
+        let severity = Severity::parse(&severity_text)
+            .ok_or_else(|| error(format!("metadata severity `{severity_text}` is not error, warning or note"), "set `\"severity\": \"warning\"` (or error, note)"))?;
+        if let Some(existing) = self.metas.iter().find(|m| m.id == id) {
+            let other = match &existing.origin {
+                RuleOrigin::Builtin => "a built-in rule".to_string(),
+                RuleOrigin::BuiltinRego(f) | RuleOrigin::Custom(f) => format!("`{f}`"),
+            };
+            return Err(error(format!("rule id `{id}` is already used by {other}"), "rule ids are never reused; pick another id"));
+        }
+        let meta = RuleMeta {
+            id,
+            title: field("title").unwrap_or_default(),
+            severity,
+            rationale: field("rationale").unwrap_or_default(),
+            remediation: field("remediation").unwrap_or_default(),
+            origin,
+        };
+        self.metas.push(meta.clone());
+        self.rego.push(RegoRule {
+            meta,
+            package,
+            file: file.to_string(),
+        });
+        Ok(())
+    }
+
+    pub fn metas(&self) -> &[RuleMeta] {
+        &self.metas
+    }
+
+    pub fn get(&self, id: &str) -> Option<&RuleMeta> {
+        self.metas.iter().find(|m| m.id.eq_ignore_ascii_case(id))
+    }
+
+    /// Runs every Rego rule not in `skip` over `policies`.
+    pub fn evaluate(
+        &self,
+        policies: &[Policy],
+        sources: &Sources,
+        config: Value,
+        today: jiff::civil::Date,
+        skip: &BTreeSet<String>,
+    ) -> Result<Vec<Finding>, RuleError> {
+        let rules: Vec<&RegoRule> = self.rego.iter().filter(|r| !skip.contains(&r.meta.id)).collect();
+        if rules.is_empty() {
+            return Ok(Vec::new());
+        }
+        let input = regorus::Value::from(input_document(policies, config, today));
+        let by_key: HashMap<&str, &Policy> = policies.iter().map(|p| (p.file.as_str(), p)).collect();
+        // Rules are independent: split them over the available cores, one
+        // engine clone per thread, so a large tenant is linted in parallel.
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(rules.len());
+        let chunk = rules.len().div_ceil(threads);
+        let results: Vec<Result<Vec<Finding>, RuleError>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = rules
+                .chunks(chunk)
+                .map(|group| {
+                    let mut engine = self.engine.clone();
+                    engine.set_input(input.clone());
+                    let by_key = &by_key;
+                    scope.spawn(move || {
+                        let mut findings = Vec::new();
+                        for rule in group {
+                            findings.extend(run_rule(&mut engine, rule, by_key, sources)?);
+                        }
+                        Ok(findings)
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().expect("rule thread panicked")).collect()
+        });
+        let mut findings = Vec::new();
+        for result in results {
+            findings.extend(result?);
+        }
+        Ok(findings)
+    }
+
+    /// Runs every Rego rule's pass and fail examples.
+    pub fn run_examples(&self, base_config: &crate::config::Config) -> Vec<ExampleOutcome> {
+        let mut outcomes = Vec::new();
+        for rule in &self.rego {
+            let mut engine = self.engine.clone();
+            let examples = match engine.eval_rule(format!("{}.examples", rule.package)) {
+                Ok(v) => serde_json::to_value(&v).unwrap_or(Value::Null),
+                Err(_) => Value::Null,
+            };
+            let mut config = base_config.rule_input();
+            if let (Some(base), Some(extra)) = (config.as_object_mut(), examples.get("config").and_then(Value::as_object)) {
+                base.extend(extra.clone());
+            }
+            let today = examples
+                .get("today")
+                .and_then(Value::as_str)
+                .and_then(|d| d.parse().ok())
+                .unwrap_or(jiff::civil::date(2026, 1, 1));
+            let mut any = false;
+            for (kind, expect_findings) in [("pass", false), ("fail", true)] {
+                let list = examples.get(kind).and_then(Value::as_array).cloned().unwrap_or_default();
+                for (index, example) in list.iter().enumerate() {
+                    any = true;
+                    let name = format!("{}#{kind}[{index}]", rule.meta.id);
+                    let problem = run_example(&mut engine, rule, example, config.clone(), today, expect_findings).err();
+                    outcomes.push(ExampleOutcome {
+                        rule: rule.meta.id.clone(),
+                        file: rule.file.clone(),
+                        name,
+                        problem,
+                    });
+                }
+            }
+            if !any {
+                outcomes.push(ExampleOutcome {
+                    rule: rule.meta.id.clone(),
+                    file: rule.file.clone(),
+                    name: format!("{}#examples", rule.meta.id),
+                    problem: Some("no examples: declare `examples := {\"pass\": [...], \"fail\": [...]}` with TOML policies".into()),
+                });
+            }
+        }
+        outcomes
+    }
+}
+
+/// The result of one rule example.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExampleOutcome {
+    pub rule: String,
+    pub file: String,
+    pub name: String,
+    /// `None` when the example behaved as declared.
+    pub problem: Option<String>,
+}
+
+fn run_example(
+    engine: &mut regorus::Engine,
+    rule: &RegoRule,
+    example: &Value,
+    config: Value,
+    today: jiff::civil::Date,
+    expect_findings: bool,
+) -> Result<(), String> {
+    let text = example.as_str().ok_or("an example must be a string holding a TOML policy")?;
+    let (policy, problems, source) = crate::load::parse_policy_text("example.toml", text);
+    let Some(policy) = policy else {
+        let first = problems.first().map(|f| f.message.clone()).unwrap_or_default();
+        return Err(format!("the example is not a valid policy file: {first}"));
+    };
+    let mut sources = Sources::new();
+    sources.insert(source.path.clone(), source.clone());
+    let policies = [policy];
+    engine.set_input(regorus::Value::from(input_document(&policies, config, today)));
+    let by_key: HashMap<&str, &Policy> = policies.iter().map(|p| (p.file.as_str(), p)).collect();
+    let findings = run_rule(engine, rule, &by_key, &sources).map_err(|e| e.message)?;
+    match (expect_findings, findings.is_empty()) {
+        (true, true) => Err("expected a finding, got none".into()),
+        (false, false) => Err(format!("expected no finding, got: {}", findings[0].message)),
+        _ => Ok(()),
+    }
+}
+
+/// The document every rule sees as `input`.
+pub fn input_document(policies: &[Policy], config: Value, today: jiff::civil::Date) -> Value {
+    json!({
+        "today": today.to_string(),
+        "config": config,
+        "policies": policies.iter().map(Policy::to_rule_input).collect::<Vec<_>>(),
+    })
+}
+
+fn run_rule(
+    engine: &mut regorus::Engine,
+    rule: &RegoRule,
+    by_key: &HashMap<&str, &Policy>,
+    sources: &Sources,
+) -> Result<Vec<Finding>, RuleError> {
+    let error = |message: String, help: &str| RuleError {
+        file: rule.file.clone(),
+        message: format!("rule {}: {message}", rule.meta.id),
+        help: Some(help.to_string()),
+    };
+    let value = engine.eval_rule(format!("{}.findings", rule.package)).map_err(|e| {
+        let text = e.to_string();
+        let help = if text.contains("limit") || text.contains("time") {
+            "the rule ran too long; look for nested iteration over large collections"
+        } else {
+            "fix the rule; every rule declares `findings contains f if { ... }`"
+        };
+        error(format!("evaluation failed: {}", text.trim_end()), help)
+    })?;
+    let items = match serde_json::to_value(&value).unwrap_or(Value::Null) {
+        Value::Array(items) => items,
+        Value::Null => Vec::new(),
+        other => {
+            return Err(error(
+                format!("`findings` must be a set of objects, found {}", kind_of(&other)),
+                "declare `findings contains {\"policy\": p.key, \"path\": \"...\", \"message\": \"...\"} if { ... }`",
+            ))
+        }
+    };
+    let mut findings = Vec::with_capacity(items.len());
+    for item in items {
+        let message = item.get("message").and_then(Value::as_str).ok_or_else(|| {
+            error(
+                format!("a finding has no string `message`: {item}"),
+                "each finding is an object with `policy`, `message` and optionally `path`",
+            )
+        })?;
+        let mut finding = Finding::new(rule.meta.id.clone(), rule.meta.severity, message);
+        let path = item.get("path").and_then(Value::as_str);
+        if let Some(key) = item.get("policy").and_then(Value::as_str) {
+            if let Some(policy) = by_key.get(key) {
+                finding = finding.policy(&policy.name);
+                if let Some(source) = sources.get(&policy.file) {
+                    let span = path.and_then(|p| policy.span_of(p));
+                    finding = finding.at(span.map_or_else(|| source.file_location(), |s| source.location(s)));
+                }
+            }
+        }
+        if let Some(label) = item.get("label").and_then(Value::as_str) {
+            finding = finding.label(label);
+        }
+        finding.help = Some(rule.meta.remediation.clone());
+        findings.push(finding);
+    }
+    Ok(findings)
+}
+
+fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn custom_rule_files(dir: &Path) -> Result<Vec<PathBuf>, RuleError> {
+    let display = crate::load::display_path(dir);
+    if !dir.is_dir() {
+        return Err(RuleError {
+            file: display,
+            message: "custom rules folder does not exist".into(),
+            help: Some("create it, or correct `rules_dirs` in casguard.toml".into()),
+        });
+    }
+    let mut files = Vec::new();
+    for entry in walkdir::WalkDir::new(dir).follow_links(true).sort_by_file_name() {
+        let entry = entry.map_err(|e| RuleError {
+            file: display.clone(),
+            message: format!("cannot read custom rules folder: {e}"),
+            help: None,
+        })?;
+        if entry.file_type().is_file() && entry.path().extension().is_some_and(|e| e == "rego") {
+            files.push(entry.into_path());
+        }
+    }
+    Ok(files)
+}
