@@ -127,7 +127,10 @@ fn parse_report_target(text: &str) -> Result<(Format, PathBuf), String> {
         .ok_or_else(|| format!("expected FORMAT=PATH, e.g. sarif=casguard.sarif, got `{text}`"))?;
     let format = Format::from_str(format, true).map_err(|_| {
         let names: Vec<_> = Format::value_variants().iter().map(|f| f.name()).collect();
-        format!("unknown report format `{format}`; use one of {}", names.join(", "))
+        format!(
+            "unknown report format `{format}`; use one of {}",
+            names.join(", ")
+        )
     })?;
     if path.is_empty() {
         return Err("the report path is empty".into());
@@ -151,10 +154,18 @@ pub enum Trouble {
     #[diagnostic(transparent)]
     Lint(#[from] crate::lint::LintError),
     #[error("cannot write report `{}`: {source}", path.display())]
-    #[diagnostic(help("check that the folder exists and is writable; no partial report was left behind"))]
-    WriteReport { path: PathBuf, source: std::io::Error },
+    #[diagnostic(help(
+        "check that the folder exists and is writable; no partial report was left behind"
+    ))]
+    WriteReport {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot change to directory `{}`: {source}", path.display())]
-    Directory { path: PathBuf, source: std::io::Error },
+    Directory {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("unknown rule `{id}`")]
     #[diagnostic(help("{help}"))]
     UnknownRule { id: String, help: String },
@@ -167,12 +178,30 @@ pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
-            let code = if error.use_stderr() { EXIT_TROUBLE } else { EXIT_OK };
+            let code = if error.use_stderr() {
+                EXIT_TROUBLE
+            } else {
+                EXIT_OK
+            };
             let _ = error.print();
             return code;
         }
     };
     VERBOSITY.store(cli.verbose, Ordering::Relaxed);
+    let color = match cli.color {
+        ColorChoice::Always => Some(true),
+        ColorChoice::Never => Some(false),
+        ColorChoice::Auto => None,
+    };
+    let _ = miette::set_hook(Box::new(move |_| {
+        let mut options = miette::MietteHandlerOpts::new()
+            .width(100)
+            .terminal_links(false);
+        if let Some(color) = color {
+            options = options.color(color);
+        }
+        Box::new(options.build())
+    }));
     match run(cli) {
         Ok(code) => code,
         Err(trouble) => {
@@ -190,23 +219,36 @@ struct Context {
 
 fn run(cli: Cli) -> Result<i32, Trouble> {
     if let Some(dir) = &cli.directory {
-        std::env::set_current_dir(dir).map_err(|source| Trouble::Directory { path: dir.clone(), source })?;
+        std::env::set_current_dir(dir).map_err(|source| Trouble::Directory {
+            path: dir.clone(),
+            source,
+        })?;
     }
     let color = match cli.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
     };
     let today = cli.today.unwrap_or_else(|| jiff::Zoned::now().date());
     if matches!(cli.command, Command::Schema) {
-        return print_stdout(&format!("{}\n", serde_json::to_string_pretty(&crate::schema::policy_schema()).expect("schema serializes")));
+        return print_stdout(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&crate::schema::policy_schema())
+                .expect("schema serializes")
+        ));
     }
     let config = Config::discover(cli.config.as_deref())?;
     match &config.source {
         Some(source) => verbose!("config: {}", source.path),
         None => verbose!("config: none found, using defaults"),
     }
-    let context = Context { config, today, color };
+    let context = Context {
+        config,
+        today,
+        color,
+    };
     match cli.command {
         Command::Lint(args) => lint(&context, args),
         Command::Rules(command) => rules(&context, command),
@@ -217,7 +259,11 @@ fn run(cli: Cli) -> Result<i32, Trouble> {
 fn lint(context: &Context, args: LintArgs) -> Result<i32, Trouble> {
     let started = Instant::now();
     let rules = crate::lint::load_rules(&context.config)?;
-    verbose!("rules: {} loaded in {:?}", rules.metas().len(), started.elapsed());
+    verbose!(
+        "rules: {} loaded in {:?}",
+        rules.metas().len(),
+        started.elapsed()
+    );
     let report = crate::lint::lint(&context.config, &rules, &args.paths, context.today)?;
     verbose!(
         "lint: {} files, {} valid policies, checked in {:?}",
@@ -232,7 +278,12 @@ fn lint(context: &Context, args: LintArgs) -> Result<i32, Trouble> {
 fn emit(context: &Context, report: &Report, output: &OutputArgs) -> Result<i32, Trouble> {
     for (format, path) in &output.reports {
         let text = report::render(*format, report, Style::default());
-        crate::fsutil::write_atomic(path, text.as_bytes()).map_err(|source| Trouble::WriteReport { path: path.clone(), source })?;
+        crate::fsutil::write_atomic(path, text.as_bytes()).map_err(|source| {
+            Trouble::WriteReport {
+                path: path.clone(),
+                source,
+            }
+        })?;
         verbose!("wrote {} report to {}", format.name(), path.display());
     }
     let style = Style {
@@ -240,13 +291,19 @@ fn emit(context: &Context, report: &Report, output: &OutputArgs) -> Result<i32, 
         ..Style::default()
     };
     print_stdout(&report::render(output.format, report, style))?;
-    let failing = report.findings.iter().any(|f| output.fail_on.fails(f.severity));
+    let failing = report
+        .findings
+        .iter()
+        .any(|f| output.fail_on.fails(f.severity));
     Ok(if failing { EXIT_FINDINGS } else { EXIT_OK })
 }
 
 fn print_stdout(text: &str) -> Result<i32, Trouble> {
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush()) {
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|_| stdout.flush())
+    {
         Ok(()) => Ok(EXIT_OK),
         // A closed pipe (`casguard ... | head`) is not an error worth reporting.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(EXIT_OK),
@@ -260,7 +317,8 @@ fn rules(context: &Context, command: RulesCommand) -> Result<i32, Trouble> {
         RulesCommand::List { format } => {
             let text = match format {
                 ListFormat::Json => {
-                    let mut text = serde_json::to_string_pretty(rules.metas()).expect("rules serialize");
+                    let mut text =
+                        serde_json::to_string_pretty(rules.metas()).expect("rules serialize");
                     text.push('\n');
                     text
                 }
@@ -268,7 +326,13 @@ fn rules(context: &Context, command: RulesCommand) -> Result<i32, Trouble> {
                     let mut text = String::new();
                     for meta in rules.metas() {
                         let level = effective_level(&context.config, meta);
-                        text.push_str(&format!("{:<8} {:<8} {:<8} {}\n", meta.id, level, origin_kind(&meta.origin), meta.title));
+                        text.push_str(&format!(
+                            "{:<8} {:<8} {:<8} {}\n",
+                            meta.id,
+                            level,
+                            origin_kind(&meta.origin),
+                            meta.title
+                        ));
                     }
                     text
                 }
@@ -278,7 +342,9 @@ fn rules(context: &Context, command: RulesCommand) -> Result<i32, Trouble> {
         RulesCommand::Explain { id } => {
             let Some(meta) = rules.get(&id) else {
                 let ids: Vec<&str> = rules.metas().iter().map(|m| m.id.as_str()).collect();
-                let near = load::closest(&id, &ids).map(|c| format!("did you mean `{c}`? ")).unwrap_or_default();
+                let near = load::closest(&id, &ids)
+                    .map(|c| format!("did you mean `{c}`? "))
+                    .unwrap_or_default();
                 return Err(Trouble::UnknownRule {
                     id,
                     help: format!("{near}run `casguard rules list` to see every rule"),
@@ -311,11 +377,18 @@ fn rules(context: &Context, command: RulesCommand) -> Result<i32, Trouble> {
                     None => text.push_str(&format!("ok     {}\n", outcome.name)),
                     Some(problem) => {
                         failed += 1;
-                        text.push_str(&format!("FAILED {} ({}): {problem}\n", outcome.name, outcome.file));
+                        text.push_str(&format!(
+                            "FAILED {} ({}): {problem}\n",
+                            outcome.name, outcome.file
+                        ));
                     }
                 }
             }
-            text.push_str(&format!("{} passed, {} failed\n", outcomes.len() - failed, failed));
+            text.push_str(&format!(
+                "{} passed, {} failed\n",
+                outcomes.len() - failed,
+                failed
+            ));
             print_stdout(&text)?;
             Ok(if failed > 0 { EXIT_FINDINGS } else { EXIT_OK })
         }
@@ -349,8 +422,13 @@ mod tests {
 
     #[test]
     fn report_targets() {
-        assert_eq!(parse_report_target("sarif=out/x.sarif").unwrap(), (Format::Sarif, PathBuf::from("out/x.sarif")));
-        assert!(parse_report_target("pdf=x").unwrap_err().contains("unknown report format"));
+        assert_eq!(
+            parse_report_target("sarif=out/x.sarif").unwrap(),
+            (Format::Sarif, PathBuf::from("out/x.sarif"))
+        );
+        assert!(parse_report_target("pdf=x")
+            .unwrap_err()
+            .contains("unknown report format"));
         assert!(parse_report_target("sarif").is_err());
     }
 }

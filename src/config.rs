@@ -19,12 +19,32 @@ use crate::model::{Location, Severity, SourceFile};
 
 pub const FILE_NAME: &str = "casguard.toml";
 pub const DEFAULT_REVIEW_INTERVAL_DAYS: i64 = 90;
+pub const DEFAULT_RULE_TIMEOUT_SECONDS: u64 = 10;
 
-/// A problem with casguard.toml, pointing at the offending text.
+/// A problem with casguard.toml, pointing at the offending text. Boxed, so
+/// that results carrying it stay small on the happy path.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error(transparent)]
+#[diagnostic(transparent)]
+pub struct ConfigError(Box<ConfigProblem>);
+
+impl std::ops::Deref for ConfigError {
+    type Target = ConfigProblem;
+    fn deref(&self) -> &ConfigProblem {
+        &self.0
+    }
+}
+
+impl From<ConfigProblem> for ConfigError {
+    fn from(problem: ConfigProblem) -> ConfigError {
+        ConfigError(Box::new(problem))
+    }
+}
+
 #[derive(Debug, thiserror::Error, Diagnostic)]
 #[error("{message}")]
 #[diagnostic(code(casguard::config))]
-pub struct ConfigError {
+pub struct ConfigProblem {
     pub message: String,
     #[source_code]
     pub source_code: Option<NamedSource<Arc<str>>>,
@@ -71,7 +91,8 @@ impl Suppression {
 
     /// A suppression names a policy by name or file path, either as a glob.
     pub fn matches_policy(&self, name: Option<&str>, file: Option<&str>) -> bool {
-        name.is_some_and(|n| self.policy_matcher.is_match(n.trim())) || file.is_some_and(|f| self.policy_matcher.is_match(f))
+        name.is_some_and(|n| self.policy_matcher.is_match(n.trim()))
+            || file.is_some_and(|f| self.policy_matcher.is_match(f))
     }
 }
 
@@ -88,6 +109,8 @@ pub struct Config {
     pub naming_pattern: Option<String>,
     pub rule_overrides: Vec<RuleOverride>,
     pub suppressions: Vec<Suppression>,
+    /// How long one Rego rule may run before it is stopped and reported.
+    pub rule_timeout: std::time::Duration,
 }
 
 impl Default for Config {
@@ -102,6 +125,7 @@ impl Default for Config {
             naming_pattern: None,
             rule_overrides: Vec::new(),
             suppressions: Vec::new(),
+            rule_timeout: std::time::Duration::from_secs(DEFAULT_RULE_TIMEOUT_SECONDS),
         }
     }
 }
@@ -116,6 +140,7 @@ struct RawConfig {
     #[serde(default)]
     allowed_email_domains: Vec<Spanned<String>>,
     naming_pattern: Option<Spanned<String>>,
+    rule_timeout_seconds: Option<Spanned<u64>>,
     #[serde(default)]
     rules: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
@@ -147,7 +172,7 @@ impl Config {
                 default
             }
         };
-        let text = std::fs::read(&path).map_err(|e| ConfigError {
+        let text = std::fs::read(&path).map_err(|e| ConfigProblem {
             message: format!("cannot read config file `{}`: {e}", path.display()),
             source_code: None,
             span: None,
@@ -158,7 +183,7 @@ impl Config {
                 "check the file's permissions".into()
             }),
         })?;
-        let text = String::from_utf8(text).map_err(|_| ConfigError {
+        let text = String::from_utf8(text).map_err(|_| ConfigProblem {
             message: format!("config file `{}` is not valid UTF-8", path.display()),
             source_code: None,
             span: None,
@@ -172,12 +197,14 @@ impl Config {
     /// Parses config text; `root` is the folder relative paths start from.
     pub fn parse(display: &str, text: &str, root: &Path) -> Result<Config, ConfigError> {
         let source = Arc::new(SourceFile::new(display, text));
-        let error = |message: String, span: Option<Range<usize>>, label: &str, help: &str| ConfigError {
-            message: format!("{display}: {message}"),
-            source_code: Some(NamedSource::new(display, source.text.clone())),
-            span: span.map(SourceSpan::from),
-            label: label.to_string(),
-            help: Some(help.to_string()),
+        let error = |message: String, span: Option<Range<usize>>, label: &str, help: &str| {
+            ConfigError::from(ConfigProblem {
+                message: format!("{display}: {message}"),
+                source_code: Some(NamedSource::new(display, source.text.clone())),
+                span: span.map(SourceSpan::from),
+                label: label.to_string(),
+                help: Some(help.to_string()),
+            })
         };
         let raw: RawConfig = toml::from_str(text).map_err(|e| {
             let message = e.message().trim_end().to_string();
@@ -186,7 +213,12 @@ impl Config {
             } else {
                 "fix the value at the marked place; see the README's configuration reference"
             };
-            error(format!("invalid configuration: {message}"), e.span(), "here", help)
+            error(
+                format!("invalid configuration: {message}"),
+                e.span(),
+                "here",
+                help,
+            )
         })?;
 
         let mut config = Config {
@@ -201,7 +233,10 @@ impl Config {
         if let Some(days) = raw.review_interval_days {
             if !(1..=3650).contains(days.get_ref()) {
                 return Err(error(
-                    format!("`review_interval_days` must be between 1 and 3650, found {}", days.get_ref()),
+                    format!(
+                        "`review_interval_days` must be between 1 and 3650, found {}",
+                        days.get_ref()
+                    ),
                     Some(days.span()),
                     "out of range",
                     "use e.g. 30 (monthly), 90 (quarterly) or 365 (yearly)",
@@ -210,8 +245,16 @@ impl Config {
             config.review_interval_days = *days.get_ref();
         }
         for domain in &raw.allowed_email_domains {
-            let text = domain.get_ref().trim().trim_start_matches('@').to_ascii_lowercase();
-            if text.is_empty() || text.contains('@') || text.contains(char::is_whitespace) || !text.contains('.') {
+            let text = domain
+                .get_ref()
+                .trim()
+                .trim_start_matches('@')
+                .to_ascii_lowercase();
+            if text.is_empty()
+                || text.contains('@')
+                || text.contains(char::is_whitespace)
+                || !text.contains('.')
+            {
                 return Err(error(
                     format!("`{}` is not an email domain", domain.get_ref()),
                     Some(domain.span()),
@@ -224,13 +267,30 @@ impl Config {
         if let Some(pattern) = raw.naming_pattern {
             if let Err(e) = regex::Regex::new(pattern.get_ref()) {
                 return Err(error(
-                    format!("`naming_pattern` is not a valid regular expression: {}", first_line(&e.to_string())),
+                    format!(
+                        "`naming_pattern` is not a valid regular expression: {}",
+                        first_line(&e.to_string())
+                    ),
                     Some(pattern.span()),
                     "invalid regex",
                     "use Rust/RE2 regex syntax, e.g. '^[A-Z][A-Za-z0-9 -]+$'",
                 ));
             }
             config.naming_pattern = Some(pattern.into_inner());
+        }
+        if let Some(seconds) = raw.rule_timeout_seconds {
+            if !(1..=600).contains(seconds.get_ref()) {
+                return Err(error(
+                    format!(
+                        "`rule_timeout_seconds` must be between 1 and 600, found {}",
+                        seconds.get_ref()
+                    ),
+                    Some(seconds.span()),
+                    "out of range",
+                    "the default, 10 seconds, is plenty for thousands of policies",
+                ));
+            }
+            config.rule_timeout = std::time::Duration::from_secs(*seconds.get_ref());
         }
         for (rule, level) in &raw.rules {
             let parsed = match level.get_ref().to_ascii_lowercase().as_str() {
@@ -239,7 +299,11 @@ impl Config {
             };
             let Some(parsed) = parsed else {
                 return Err(error(
-                    format!("rule level `{}` for {} is not allowed", level.get_ref(), rule.get_ref()),
+                    format!(
+                        "rule level `{}` for {} is not allowed",
+                        level.get_ref(),
+                        rule.get_ref()
+                    ),
                     Some(level.span()),
                     "unknown level",
                     "use \"off\", \"note\", \"warning\" or \"error\"",
@@ -303,16 +367,22 @@ impl Config {
 
     /// Checks that every rule id named in `[rules]` and `[[suppress]]` exists.
     pub fn check_rule_ids(&self, known: &[&str]) -> Result<(), ConfigError> {
-        let Some(source) = &self.source else { return Ok(()) };
+        let Some(source) = &self.source else {
+            return Ok(());
+        };
         let unknown = |rule: &str, span: Range<usize>, what: &str| {
-            let near = crate::load::closest(rule, known).map(|c| format!("did you mean `{c}`? ")).unwrap_or_default();
-            ConfigError {
+            let near = crate::load::closest(rule, known)
+                .map(|c| format!("did you mean `{c}`? "))
+                .unwrap_or_default();
+            ConfigError::from(ConfigProblem {
                 message: format!("{}: {what} names unknown rule `{rule}`", source.path),
                 source_code: Some(NamedSource::new(source.path.clone(), source.text.clone())),
                 span: Some(span.into()),
                 label: "unknown rule".into(),
-                help: Some(format!("{near}run `casguard rules list` to see every rule id")),
-            }
+                help: Some(format!(
+                    "{near}run `casguard rules list` to see every rule id"
+                )),
+            })
         };
         for o in &self.rule_overrides {
             if !known.contains(&o.rule.as_str()) {
@@ -328,7 +398,11 @@ impl Config {
     }
 
     pub fn rule_level(&self, rule: &str) -> Option<RuleLevel> {
-        self.rule_overrides.iter().rev().find(|o| o.rule == rule).map(|o| o.level)
+        self.rule_overrides
+            .iter()
+            .rev()
+            .find(|o| o.rule == rule)
+            .map(|o| o.level)
     }
 
     /// Settings rules see as `input.config`.
@@ -376,7 +450,10 @@ mod tests {
         .unwrap();
         assert_eq!(config.allowed_email_domains, ["contoso.com"]);
         assert_eq!(config.rule_level("CAS204"), Some(RuleLevel::Off));
-        assert_eq!(config.rule_level("CAS101"), Some(RuleLevel::Severity(Severity::Warning)));
+        assert_eq!(
+            config.rule_level("CAS101"),
+            Some(RuleLevel::Severity(Severity::Warning))
+        );
         let s = &config.suppressions[0];
         assert!(s.matches_policy(Some("legacy proxy"), None));
         assert!(!s.matches_policy(Some("Modern"), Some("policies/x.toml")));
@@ -386,18 +463,27 @@ mod tests {
     #[test]
     fn errors_name_line_and_help() {
         let e = parse("review_interval_days = 90\npolicy_dir = \"x\"\n").unwrap_err();
-        assert!(e.message.contains("unknown field `policy_dir`"), "{}", e.message);
+        assert!(
+            e.message.contains("unknown field `policy_dir`"),
+            "{}",
+            e.message
+        );
         assert_eq!(e.span.unwrap().offset(), 26);
         let e = parse("[[suppress]]\nrule = \"CAS101\"\npolicy = \"x\"\nreason = \" \"\nexpires = 2027-01-01\n").unwrap_err();
         assert!(e.message.contains("non-empty `reason`"));
-        let e = parse("[[suppress]]\nrule = \"CAS101\"\npolicy = \"x\"\nreason = \"r\"\n").unwrap_err();
-        assert!(e.message.contains("missing field `expires`"), "{}", e.message);
+        let e =
+            parse("[[suppress]]\nrule = \"CAS101\"\npolicy = \"x\"\nreason = \"r\"\n").unwrap_err();
+        assert!(
+            e.message.contains("missing field `expires`"),
+            "{}",
+            e.message
+        );
         let e = parse("naming_pattern = \"([\"\n").unwrap_err();
         assert!(e.message.contains("not a valid regular expression"));
         let e = parse("[rules]\nCAS101 = \"loud\"\n").unwrap_err();
         assert!(e.message.contains("`loud`"));
         let config = parse("[rules]\nCAS1O1 = \"off\"\n").unwrap();
         let e = config.check_rule_ids(&["CAS101"]).unwrap_err();
-        assert!(e.help.unwrap().contains("did you mean `CAS101`?"));
+        assert!(e.help.as_deref().unwrap().contains("did you mean `CAS101`?"));
     }
 }

@@ -22,9 +22,18 @@ pub enum LintError {
 }
 
 /// Lints `paths` (or the configured policies folder when empty).
-pub fn lint(config: &Config, rules: &RuleSet, paths: &[PathBuf], today: jiff::civil::Date) -> Result<Report, LintError> {
+pub fn lint(
+    config: &Config,
+    rules: &RuleSet,
+    paths: &[PathBuf],
+    today: jiff::civil::Date,
+) -> Result<Report, LintError> {
     let complete = paths.is_empty();
-    let inputs = if complete { vec![config.policies_dir.clone()] } else { paths.to_vec() };
+    let inputs = if complete {
+        vec![config.policies_dir.clone()]
+    } else {
+        paths.to_vec()
+    };
     let loaded = load::load_policies(&inputs)?;
     let skip: BTreeSet<String> = rules
         .metas()
@@ -33,7 +42,13 @@ pub fn lint(config: &Config, rules: &RuleSet, paths: &[PathBuf], today: jiff::ci
         .map(|m| m.id.clone())
         .collect();
     let mut findings = loaded.findings;
-    findings.extend(rules.evaluate(&loaded.policies, &loaded.sources, config.rule_input(), today, &skip)?);
+    findings.extend(rules.evaluate(
+        &loaded.policies,
+        &loaded.sources,
+        config.rule_input(),
+        today,
+        &skip,
+    )?);
     let ran: BTreeSet<String> = rules.metas().iter().map(|m| m.id.clone()).collect();
     let outcome = suppress::apply(findings, config, today, &ran, complete);
     let mut sources = loaded.sources;
@@ -54,8 +69,12 @@ pub fn lint(config: &Config, rules: &RuleSet, paths: &[PathBuf], today: jiff::ci
 /// Every rule: the Rust-implemented ones plus built-in and custom Rego rules,
 /// with the config's rule ids checked against them.
 pub fn load_rules(config: &Config) -> Result<RuleSet, crate::cli::Trouble> {
-    let rust_rules: Vec<_> = load::LOADER_RULES.iter().chain(suppress::CONFIG_RULES).copied().collect();
-    let rules = RuleSet::load(&rust_rules, &config.rules_dirs)?;
+    let rust_rules: Vec<_> = load::LOADER_RULES
+        .iter()
+        .chain(suppress::CONFIG_RULES)
+        .copied()
+        .collect();
+    let rules = RuleSet::load(&rust_rules, &config.rules_dirs, config.rule_timeout)?;
     let ids: Vec<&str> = rules.metas().iter().map(|m| m.id.as_str()).collect();
     config.check_rule_ids(&ids)?;
     Ok(rules)

@@ -73,7 +73,7 @@ pub enum LoadError {
     #[error("policy path `{}` does not exist", .0.display())]
     #[diagnostic(
         code(casguard::load::missing_path),
-        help("check the path, or set `policies_dir` in casguard.toml (run `casguard init` to scaffold one)")
+        help("check the path, or set `policies_dir` in casguard.toml")
     )]
     MissingPath(PathBuf),
 }
@@ -101,12 +101,17 @@ pub fn load_policies(inputs: &[PathBuf]) -> Result<LoadOutcome, LoadError> {
             Err(finding) => outcome.findings.push(*finding),
         }
     }
-    outcome.findings.extend(find_duplicates(&outcome.policies, &outcome.sources));
+    outcome
+        .findings
+        .extend(find_duplicates(&outcome.policies, &outcome.sources));
     Ok(outcome)
 }
 
 /// Validates one policy given as text (used for rule examples and tests).
-pub fn parse_policy_text(path: &str, text: &str) -> (Option<Policy>, Vec<Finding>, Arc<SourceFile>) {
+pub fn parse_policy_text(
+    path: &str,
+    text: &str,
+) -> (Option<Policy>, Vec<Finding>, Arc<SourceFile>) {
     let source = Arc::new(SourceFile::new(path, text));
     let (policy, findings) = parse_policy(&source);
     (policy, findings, source)
@@ -122,13 +127,20 @@ pub fn display_path(path: &Path) -> String {
     text.strip_prefix("./").map(str::to_string).unwrap_or(text)
 }
 
-fn discover(input: &Path, files: &mut Vec<PathBuf>, findings: &mut Vec<Finding>) -> Result<(), LoadError> {
+fn discover(
+    input: &Path,
+    files: &mut Vec<PathBuf>,
+    findings: &mut Vec<Finding>,
+) -> Result<(), LoadError> {
     let metadata = fs::metadata(input).map_err(|_| LoadError::MissingPath(input.to_path_buf()))?;
     if metadata.is_file() {
         files.push(input.to_path_buf());
         return Ok(());
     }
-    for entry in walkdir::WalkDir::new(input).follow_links(true).sort_by_file_name() {
+    for entry in walkdir::WalkDir::new(input)
+        .follow_links(true)
+        .sort_by_file_name()
+    {
         match entry {
             Ok(entry) => {
                 let is_toml = entry.path().extension().is_some_and(|e| e == "toml");
@@ -153,7 +165,12 @@ fn walk_error_finding(error: &walkdir::Error) -> Finding {
             "remove the link or point it outside the policies folder; casguard skipped it",
         ),
         None => (
-            format!("cannot read `{path}`: {}", error.io_error().map_or_else(|| error.to_string(), |e| e.to_string())),
+            format!(
+                "cannot read `{path}`: {}",
+                error
+                    .io_error()
+                    .map_or_else(|| error.to_string(), |e| e.to_string())
+            ),
             "check the file's permissions; casguard skipped it",
         ),
     };
@@ -170,8 +187,12 @@ fn read_policy_text(file: &Path, display: &str) -> Result<String, Box<Finding>> 
                 .help(help.to_string()),
         )
     };
-    let mut handle = fs::File::open(file)
-        .map_err(|e| invalid(format!("cannot read file: {e}"), "check the file's permissions"))?;
+    let mut handle = fs::File::open(file).map_err(|e| {
+        invalid(
+            format!("cannot read file: {e}"),
+            "check the file's permissions",
+        )
+    })?;
     let size = handle.metadata().map(|m| m.len()).unwrap_or(0);
     if size > MAX_POLICY_FILE_BYTES {
         return Err(invalid(
@@ -188,10 +209,18 @@ fn read_policy_text(file: &Path, display: &str) -> Result<String, Box<Finding>> 
     (&mut handle)
         .take(MAX_POLICY_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| invalid(format!("cannot read file: {e}"), "check the file's permissions"))?;
+        .map_err(|e| {
+            invalid(
+                format!("cannot read file: {e}"),
+                "check the file's permissions",
+            )
+        })?;
     if bytes.len() as u64 > MAX_POLICY_FILE_BYTES {
         return Err(invalid(
-            format!("file is larger than the {} MiB allowed for a policy file", MAX_POLICY_FILE_BYTES / 1_048_576),
+            format!(
+                "file is larger than the {} MiB allowed for a policy file",
+                MAX_POLICY_FILE_BYTES / 1_048_576
+            ),
             "a policy file holds one policy; check that this file is what you meant to commit",
         ));
     }
@@ -205,9 +234,15 @@ fn read_policy_text(file: &Path, display: &str) -> Result<String, Box<Finding>> 
             Finding::new(
                 CAS001.id,
                 CAS001.severity,
-                format!("file is not valid UTF-8 (first bad byte at line {}, column {})", location.line, location.column),
+                format!(
+                    "file is not valid UTF-8 (first bad byte at line {}, column {})",
+                    location.line, location.column
+                ),
             )
-            .at(Location { span: None, ..location })
+            .at(Location {
+                span: None,
+                ..location
+            })
             .help("save the file as UTF-8; TOML files must be UTF-8"),
         )
     })
@@ -227,10 +262,14 @@ fn parse_policy(source: &Arc<SourceFile>) -> (Option<Policy>, Vec<Finding>) {
             .iter()
             .map(|error| {
                 let span = error.span().unwrap_or(0..0);
-                Finding::new(CAS001.id, CAS001.severity, format!("TOML syntax error: {}", error.message().trim_end()))
-                    .at(source.location(span))
-                    .label("here")
-                    .help("fix the TOML syntax; see https://toml.io/en/v1.0.0")
+                Finding::new(
+                    CAS001.id,
+                    CAS001.severity,
+                    format!("TOML syntax error: {}", error.message().trim_end()),
+                )
+                .at(source.location(span))
+                .label("here")
+                .help("fix the TOML syntax; see https://toml.io/en/v1.0.0")
             })
             .collect();
         return (None, findings);
@@ -245,17 +284,34 @@ fn parse_policy(source: &Arc<SourceFile>) -> (Option<Policy>, Vec<Finding>) {
 }
 
 const TOP_KEYS: &[&str] = &[
-    "name", "type", "enabled", "severity", "description", "id", "alerts", "filters", "extra", "meta",
+    "name",
+    "type",
+    "enabled",
+    "severity",
+    "description",
+    "id",
+    "alerts",
+    "filters",
+    "extra",
+    "meta",
 ];
 const ALERT_KEYS: &[&str] = &["enabled", "email_recipients", "daily_limit"];
-const META_KEYS: &[&str] = &["owner", "last_reviewed", "review_interval_days", "disabled_reason"];
+const META_KEYS: &[&str] = &[
+    "owner",
+    "last_reviewed",
+    "review_interval_days",
+    "disabled_reason",
+];
 
 /// The keys the policy file format knows, per table, for the schema test.
 pub fn known_keys() -> [(&'static str, &'static [&'static str]); 3] {
     [("", TOP_KEYS), ("alerts", ALERT_KEYS), ("meta", META_KEYS)]
 }
 
-type Entry<'t, 'i> = (&'t Spanned<std::borrow::Cow<'i, str>>, &'t Spanned<DeValue<'i>>);
+type Entry<'t, 'i> = (
+    &'t Spanned<std::borrow::Cow<'i, str>>,
+    &'t Spanned<DeValue<'i>>,
+);
 
 struct Validator<'s> {
     source: &'s SourceFile,
@@ -297,9 +353,19 @@ impl Validator<'_> {
                         }
                     }
                 }
-                "type" => policy_type = self.enumeration(value, path, PolicyType::parse, &PolicyType::allowed()),
+                "type" => {
+                    policy_type =
+                        self.enumeration(value, path, PolicyType::parse, &PolicyType::allowed())
+                }
                 "enabled" => enabled = self.boolean(value, path),
-                "severity" => severity = self.enumeration(value, path, PolicySeverity::parse, &PolicySeverity::allowed()),
+                "severity" => {
+                    severity = self.enumeration(
+                        value,
+                        path,
+                        PolicySeverity::parse,
+                        &PolicySeverity::allowed(),
+                    )
+                }
                 "description" => description = self.string(value, path),
                 "id" => id = self.pinned_id(value),
                 "alerts" => {
@@ -308,7 +374,9 @@ impl Validator<'_> {
                     }
                 }
                 "filters" => {
-                    if let Some(Value::Object(map)) = self.table(value, path).and(self.json(value, path)) {
+                    if let Some(Value::Object(map)) =
+                        self.table(value, path).and(self.json(value, path))
+                    {
                         filters = map;
                     }
                 }
@@ -326,18 +394,29 @@ impl Validator<'_> {
             }
         }
         let start = table_span.start..table_span.start;
-        for (required, present) in [("name", name.is_some()), ("type", policy_type.is_some()), ("enabled", enabled.is_some())] {
+        for (required, present) in [
+            ("name", name.is_some()),
+            ("type", policy_type.is_some()),
+            ("enabled", enabled.is_some()),
+        ] {
             // Only complain about absence: a present-but-invalid value was reported above.
             if !present && !table.contains_key(required) {
                 let example = match required {
                     "name" => "name = \"Mass download by a single user\"".to_string(),
-                    "type" => format!("type = \"FILE\"  (one of {})", PolicyType::allowed().join(", ")),
+                    "type" => format!(
+                        "type = \"FILE\"  (one of {})",
+                        PolicyType::allowed().join(", ")
+                    ),
                     _ => "enabled = true".to_string(),
                 };
                 self.findings.push(
-                    Finding::new(CAS001.id, CAS001.severity, format!("missing required key `{required}`"))
-                        .at(self.source.location(start.clone()))
-                        .help(format!("add `{example}` at the top of the file")),
+                    Finding::new(
+                        CAS001.id,
+                        CAS001.severity,
+                        format!("missing required key `{required}`"),
+                    )
+                    .at(self.source.location(start.clone()))
+                    .help(format!("add `{example}` at the top of the file")),
                 );
             }
         }
@@ -371,7 +450,12 @@ impl Validator<'_> {
                     alerts.daily_limit = self.integer(value, &path).filter(|n| {
                         let ok = *n >= 0;
                         if !ok {
-                            self.problem(value.span(), "`alerts.daily_limit` is negative".into(), "must be 0 or more", "set the number of alerts per day, e.g. `daily_limit = 5`".into());
+                            self.problem(
+                                value.span(),
+                                "`alerts.daily_limit` is negative".into(),
+                                "must be 0 or more",
+                                "set the number of alerts per day, e.g. `daily_limit = 5`".into(),
+                            );
                         }
                         ok
                     })
@@ -396,7 +480,12 @@ impl Validator<'_> {
                     meta.review_interval_days = self.integer(value, &path).filter(|days| {
                         let ok = (1..=3650).contains(days);
                         if !ok {
-                            self.problem(value.span(), format!("`{path}` must be between 1 and 3650 days, found {days}"), "out of range", "use e.g. 30 (monthly), 90 (quarterly) or 365 (yearly)".into());
+                            self.problem(
+                                value.span(),
+                                format!("`{path}` must be between 1 and 3650 days, found {days}"),
+                                "out of range",
+                                "use e.g. 30 (monthly), 90 (quarterly) or 365 (yearly)".into(),
+                            );
                         }
                         ok
                     })
@@ -419,9 +508,15 @@ impl Validator<'_> {
             if let Some(mapping) = normalize::mapping_for_live_field(name) {
                 self.problem(
                     key.span(),
-                    format!("`extra.{name}` shadows the modeled field `{}`", mapping.toml_path),
+                    format!(
+                        "`extra.{name}` shadows the modeled field `{}`",
+                        mapping.toml_path
+                    ),
                     "modeled elsewhere",
-                    format!("set `{}` instead; [extra] is for live fields casguard does not model", mapping.toml_path),
+                    format!(
+                        "set `{}` instead; [extra] is for live fields casguard does not model",
+                        mapping.toml_path
+                    ),
                 );
                 continue;
             }
@@ -443,21 +538,43 @@ impl Validator<'_> {
 
     fn unknown_key(&mut self, (key, _value): Entry<'_, '_>, table: &str, allowed: &[&str]) {
         let name = key.get_ref().as_ref();
-        let shown = if table.is_empty() { name.to_string() } else { format!("{table}.{name}") };
+        let shown = if table.is_empty() {
+            name.to_string()
+        } else {
+            format!("{table}.{name}")
+        };
         let help = suggestion(name, table, allowed).unwrap_or_else(|| {
-            let place = if table.is_empty() { "at the top level".to_string() } else { format!("in [{table}]") };
+            let place = if table.is_empty() {
+                "at the top level".to_string()
+            } else {
+                format!("in [{table}]")
+            };
             format!(
                 "allowed keys {place}: {}; live fields casguard does not model go under [extra]",
                 allowed.join(", ")
             )
         });
-        self.problem(key.span(), format!("unknown key `{shown}`"), "unknown key", help);
+        self.problem(
+            key.span(),
+            format!("unknown key `{shown}`"),
+            "unknown key",
+            help,
+        );
     }
 
-    fn type_error(&mut self, value: &Spanned<DeValue<'_>>, path: &str, expected: &str, example: &str) {
+    fn type_error(
+        &mut self,
+        value: &Spanned<DeValue<'_>>,
+        path: &str,
+        expected: &str,
+        example: &str,
+    ) {
         self.problem(
             value.span(),
-            format!("`{path}` must be {expected}, found {}", describe(value.get_ref())),
+            format!(
+                "`{path}` must be {expected}, found {}",
+                describe(value.get_ref())
+            ),
             &format!("expected {expected}"),
             format!("write it as {example}"),
         );
@@ -467,7 +584,12 @@ impl Validator<'_> {
         match value.get_ref() {
             DeValue::String(s) => Some(s.to_string()),
             _ => {
-                self.type_error(value, path, "a string", &format!("`{} = \"...\"`", last_segment(path)));
+                self.type_error(
+                    value,
+                    path,
+                    "a string",
+                    &format!("`{} = \"...\"`", last_segment(path)),
+                );
                 None
             }
         }
@@ -476,12 +598,32 @@ impl Validator<'_> {
     fn boolean(&mut self, value: &Spanned<DeValue<'_>>, path: &str) -> Option<bool> {
         match value.get_ref() {
             DeValue::Boolean(b) => Some(*b),
-            DeValue::String(s) if matches!(s.trim().to_ascii_lowercase().as_str(), "true" | "false") => {
-                self.type_error(value, path, "a boolean", &format!("`{} = {}` without quotes", last_segment(path), s.trim().to_ascii_lowercase()));
+            DeValue::String(s)
+                if matches!(s.trim().to_ascii_lowercase().as_str(), "true" | "false") =>
+            {
+                self.type_error(
+                    value,
+                    path,
+                    "a boolean",
+                    &format!(
+                        "`{} = {}` without quotes",
+                        last_segment(path),
+                        s.trim().to_ascii_lowercase()
+                    ),
+                );
                 None
             }
             _ => {
-                self.type_error(value, path, "a boolean", &format!("`{} = true` or `{} = false`", last_segment(path), last_segment(path)));
+                self.type_error(
+                    value,
+                    path,
+                    "a boolean",
+                    &format!(
+                        "`{} = true` or `{} = false`",
+                        last_segment(path),
+                        last_segment(path)
+                    ),
+                );
                 None
             }
         }
@@ -489,29 +631,49 @@ impl Validator<'_> {
 
     fn integer(&mut self, value: &Spanned<DeValue<'_>>, path: &str) -> Option<i64> {
         match value.get_ref() {
-            DeValue::Integer(i) => match i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()) {
-                Ok(n) => Some(n),
-                Err(_) => {
-                    self.problem(value.span(), format!("`{path}` is out of range"), "too large", "use a whole number between -2^63 and 2^63-1".into());
-                    None
+            DeValue::Integer(i) => {
+                match i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()) {
+                    Ok(n) => Some(n),
+                    Err(_) => {
+                        self.problem(
+                            value.span(),
+                            format!("`{path}` is out of range"),
+                            "too large",
+                            "use a whole number between -2^63 and 2^63-1".into(),
+                        );
+                        None
+                    }
                 }
-            },
+            }
             _ => {
-                self.type_error(value, path, "an integer", &format!("`{} = 5`", last_segment(path)));
+                self.type_error(
+                    value,
+                    path,
+                    "an integer",
+                    &format!("`{} = 5`", last_segment(path)),
+                );
                 None
             }
         }
     }
 
     fn date(&mut self, value: &Spanned<DeValue<'_>>, path: &str) -> Option<jiff::civil::Date> {
-        let example = format!("`{} = 2026-09-30` (a TOML date, no quotes)", last_segment(path));
+        let example = format!(
+            "`{} = 2026-09-30` (a TOML date, no quotes)",
+            last_segment(path)
+        );
         match value.get_ref() {
             DeValue::Datetime(dt) if dt.time.is_none() && dt.offset.is_none() => {
                 let date = dt.date?;
                 match jiff::civil::Date::new(date.year as i16, date.month as i8, date.day as i8) {
                     Ok(d) => Some(d),
                     Err(e) => {
-                        self.problem(value.span(), format!("`{path}` is not a valid date: {e}"), "invalid date", format!("write it as {example}"));
+                        self.problem(
+                            value.span(),
+                            format!("`{path}` is not a valid date: {e}"),
+                            "invalid date",
+                            format!("write it as {example}"),
+                        );
                         None
                     }
                 }
@@ -521,7 +683,12 @@ impl Validator<'_> {
                 None
             }
             DeValue::String(s) if s.parse::<jiff::civil::Date>().is_ok() => {
-                self.problem(value.span(), format!("`{path}` must be a TOML date, found a string"), "quoted date", format!("remove the quotes: {example}"));
+                self.problem(
+                    value.span(),
+                    format!("`{path}` must be a TOML date, found a string"),
+                    "quoted date",
+                    format!("remove the quotes: {example}"),
+                );
                 None
             }
             _ => {
@@ -531,11 +698,19 @@ impl Validator<'_> {
         }
     }
 
-    fn enumeration<T>(&mut self, value: &Spanned<DeValue<'_>>, path: &str, parse: fn(&str) -> Option<T>, allowed: &[&str]) -> Option<T> {
+    fn enumeration<T>(
+        &mut self,
+        value: &Spanned<DeValue<'_>>,
+        path: &str,
+        parse: fn(&str) -> Option<T>,
+        allowed: &[&str],
+    ) -> Option<T> {
         let text = self.string(value, path)?;
         let parsed = parse(&text);
         if parsed.is_none() {
-            let near = closest(&text, allowed).map(|c| format!("did you mean `{c}`? ")).unwrap_or_default();
+            let near = closest(&text, allowed)
+                .map(|c| format!("did you mean `{c}`? "))
+                .unwrap_or_default();
             self.problem(
                 value.span(),
                 format!("`{path}` has an unknown value `{text}`"),
@@ -562,7 +737,11 @@ impl Validator<'_> {
         }
     }
 
-    fn table<'t, 'i>(&mut self, value: &'t Spanned<DeValue<'i>>, path: &str) -> Option<&'t DeTable<'i>> {
+    fn table<'t, 'i>(
+        &mut self,
+        value: &'t Spanned<DeValue<'i>>,
+        path: &str,
+    ) -> Option<&'t DeTable<'i>> {
         match value.get_ref() {
             DeValue::Table(table) => Some(table),
             _ => {
@@ -574,7 +753,12 @@ impl Validator<'_> {
 
     fn string_list(&mut self, value: &Spanned<DeValue<'_>>, path: &str) -> Vec<String> {
         let DeValue::Array(items) = value.get_ref() else {
-            self.type_error(value, path, "an array of strings", &format!("`{} = [\"soc@contoso.com\"]`", last_segment(path)));
+            self.type_error(
+                value,
+                path,
+                "an array of strings",
+                &format!("`{} = [\"soc@contoso.com\"]`", last_segment(path)),
+            );
             return Vec::new();
         };
         let mut list = Vec::new();
@@ -596,11 +780,21 @@ impl Validator<'_> {
             DeValue::Boolean(b) => Value::Bool(*b),
             DeValue::Integer(_) => Value::from(self.integer(value, path)?),
             DeValue::Float(f) => {
-                let number = f.as_str().replace('_', "").parse::<f64>().ok().and_then(Number::from_f64);
+                let number = f
+                    .as_str()
+                    .replace('_', "")
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(Number::from_f64);
                 match number {
                     Some(n) => Value::Number(n),
                     None => {
-                        self.problem(value.span(), format!("`{path}` is not a finite number"), "inf and nan have no JSON form", "use a finite number".into());
+                        self.problem(
+                            value.span(),
+                            format!("`{path}` is not a finite number"),
+                            "inf and nan have no JSON form",
+                            "use a finite number".into(),
+                        );
                         return None;
                     }
                 }
@@ -642,8 +836,15 @@ impl Validator<'_> {
 
 /// Joins a TOML path and a key, quoting keys that are not bare.
 pub fn join_path(parent: &str, key: &str) -> String {
-    let bare = !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    let key = if bare { key.to_string() } else { format!("{key:?}") };
+    let bare = !key.is_empty()
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    let key = if bare {
+        key.to_string()
+    } else {
+        format!("{key:?}")
+    };
     if parent.is_empty() {
         key
     } else {
@@ -681,7 +882,12 @@ pub fn closest<'a>(word: &str, allowed: &[&'a str]) -> Option<&'a str> {
     let lower = word.to_ascii_lowercase();
     allowed
         .iter()
-        .map(|candidate| (strsim::jaro_winkler(&lower, &candidate.to_ascii_lowercase()), *candidate))
+        .map(|candidate| {
+            (
+                strsim::jaro_winkler(&lower, &candidate.to_ascii_lowercase()),
+                *candidate,
+            )
+        })
         .filter(|(score, _)| *score >= 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, candidate)| candidate)
@@ -689,20 +895,46 @@ pub fn closest<'a>(word: &str, allowed: &[&'a str]) -> Option<&'a str> {
 
 /// "did you mean" for an unknown key, also across tables and live names.
 fn suggestion(name: &str, table: &str, allowed: &[&str]) -> Option<String> {
+    if let Some(mapping) = normalize::mapping_for_live_field(name) {
+        if mapping.toml_path != name {
+            return Some(format!(
+                "`{name}` is the live API name of `{}`; write that instead",
+                mapping.toml_path
+            ));
+        }
+    }
     if let Some(near) = closest(name, allowed) {
         return Some(format!("did you mean `{near}`?"));
     }
-    let elsewhere: [(&str, &[&str]); 3] = [("", TOP_KEYS), ("alerts", ALERT_KEYS), ("meta", META_KEYS)];
+    let lower = name.to_ascii_lowercase();
+    if lower.len() >= 4 {
+        if let Some(near) = allowed
+            .iter()
+            .find(|k| k.contains(lower.as_str()) || lower.contains(*k))
+        {
+            return Some(format!("did you mean `{near}`?"));
+        }
+    }
+    let elsewhere: [(&str, &[&str]); 3] =
+        [("", TOP_KEYS), ("alerts", ALERT_KEYS), ("meta", META_KEYS)];
     for (other_table, keys) in elsewhere {
         if other_table != table {
             if let Some(near) = keys.iter().find(|k| k.eq_ignore_ascii_case(name)) {
-                let full = if other_table.is_empty() { near.to_string() } else { format!("{other_table}.{near}") };
-                return Some(format!("did you mean `{full}`? move it to {}", if other_table.is_empty() { "the top of the file".to_string() } else { format!("the [{other_table}] table") }));
+                let full = if other_table.is_empty() {
+                    near.to_string()
+                } else {
+                    format!("{other_table}.{near}")
+                };
+                return Some(format!(
+                    "did you mean `{full}`? move it to {}",
+                    if other_table.is_empty() {
+                        "the top of the file".to_string()
+                    } else {
+                        format!("the [{other_table}] table")
+                    }
+                ));
             }
         }
-    }
-    if let Some(mapping) = normalize::mapping_for_live_field(name) {
-        return Some(format!("`{name}` is the live name of `{}`; write that instead", mapping.toml_path));
     }
     None
 }
@@ -716,7 +948,9 @@ fn find_duplicates(policies: &[Policy], sources: &Sources) -> Vec<Finding> {
     let mut findings = Vec::new();
     let locate = |policy: &Policy, path: &str| -> Location {
         let source = &sources[&policy.file];
-        policy.span_of(path).map_or_else(|| source.file_location(), |span| source.location(span))
+        policy
+            .span_of(path)
+            .map_or_else(|| source.file_location(), |span| source.location(span))
     };
     let mut by_name: BTreeMap<(PolicyType, String), &Policy> = BTreeMap::new();
     let mut by_id: BTreeMap<&str, &Policy> = BTreeMap::new();
@@ -737,12 +971,19 @@ fn find_duplicates(policies: &[Policy], sources: &Sources) -> Vec<Finding> {
         if let Some(id) = &policy.id {
             if let Some(first) = by_id.get(id.as_str()) {
                 findings.push(
-                    Finding::new(CAS003.id, CAS003.severity, format!("pinned id `{id}` is also used by `{}` in `{}`", first.name, first.file))
-                        .policy(&policy.name)
-                        .at(locate(policy, "id"))
-                        .label("pinned again here")
-                        .related(locate(first, "id"), "first pinned here")
-                        .help("an id pins one file to one live policy; remove or correct one of them"),
+                    Finding::new(
+                        CAS003.id,
+                        CAS003.severity,
+                        format!(
+                            "pinned id `{id}` is also used by `{}` in `{}`",
+                            first.name, first.file
+                        ),
+                    )
+                    .policy(&policy.name)
+                    .at(locate(policy, "id"))
+                    .label("pinned again here")
+                    .related(locate(first, "id"), "first pinned here")
+                    .help("an id pins one file to one live policy; remove or correct one of them"),
                 );
             } else {
                 by_id.insert(id, policy);
@@ -762,7 +1003,13 @@ mod tests {
             .iter()
             .map(|f| {
                 let l = f.location.as_ref().unwrap();
-                format!("{}:{}: {} | {}", l.line, l.column, f.message, f.help.clone().unwrap_or_default())
+                format!(
+                    "{}:{}: {} | {}",
+                    l.line,
+                    l.column,
+                    f.message,
+                    f.help.clone().unwrap_or_default()
+                )
             })
             .collect()
     }
@@ -789,9 +1036,14 @@ mod tests {
         let found = problems("name = 3\ntype = \"FILES\"\nenabled = \"yes\"\nseverty = \"high\"\n[alerts]\nemails = []\ndaily_limit = -1\n[meta]\nlast_reviewed = \"2026-01-01\"\n[extra]\nalertsEnabled = true\n");
         assert_eq!(found.len(), 8, "{found:#?}");
         assert!(found[0].starts_with("1:8: `name` must be a string"));
-        assert!(found[1].contains("unknown value `FILES`") && found[1].contains("did you mean `FILE`?"));
+        assert!(
+            found[1].contains("unknown value `FILES`") && found[1].contains("did you mean `FILE`?")
+        );
         assert!(found[2].contains("`enabled` must be a boolean"));
-        assert!(found[3].starts_with("4:1: unknown key `severty`") && found[3].contains("did you mean `severity`?"));
+        assert!(
+            found[3].starts_with("4:1: unknown key `severty`")
+                && found[3].contains("did you mean `severity`?")
+        );
         assert!(found[4].contains("unknown key `alerts.emails`"));
         assert!(found[5].contains("negative"));
         assert!(found[6].contains("must be a TOML date") && found[6].contains("remove the quotes"));
@@ -813,7 +1065,10 @@ mod tests {
 
     #[test]
     fn join_path_quotes_non_bare_keys() {
-        assert_eq!(join_path("filters", "service.appId"), "filters.\"service.appId\"");
+        assert_eq!(
+            join_path("filters", "service.appId"),
+            "filters.\"service.appId\""
+        );
         assert_eq!(join_path("", "name"), "name");
     }
 }

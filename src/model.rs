@@ -150,7 +150,10 @@ impl PolicySeverity {
     }
 
     pub fn from_live_code(code: i64) -> Option<PolicySeverity> {
-        PolicySeverity::ALL.iter().copied().find(|s| s.live_code() == code)
+        PolicySeverity::ALL
+            .iter()
+            .copied()
+            .find(|s| s.live_code() == code)
     }
 }
 
@@ -314,7 +317,9 @@ impl Finding {
     /// Stable order for every report: file, position, rule, message.
     pub fn sort_key(&self) -> impl Ord + '_ {
         (
-            self.location.as_ref().map(|l| (l.file.as_str(), l.line, l.column)),
+            self.location
+                .as_ref()
+                .map(|l| (l.file.as_str(), l.line, l.column)),
             self.rule.as_str(),
             self.message.as_str(),
         )
@@ -385,9 +390,14 @@ impl Policy {
         );
         meta.insert(
             "review_interval_days".into(),
-            self.meta.review_interval_days.map_or(Value::Null, Value::from),
+            self.meta
+                .review_interval_days
+                .map_or(Value::Null, Value::from),
         );
-        meta.insert("disabled_reason".into(), json_opt(&self.meta.disabled_reason));
+        meta.insert(
+            "disabled_reason".into(),
+            json_opt(&self.meta.disabled_reason),
+        );
         serde_json::json!({
             "key": self.file,
             "file": self.file,
@@ -422,8 +432,8 @@ mod tests {
         let source = SourceFile::new("a.toml", "a = 1\nname = \"é\" x\n");
         assert_eq!(source.line_col(0), (1, 1));
         assert_eq!(source.line_col(6), (2, 1));
-        // byte 16 is after the two-byte é and the closing quote
-        assert_eq!(source.line_col(17), (2, 12));
+        // `x` is at byte 18: the two-byte é counts as one column
+        assert_eq!(source.line_col(18), (2, 12));
     }
 
     #[test]
@@ -454,7 +464,10 @@ mod tests {
     fn enums_parse_case_insensitively() {
         assert_eq!(PolicyType::parse("file"), Some(PolicyType::File));
         assert_eq!(PolicySeverity::parse("HIGH"), Some(PolicySeverity::High));
-        assert_eq!(PolicySeverity::from_live_code(3), Some(PolicySeverity::Informational));
+        assert_eq!(
+            PolicySeverity::from_live_code(3),
+            Some(PolicySeverity::Informational)
+        );
         assert!(FailOn::Warning.fails(Severity::Error));
         assert!(!FailOn::Error.fails(Severity::Warning));
         assert!(!FailOn::Never.fails(Severity::Error));

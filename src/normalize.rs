@@ -97,10 +97,25 @@ mod tests {
 
     #[test]
     fn server_managed_fields() {
-        for field in ["_id", "_tid", "createdDate", "lastModified", "lastUpdatedTimestamp", "modifiedBy", "alertsCount", "timestamp"] {
+        for field in [
+            "_id",
+            "_tid",
+            "createdDate",
+            "lastModified",
+            "lastUpdatedTimestamp",
+            "modifiedBy",
+            "alertsCount",
+            "timestamp",
+        ] {
             assert!(is_server_managed(field), "{field}");
         }
-        for field in ["name", "filters", "alertsEnabled", "governanceActions", "counter"] {
+        for field in [
+            "name",
+            "filters",
+            "alertsEnabled",
+            "governanceActions",
+            "counter",
+        ] {
             assert!(!is_server_managed(field), "{field}");
         }
     }
@@ -108,7 +123,10 @@ mod tests {
     #[test]
     fn every_live_field_maps_once() {
         for m in FIELD_MAP {
-            assert_eq!(mapping_for_live_field(m.live_field).unwrap().toml_path, m.toml_path);
+            assert_eq!(
+                mapping_for_live_field(m.live_field).unwrap().toml_path,
+                m.toml_path
+            );
         }
     }
 }

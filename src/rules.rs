@@ -84,9 +84,6 @@ pub const BUILTIN_REGO: &[(&str, &str)] = &[
     ("rules/CAS301.rego", include_str!("../rules/CAS301.rego")),
 ];
 
-/// How long one rule may run before it is stopped and reported.
-pub const RULE_TIME_LIMIT: Duration = Duration::from_secs(10);
-
 /// A rule that could not be loaded or run. Always fatal (exit 2): a rule
 /// that silently fails would make a clean report a lie.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -115,11 +112,15 @@ pub struct RuleSet {
 
 impl RuleSet {
     /// Loads the built-in rules, the Rust rule docs in `rust_rules`, and every
-    /// `.rego` file in `custom_dirs`.
-    pub fn load(rust_rules: &[RuleDoc], custom_dirs: &[PathBuf]) -> Result<RuleSet, RuleError> {
+    /// `.rego` file in `custom_dirs`; each evaluation may take `time_limit`.
+    pub fn load(
+        rust_rules: &[RuleDoc],
+        custom_dirs: &[PathBuf],
+        time_limit: Duration,
+    ) -> Result<RuleSet, RuleError> {
         let mut engine = regorus::Engine::new();
         engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
-            limit: RULE_TIME_LIMIT,
+            limit: time_limit,
             check_interval: NonZeroU32::new(256).expect("non-zero"),
         });
         let mut set = RuleSet {
@@ -154,10 +155,19 @@ impl RuleSet {
         let package = self
             .engine
             .add_policy(file.to_string(), text.to_string())
-            .map_err(|e| error(format!("Rego error: {}", e.to_string().trim_end()), "fix the rule; the message gives the line and column"))?;
+            .map_err(|e| {
+                error(
+                    format!("Rego error: {}", e.to_string().trim_end()),
+                    "fix the rule; the message gives the line and column",
+                )
+            })?;
         if let Some(other) = self.rego.iter().find(|r| r.package == package) {
             return Err(error(
-                format!("package `{}` is already declared by `{}`", package.trim_start_matches("data."), other.file),
+                format!(
+                    "package `{}` is already declared by `{}`",
+                    package.trim_start_matches("data."),
+                    other.file
+                ),
                 "give every rule file its own package, e.g. `package casguard.custom.<id>`",
             ));
         }
@@ -166,7 +176,13 @@ impl RuleSet {
             .eval_rule(format!("{package}.metadata"))
             .map_err(|e| error(format!("cannot evaluate `metadata`: {}", e.to_string().trim_end()), "declare `metadata := {\"id\": ..., \"title\": ..., \"severity\": ..., \"rationale\": ..., \"remediation\": ...}`"))?;
         let raw = serde_json::to_value(&raw).unwrap_or(Value::Null);
-        let field = |name: &str| raw.get(name).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+        let field = |name: &str| {
+            raw.get(name)
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
         let missing = ["id", "title", "severity", "rationale", "remediation"]
             .into_iter()
             .filter(|name| field(name).is_none())
@@ -178,18 +194,31 @@ impl RuleSet {
             ));
         }
         let id = field("id").unwrap_or_default();
-        if !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-            return Err(error(format!("rule id `{id}` may only contain letters, digits, `-` and `_`"), "use an id such as `ORG001`"));
+        if !id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(error(
+                format!("rule id `{id}` may only contain letters, digits, `-` and `_`"),
+                "use an id such as `ORG001`",
+            ));
         }
         let severity_text = field("severity").unwrap_or_default();
-        let severity = Severity::parse(&severity_text)
-            .ok_or_else(|| error(format!("metadata severity `{severity_text}` is not error, warning or note"), "set `\"severity\": \"warning\"` (or error, note)"))?;
+        let severity = Severity::parse(&severity_text).ok_or_else(|| {
+            error(
+                format!("metadata severity `{severity_text}` is not error, warning or note"),
+                "set `\"severity\": \"warning\"` (or error, note)",
+            )
+        })?;
         if let Some(existing) = self.metas.iter().find(|m| m.id == id) {
             let other = match &existing.origin {
                 RuleOrigin::Builtin => "a built-in rule".to_string(),
                 RuleOrigin::BuiltinRego(f) | RuleOrigin::Custom(f) => format!("`{f}`"),
             };
-            return Err(error(format!("rule id `{id}` is already used by {other}"), "rule ids are never reused; pick another id"));
+            return Err(error(
+                format!("rule id `{id}` is already used by {other}"),
+                "rule ids are never reused; pick another id",
+            ));
         }
         let meta = RuleMeta {
             id,
@@ -225,15 +254,22 @@ impl RuleSet {
         today: jiff::civil::Date,
         skip: &BTreeSet<String>,
     ) -> Result<Vec<Finding>, RuleError> {
-        let rules: Vec<&RegoRule> = self.rego.iter().filter(|r| !skip.contains(&r.meta.id)).collect();
+        let rules: Vec<&RegoRule> = self
+            .rego
+            .iter()
+            .filter(|r| !skip.contains(&r.meta.id))
+            .collect();
         if rules.is_empty() {
             return Ok(Vec::new());
         }
         let input = regorus::Value::from(input_document(policies, config, today));
-        let by_key: HashMap<&str, &Policy> = policies.iter().map(|p| (p.file.as_str(), p)).collect();
+        let by_key: HashMap<&str, &Policy> =
+            policies.iter().map(|p| (p.file.as_str(), p)).collect();
         // Rules are independent: split them over the available cores, one
         // engine clone per thread, so a large tenant is linted in parallel.
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(rules.len());
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(rules.len());
         let chunk = rules.len().div_ceil(threads);
         let results: Vec<Result<Vec<Finding>, RuleError>> = std::thread::scope(|scope| {
             let handles: Vec<_> = rules
@@ -251,7 +287,10 @@ impl RuleSet {
                     })
                 })
                 .collect();
-            handles.into_iter().map(|h| h.join().expect("rule thread panicked")).collect()
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("rule thread panicked"))
+                .collect()
         });
         let mut findings = Vec::new();
         for result in results {
@@ -270,7 +309,10 @@ impl RuleSet {
                 Err(_) => Value::Null,
             };
             let mut config = base_config.rule_input();
-            if let (Some(base), Some(extra)) = (config.as_object_mut(), examples.get("config").and_then(Value::as_object)) {
+            if let (Some(base), Some(extra)) = (
+                config.as_object_mut(),
+                examples.get("config").and_then(Value::as_object),
+            ) {
                 base.extend(extra.clone());
             }
             let today = examples
@@ -280,11 +322,23 @@ impl RuleSet {
                 .unwrap_or(jiff::civil::date(2026, 1, 1));
             let mut any = false;
             for (kind, expect_findings) in [("pass", false), ("fail", true)] {
-                let list = examples.get(kind).and_then(Value::as_array).cloned().unwrap_or_default();
+                let list = examples
+                    .get(kind)
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
                 for (index, example) in list.iter().enumerate() {
                     any = true;
                     let name = format!("{}#{kind}[{index}]", rule.meta.id);
-                    let problem = run_example(&mut engine, rule, example, config.clone(), today, expect_findings).err();
+                    let problem = run_example(
+                        &mut engine,
+                        rule,
+                        example,
+                        config.clone(),
+                        today,
+                        expect_findings,
+                    )
+                    .err();
                     outcomes.push(ExampleOutcome {
                         rule: rule.meta.id.clone(),
                         file: rule.file.clone(),
@@ -324,16 +378,23 @@ fn run_example(
     today: jiff::civil::Date,
     expect_findings: bool,
 ) -> Result<(), String> {
-    let text = example.as_str().ok_or("an example must be a string holding a TOML policy")?;
+    let text = example
+        .as_str()
+        .ok_or("an example must be a string holding a TOML policy")?;
     let (policy, problems, source) = crate::load::parse_policy_text("example.toml", text);
     let Some(policy) = policy else {
-        let first = problems.first().map(|f| f.message.clone()).unwrap_or_default();
+        let first = problems
+            .first()
+            .map(|f| f.message.clone())
+            .unwrap_or_default();
         return Err(format!("the example is not a valid policy file: {first}"));
     };
     let mut sources = Sources::new();
     sources.insert(source.path.clone(), source.clone());
     let policies = [policy];
-    engine.set_input(regorus::Value::from(input_document(&policies, config, today)));
+    engine.set_input(regorus::Value::from(input_document(
+        &policies, config, today,
+    )));
     let by_key: HashMap<&str, &Policy> = policies.iter().map(|p| (p.file.as_str(), p)).collect();
     let findings = run_rule(engine, rule, &by_key, &sources).map_err(|e| e.message)?;
     match (expect_findings, findings.is_empty()) {
@@ -365,12 +426,14 @@ fn run_rule(
     };
     let value = engine.eval_rule(format!("{}.findings", rule.package)).map_err(|e| {
         let text = e.to_string();
-        let help = if text.contains("limit") || text.contains("time") {
-            "the rule ran too long; look for nested iteration over large collections"
-        } else {
-            "fix the rule; every rule declares `findings contains f if { ... }`"
-        };
-        error(format!("evaluation failed: {}", text.trim_end()), help)
+        if text.contains("exceeded time limit") {
+            // regorus reports elapsed nanoseconds; keep the message reproducible.
+            return error(
+                "evaluation stopped: the rule ran longer than its time limit".into(),
+                "raise `rule_timeout_seconds` in casguard.toml only if the rule is right; look for nested iteration over large collections",
+            );
+        }
+        error(format!("evaluation failed: {}", text.trim_end()), "fix the rule; every rule declares `findings contains f if { ... }`")
     })?;
     let items = match serde_json::to_value(&value).unwrap_or(Value::Null) {
         Value::Array(items) => items,
@@ -397,7 +460,8 @@ fn run_rule(
                 finding = finding.policy(&policy.name);
                 if let Some(source) = sources.get(&policy.file) {
                     let span = path.and_then(|p| policy.span_of(p));
-                    finding = finding.at(span.map_or_else(|| source.file_location(), |s| source.location(s)));
+                    finding = finding
+                        .at(span.map_or_else(|| source.file_location(), |s| source.location(s)));
                 }
             }
         }
@@ -431,7 +495,10 @@ fn custom_rule_files(dir: &Path) -> Result<Vec<PathBuf>, RuleError> {
         });
     }
     let mut files = Vec::new();
-    for entry in walkdir::WalkDir::new(dir).follow_links(true).sort_by_file_name() {
+    for entry in walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .sort_by_file_name()
+    {
         let entry = entry.map_err(|e| RuleError {
             file: display.clone(),
             message: format!("cannot read custom rules folder: {e}"),

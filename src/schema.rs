@@ -69,11 +69,15 @@ struct MetaTable {
 
 /// The schema as JSON.
 pub fn policy_schema() -> Value {
-    let mut schema = serde_json::to_value(schemars::schema_for!(PolicyFile)).expect("schema serializes");
+    let mut schema =
+        serde_json::to_value(schemars::schema_for!(PolicyFile)).expect("schema serializes");
     schema["$id"] = json!("https://casguard.dev/schema/policy-v1.json");
     let properties = &mut schema["properties"];
     properties["type"]["enum"] = json!(PolicyType::allowed());
-    let mut severities: Vec<Value> = PolicySeverity::allowed().into_iter().map(Value::from).collect();
+    let mut severities: Vec<Value> = PolicySeverity::allowed()
+        .into_iter()
+        .map(Value::from)
+        .collect();
     severities.push(Value::Null);
     properties["severity"]["enum"] = Value::Array(severities);
     schema

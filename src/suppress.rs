@@ -53,13 +53,22 @@ pub struct Outcome {
 /// that ran in this command, so a suppression for a rule that did not run
 /// is not called unused; `complete` is false when only some policy files
 /// were checked (then no suppression is called unused either).
-pub fn apply(findings: Vec<Finding>, config: &Config, today: jiff::civil::Date, ran: &BTreeSet<String>, complete: bool) -> Outcome {
+pub fn apply(
+    findings: Vec<Finding>,
+    config: &Config,
+    today: jiff::civil::Date,
+    ran: &BTreeSet<String>,
+    complete: bool,
+) -> Outcome {
     let mut outcome = Outcome::default();
     let mut used = vec![false; config.suppressions.len()];
     for finding in findings.into_iter().filter_map(|f| leveled(f, config)) {
         let matching = config.suppressions.iter().enumerate().find(|(_, s)| {
             s.matches_rule(&finding.rule)
-                && s.matches_policy(finding.policy.as_deref(), finding.location.as_ref().map(|l| l.file.as_str()))
+                && s.matches_policy(
+                    finding.policy.as_deref(),
+                    finding.location.as_ref().map(|l| l.file.as_str()),
+                )
         });
         match matching {
             Some((index, suppression)) => {
@@ -87,10 +96,16 @@ pub fn apply(findings: Vec<Finding>, config: &Config, today: jiff::civil::Date, 
         } else {
             None
         };
-        outcome.active.extend(finding.and_then(|f| leveled(f, config)));
+        outcome
+            .active
+            .extend(finding.and_then(|f| leveled(f, config)));
     }
-    outcome.active.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    outcome.suppressed.sort_by(|a, b| a.finding.sort_key().cmp(&b.finding.sort_key()));
+    outcome
+        .active
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    outcome
+        .suppressed
+        .sort_by(|a, b| a.finding.sort_key().cmp(&b.finding.sort_key()));
     outcome
 }
 
@@ -120,10 +135,17 @@ fn expired(s: &Suppression) -> Finding {
 }
 
 fn unused(s: &Suppression) -> Finding {
-    Finding::new(CAS902.id, CAS902.severity, format!("suppression of {} for `{}` matched no finding", s.rule, s.policy))
-        .at(s.location.clone())
-        .label("matches nothing")
-        .help(CAS902.remediation)
+    Finding::new(
+        CAS902.id,
+        CAS902.severity,
+        format!(
+            "suppression of {} for `{}` matched no finding",
+            s.rule, s.policy
+        ),
+    )
+    .at(s.location.clone())
+    .label("matches nothing")
+    .help(CAS902.remediation)
 }
 
 #[cfg(test)]
@@ -133,7 +155,9 @@ mod tests {
     use std::path::Path;
 
     fn finding(rule: &str, policy: &str) -> Finding {
-        Finding::new(rule, Severity::Error, "m").policy(policy).at(Location::whole_file("policies/a.toml"))
+        Finding::new(rule, Severity::Error, "m")
+            .policy(policy)
+            .at(Location::whole_file("policies/a.toml"))
     }
 
     #[test]
@@ -145,19 +169,45 @@ mod tests {
         )
         .unwrap();
         let ran: BTreeSet<String> = ["CAS101", "CAS102", "CAS103"].map(String::from).into();
-        let findings = vec![finding("CAS101", "legacy app"), finding("CAS102", "x"), finding("CAS204", "x"), finding("CAS201", "x")];
+        let findings = vec![
+            finding("CAS101", "legacy app"),
+            finding("CAS102", "x"),
+            finding("CAS204", "x"),
+            finding("CAS201", "x"),
+        ];
         let out = apply(findings, &config, jiff::civil::date(2026, 6, 1), &ran, true);
         assert_eq!(out.suppressed.len(), 1);
         assert_eq!(out.suppressed[0].finding.rule, "CAS101");
-        let rules: Vec<_> = out.active.iter().map(|f| (f.rule.as_str(), f.severity)).collect();
+        let rules: Vec<_> = out
+            .active
+            .iter()
+            .map(|f| (f.rule.as_str(), f.severity))
+            .collect();
         assert_eq!(
             rules,
-            [("CAS901", Severity::Warning), ("CAS902", Severity::Warning), ("CAS102", Severity::Error), ("CAS201", Severity::Note)]
+            [
+                ("CAS901", Severity::Warning),
+                ("CAS902", Severity::Warning),
+                ("CAS102", Severity::Error),
+                ("CAS201", Severity::Note)
+            ]
         );
         // On the expiry day the suppression still holds; the day after it does not.
-        let out = apply(vec![finding("CAS101", "Legacy")], &config, jiff::civil::date(2026, 12, 31), &ran, false);
+        let out = apply(
+            vec![finding("CAS101", "Legacy app")],
+            &config,
+            jiff::civil::date(2026, 12, 31),
+            &ran,
+            false,
+        );
         assert_eq!(out.suppressed.len(), 1);
-        let out = apply(vec![finding("CAS101", "Legacy")], &config, jiff::civil::date(2027, 1, 1), &ran, false);
+        let out = apply(
+            vec![finding("CAS101", "Legacy app")],
+            &config,
+            jiff::civil::date(2027, 1, 1),
+            &ran,
+            false,
+        );
         assert!(out.suppressed.is_empty());
         assert!(out.active.iter().any(|f| f.rule == "CAS101"));
     }

@@ -27,7 +27,10 @@ pub fn render(report: &Report) -> String {
                 }
             }
         }
-        properties.push(format!("title={}", escape_property(&report.rule_title(&finding.rule))));
+        properties.push(format!(
+            "title={}",
+            escape_property(&report.rule_title(&finding.rule))
+        ));
         let mut message = match &finding.policy {
             Some(policy) => format!("{} (policy: {policy})", finding.message),
             None => finding.message.clone(),
@@ -36,13 +39,20 @@ pub fn render(report: &Report) -> String {
             message.push_str("\nhelp: ");
             message.push_str(help);
         }
-        let _ = writeln!(out, "::{command} {}::{}", properties.join(","), escape_data(&message));
+        let _ = writeln!(
+            out,
+            "::{command} {}::{}",
+            properties.join(","),
+            escape_data(&message)
+        );
     }
     out
 }
 
 fn escape_data(text: &str) -> String {
-    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn escape_property(text: &str) -> String {

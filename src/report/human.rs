@@ -4,7 +4,9 @@
 
 use std::fmt::{self, Write};
 
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
+};
 
 use super::{plural, Report, Style};
 use crate::model::{Finding, Location, Severity, Sources};
@@ -27,12 +29,7 @@ pub fn render(report: &Report, style: Style) -> String {
         out.push('\n');
     }
     let summary = report.summary();
-    let _ = write!(
-        out,
-        "casguard {}: {}",
-        report.command,
-        summary.counts()
-    );
+    let _ = write!(out, "casguard {}: {}", report.command, summary.counts());
     if summary.suppressed > 0 {
         let _ = write!(out, " ({} suppressed)", summary.suppressed);
     }
@@ -64,13 +61,23 @@ impl FindingDiagnostic {
                 message = format!("{message} [policy: {policy}]");
             }
         }
-        let (source, label) = framed(finding.location.as_ref(), finding.label.clone(), sources, &mut message);
+        let (source, label) = framed(
+            finding.location.as_ref(),
+            finding.label.clone(),
+            sources,
+            &mut message,
+        );
         let related = finding
             .related
             .iter()
             .map(|r| {
                 let mut message = r.message.clone();
-                let (source, label) = framed(Some(&r.location), Some(r.message.clone()), sources, &mut message);
+                let (source, label) = framed(
+                    Some(&r.location),
+                    Some(r.message.clone()),
+                    sources,
+                    &mut message,
+                );
                 FindingDiagnostic {
                     message,
                     code: String::new(),
@@ -96,11 +103,19 @@ impl FindingDiagnostic {
 
 /// The source and label for a location; without a span the file name is
 /// put into the message instead, so every finding names its file.
-fn framed(location: Option<&Location>, label: Option<String>, sources: &Sources, message: &mut String) -> (Option<NamedSource<String>>, Option<LabeledSpan>) {
-    let Some(location) = location else { return (None, None) };
+fn framed(
+    location: Option<&Location>,
+    label: Option<String>,
+    sources: &Sources,
+    message: &mut String,
+) -> (Option<NamedSource<String>>, Option<LabeledSpan>) {
+    let Some(location) = location else {
+        return (None, None);
+    };
     match (&location.span, sources.get(&location.file)) {
         (Some(span), Some(source)) => {
-            let named = NamedSource::new(source.path.clone(), source.text.to_string()).with_language("toml");
+            let named = NamedSource::new(source.path.clone(), source.text.to_string())
+                .with_language("toml");
             let labeled = LabeledSpan::new(label, span.start, span.end.saturating_sub(span.start));
             (Some(named), Some(labeled))
         }
@@ -139,7 +154,9 @@ impl Diagnostic for FindingDiagnostic {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
@@ -147,7 +164,9 @@ impl Diagnostic for FindingDiagnostic {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        self.label.clone().map(|l| Box::new(std::iter::once(l)) as Box<dyn Iterator<Item = LabeledSpan>>)
+        self.label
+            .clone()
+            .map(|l| Box::new(std::iter::once(l)) as Box<dyn Iterator<Item = LabeledSpan>>)
     }
 
     fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {

@@ -10,23 +10,41 @@ use quick_junit::{NonSuccessKind, Report as JunitReport, TestCase, TestCaseStatu
 use super::Report;
 use crate::model::Finding;
 
+/// The findings of one file, and the suppressed ones with their reasons.
+#[derive(Default)]
+struct FileCases<'a> {
+    findings: Vec<&'a Finding>,
+    suppressed: Vec<(&'a Finding, &'a str)>,
+}
+
 pub fn render(report: &Report) -> String {
-    let mut by_file: BTreeMap<&str, (Vec<&Finding>, Vec<(&Finding, &str)>)> = BTreeMap::new();
+    let mut by_file: BTreeMap<&str, FileCases> = BTreeMap::new();
     for file in &report.files {
         by_file.entry(file.as_str()).or_default();
     }
     for finding in &report.findings {
-        by_file.entry(file_of(finding)).or_default().0.push(finding);
+        by_file
+            .entry(file_of(finding))
+            .or_default()
+            .findings
+            .push(finding);
     }
     for suppressed in &report.suppressed {
         by_file
             .entry(file_of(&suppressed.finding))
             .or_default()
-            .1
+            .suppressed
             .push((&suppressed.finding, suppressed.reason.as_str()));
     }
     let mut junit = JunitReport::new(format!("casguard {}", report.command));
-    for (file, (findings, suppressed)) in by_file {
+    for (
+        file,
+        FileCases {
+            findings,
+            suppressed,
+        },
+    ) in by_file
+    {
         let mut suite = TestSuite::new(file);
         if findings.is_empty() {
             let mut case = TestCase::new("all rules pass", TestCaseStatus::success());
@@ -55,7 +73,10 @@ pub fn render(report: &Report) -> String {
 }
 
 fn file_of(finding: &Finding) -> &str {
-    finding.location.as_ref().map_or("(no file)", |l| l.file.as_str())
+    finding
+        .location
+        .as_ref()
+        .map_or("(no file)", |l| l.file.as_str())
 }
 
 fn case_name(report: &Report, finding: &Finding) -> String {

@@ -17,7 +17,12 @@ pub fn render(report: &Report) -> String {
     } else {
         "✅"
     };
-    let _ = writeln!(out, "## {verdict} casguard {}: {}\n", report.command, summary.counts());
+    let _ = writeln!(
+        out,
+        "## {verdict} casguard {}: {}\n",
+        report.command,
+        summary.counts()
+    );
     let _ = write!(
         out,
         "Checked {} in {}.",
@@ -25,7 +30,11 @@ pub fn render(report: &Report) -> String {
         plural(summary.files, "file")
     );
     if summary.suppressed > 0 {
-        let _ = write!(out, " {} suppressed.", plural(summary.suppressed, "finding"));
+        let _ = write!(
+            out,
+            " {} suppressed.",
+            plural(summary.suppressed, "finding")
+        );
     }
     out.push_str("\n\n");
     if report.findings.is_empty() {
@@ -38,7 +47,10 @@ pub fn render(report: &Report) -> String {
                 Severity::Warning => "⚠️ warning",
                 Severity::Note => "ℹ️ note",
             };
-            let location = f.location.as_ref().map_or(String::new(), |l| format!("`{}:{}`", l.file, l.line));
+            let location = f
+                .location
+                .as_ref()
+                .map_or(String::new(), |l| format!("`{}:{}`", l.file, l.line));
             let _ = writeln!(
                 out,
                 "| {icon} | {} | {} | {location} | {} |",

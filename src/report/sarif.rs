@@ -10,9 +10,9 @@
 
 use serde_json::json;
 use serde_sarif::sarif::{
-    ArtifactLocation, Location as SarifLocation, Message, MultiformatMessageString, PhysicalLocation, PropertyBag, Region,
-    ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif, Suppression, Tool,
-    ToolComponent,
+    ArtifactLocation, Location as SarifLocation, Message, MultiformatMessageString,
+    PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor,
+    Result as SarifResult, ResultLevel, Run, Sarif, Suppression, Tool, ToolComponent,
 };
 
 use super::Report;
@@ -28,16 +28,34 @@ pub fn render(report: &Report) -> String {
             ReportingDescriptor::builder()
                 .id(rule.id.clone())
                 .name(pascal_case(&rule.title))
-                .short_description(MultiformatMessageString::builder().text(rule.title.clone()).build())
-                .full_description(MultiformatMessageString::builder().text(rule.rationale.clone()).build())
+                .short_description(
+                    MultiformatMessageString::builder()
+                        .text(rule.title.clone())
+                        .build(),
+                )
+                .full_description(
+                    MultiformatMessageString::builder()
+                        .text(rule.rationale.clone())
+                        .build(),
+                )
                 .help(
                     MultiformatMessageString::builder()
                         .text(rule.remediation.clone())
-                        .markdown(format!("**{}**\n\n{}\n\n**How to fix:** {}", rule.title, rule.rationale, rule.remediation))
+                        .markdown(format!(
+                            "**{}**\n\n{}\n\n**How to fix:** {}",
+                            rule.title, rule.rationale, rule.remediation
+                        ))
                         .build(),
                 )
-                .help_uri(format!("{INFORMATION_URI}/blob/main/docs/rules/{}.md", rule.id))
-                .default_configuration(ReportingConfiguration::builder().level(json!(level_name(rule.severity))).build())
+                .help_uri(format!(
+                    "{INFORMATION_URI}/blob/main/docs/rules/{}.md",
+                    rule.id
+                ))
+                .default_configuration(
+                    ReportingConfiguration::builder()
+                        .level(json!(level_name(rule.severity)))
+                        .build(),
+                )
                 .build()
         })
         .collect();
@@ -121,13 +139,28 @@ fn result(report: &Report, finding: &Finding) -> SarifResult {
 }
 
 fn sarif_location(location: &Location, message: Option<String>) -> SarifLocation {
-    let mut region = Region::builder().start_line(location.line as i64).start_column(location.column as i64).build();
+    let mut region = Region::builder()
+        .start_line(location.line as i64)
+        .start_column(location.column as i64)
+        .build();
     if location.span.is_some() {
         region.end_line = Some(location.end_line as i64);
-        region.end_column = Some(location.end_column.max(if location.end_line == location.line { location.column } else { 1 }) as i64);
+        region.end_column = Some(
+            location
+                .end_column
+                .max(if location.end_line == location.line {
+                    location.column
+                } else {
+                    1
+                }) as i64,
+        );
     }
     let physical = PhysicalLocation::builder()
-        .artifact_location(ArtifactLocation::builder().uri(uri_escape(&location.file)).build())
+        .artifact_location(
+            ArtifactLocation::builder()
+                .uri(uri_escape(&location.file))
+                .build(),
+        )
         .region(region)
         .build();
     let mut sarif = SarifLocation::builder().physical_location(physical).build();
@@ -147,7 +180,9 @@ fn uri_escape(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for byte in path.bytes() {
         match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => out.push(byte as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(byte as char)
+            }
             _ => out.push_str(&format!("%{byte:02X}")),
         }
     }
@@ -161,7 +196,10 @@ fn pascal_case(title: &str) -> String {
         .filter(|w| !w.is_empty())
         .map(|w| {
             let mut chars = w.chars();
-            let first = chars.next().map(|c| c.to_ascii_uppercase()).unwrap_or_default();
+            let first = chars
+                .next()
+                .map(|c| c.to_ascii_uppercase())
+                .unwrap_or_default();
             format!("{first}{}", chars.as_str())
         })
         .collect()
@@ -173,7 +211,13 @@ mod tests {
 
     #[test]
     fn helpers() {
-        assert_eq!(uri_escape("policies/a b/ü.toml"), "policies/a%20b/%C3%BC.toml");
-        assert_eq!(pascal_case("Policy without an owner"), "PolicyWithoutAnOwner");
+        assert_eq!(
+            uri_escape("policies/a b/ü.toml"),
+            "policies/a%20b/%C3%BC.toml"
+        );
+        assert_eq!(
+            pascal_case("Policy without an owner"),
+            "PolicyWithoutAnOwner"
+        );
     }
 }

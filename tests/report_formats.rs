@@ -1,0 +1,116 @@
+//! Every report format, snapshot-tested on the same fixtures (as ruff's
+//! renderers are): tests/fixtures/rules (every built-in rule fires, and
+//! suppressions in every state) and tests/fixtures/bad (every loader error).
+//! Review changes with `cargo insta review` (or INSTA_UPDATE=always).
+
+use std::path::Path;
+
+use casguard::config::Config;
+use casguard::report::{render, Format, Report, Style};
+
+fn lint_fixture(name: &str) -> Report {
+    let config = Config::discover(Some(
+        &Path::new("tests/fixtures").join(name).join("casguard.toml"),
+    ))
+    .or_else(|_| Config::parse("casguard.toml", "", &Path::new("tests/fixtures").join(name)))
+    .expect("fixture config");
+    let rules = casguard::lint::load_rules(&config).expect("rules load");
+    casguard::lint::lint(&config, &rules, &[], jiff::civil::date(2026, 11, 22)).expect("lint runs")
+}
+
+const FORMATS: [Format; 6] = [
+    Format::Human,
+    Format::Json,
+    Format::Sarif,
+    Format::Junit,
+    Format::Github,
+    Format::Markdown,
+];
+
+#[test]
+fn every_format_on_the_rules_fixture() {
+    let report = lint_fixture("rules");
+    assert_eq!(report.suppressed.len(), 1);
+    for format in FORMATS {
+        insta::assert_snapshot!(
+            format!("rules_{}", format.name()),
+            render(format, &report, Style::default())
+        );
+    }
+}
+
+#[test]
+fn every_format_on_the_bad_fixture() {
+    let report = lint_fixture("bad");
+    for format in FORMATS {
+        insta::assert_snapshot!(
+            format!("bad_{}", format.name()),
+            render(format, &report, Style::default())
+        );
+    }
+}
+
+#[test]
+fn json_report_has_the_documented_shape() {
+    let report = lint_fixture("rules");
+    let json: serde_json::Value =
+        serde_json::from_str(&render(Format::Json, &report, Style::default())).unwrap();
+    assert_eq!(json["version"], 1);
+    let summary = &json["summary"];
+    assert_eq!(
+        (
+            summary["errors"].as_u64(),
+            summary["warnings"].as_u64(),
+            summary["suppressed"].as_u64()
+        ),
+        (Some(2), Some(9), Some(1))
+    );
+    for finding in json["findings"].as_array().unwrap() {
+        for key in [
+            "rule", "severity", "message", "policy", "file", "line", "column",
+        ] {
+            assert!(
+                finding.get(key).is_some(),
+                "finding lacks `{key}`: {finding}"
+            );
+        }
+    }
+    assert_eq!(json["suppressed"][0]["suppression"]["ticket"], "SEC-1234");
+}
+
+#[test]
+fn sarif_points_every_result_at_a_line_and_declares_every_rule() {
+    let report = lint_fixture("bad");
+    let sarif: serde_json::Value =
+        serde_json::from_str(&render(Format::Sarif, &report, Style::default())).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let run = &sarif["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    for result in run["results"].as_array().unwrap() {
+        let index = result["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[index]["id"], result["ruleId"]);
+        let region = &result["locations"][0]["physicalLocation"]["region"];
+        assert!(region["startLine"].as_u64().unwrap() >= 1);
+        assert!(region["startColumn"].as_u64().unwrap() >= 1);
+        let uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap();
+        assert!(uri.starts_with("tests/fixtures/bad/"), "{uri}");
+    }
+}
+
+#[test]
+fn colour_only_when_asked() {
+    let report = lint_fixture("rules");
+    let plain = render(Format::Human, &report, Style::default());
+    assert!(!plain.contains('\u{1b}'));
+    let coloured = render(
+        Format::Human,
+        &report,
+        Style {
+            color: true,
+            width: 100,
+        },
+    );
+    assert!(coloured.contains('\u{1b}'));
+}
