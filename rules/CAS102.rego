@@ -17,20 +17,14 @@ findings contains {
 	count(input.config.allowed_email_domains) > 0
 	some p in input.policies
 	some i, recipient in p.alerts.email_recipients
-	not allowed(recipient)
+	not regex.match(allowed_address, trim_space(recipient))
 }
 
-allowed(address) if {
-	parts := split(lower(trim_space(address)), "@")
-	count(parts) == 2
-	parts[0] != ""
-	some domain in input.config.allowed_email_domains
-	in_domain(parts[1], domain)
-}
+# One case-insensitive pattern for every allowed domain and its subdomains,
+# built once: `local@domain` or `local@sub.domain`.
+allowed_address := concat("", ["(?i)^[^@\\s]+@([^@\\s]+\\.)?(", concat("|", escaped_domains), ")$"])
 
-in_domain(host, domain) if host == domain
-
-in_domain(host, domain) if endswith(host, concat("", [".", domain]))
+escaped_domains := [replace(domain, ".", "\\.") | some domain in input.config.allowed_email_domains]
 
 examples := {
 	"config": {"allowed_email_domains": ["contoso.com"]},

@@ -250,11 +250,8 @@ impl Config {
                 .trim()
                 .trim_start_matches('@')
                 .to_ascii_lowercase();
-            if text.is_empty()
-                || text.contains('@')
-                || text.contains(char::is_whitespace)
-                || !text.contains('.')
-            {
+            let domain_chars = |c: char| c.is_ascii_alphanumeric() || c == '.' || c == '-';
+            if !text.contains('.') || !text.chars().all(domain_chars) {
                 return Err(error(
                     format!("`{}` is not an email domain", domain.get_ref()),
                     Some(domain.span()),
@@ -484,6 +481,10 @@ mod tests {
         assert!(e.message.contains("`loud`"));
         let config = parse("[rules]\nCAS1O1 = \"off\"\n").unwrap();
         let e = config.check_rule_ids(&["CAS101"]).unwrap_err();
-        assert!(e.help.as_deref().unwrap().contains("did you mean `CAS101`?"));
+        assert!(e
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("did you mean `CAS101`?"));
     }
 }

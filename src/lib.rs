@@ -13,6 +13,7 @@ pub mod lint;
 pub mod load;
 pub mod model;
 pub mod normalize;
+pub mod parallel;
 pub mod report;
 pub mod rules;
 pub mod schema;

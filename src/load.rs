@@ -87,24 +87,48 @@ pub fn load_policies(inputs: &[PathBuf]) -> Result<LoadOutcome, LoadError> {
     }
     files.sort();
     files.dedup();
-    for file in &files {
-        let display = display_path(file);
-        outcome.files.push(display.clone());
-        match read_policy_text(file, &display) {
-            Ok(text) => {
-                let source = Arc::new(SourceFile::new(display.clone(), text));
-                let (policy, findings) = parse_policy(&source);
-                outcome.findings.extend(findings);
-                outcome.policies.extend(policy);
-                outcome.sources.insert(display, source);
-            }
-            Err(finding) => outcome.findings.push(*finding),
+    for loaded in crate::parallel::map(&files, |file| load_file(file)) {
+        outcome.files.push(loaded.display.clone());
+        outcome.findings.extend(loaded.findings);
+        outcome.policies.extend(loaded.policy);
+        if let Some(source) = loaded.source {
+            outcome.sources.insert(loaded.display, source);
         }
     }
     outcome
         .findings
         .extend(find_duplicates(&outcome.policies, &outcome.sources));
     Ok(outcome)
+}
+
+/// One file's result: its source (when readable), policy (when valid) and problems.
+struct LoadedFile {
+    display: String,
+    source: Option<Arc<SourceFile>>,
+    policy: Option<Policy>,
+    findings: Vec<Finding>,
+}
+
+fn load_file(file: &Path) -> LoadedFile {
+    let display = display_path(file);
+    match read_policy_text(file, &display) {
+        Ok(text) => {
+            let source = Arc::new(SourceFile::new(display.clone(), text));
+            let (policy, findings) = parse_policy(&source);
+            LoadedFile {
+                display,
+                source: Some(source),
+                policy,
+                findings,
+            }
+        }
+        Err(finding) => LoadedFile {
+            display,
+            source: None,
+            policy: None,
+            findings: vec![*finding],
+        },
+    }
 }
 
 /// Validates one policy given as text (used for rule examples and tests).
@@ -119,10 +143,14 @@ pub fn parse_policy_text(
 
 /// Path as users see it: relative to the working directory, `/`-separated.
 pub fn display_path(path: &Path) -> String {
-    let relative = std::env::current_dir()
-        .ok()
-        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
-        .unwrap_or_else(|| path.to_path_buf());
+    let relative = if path.is_absolute() {
+        std::env::current_dir()
+            .ok()
+            .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
+            .unwrap_or_else(|| path.to_path_buf())
+    } else {
+        path.to_path_buf()
+    };
     let text = relative.to_string_lossy().replace('\\', "/");
     text.strip_prefix("./").map(str::to_string).unwrap_or(text)
 }

@@ -262,25 +262,26 @@ impl RuleSet {
         if rules.is_empty() {
             return Ok(Vec::new());
         }
-        let input = regorus::Value::from(input_document(policies, config, today));
+        let input = input_value(policies, config, today);
         let by_key: HashMap<&str, &Policy> =
             policies.iter().map(|p| (p.file.as_str(), p)).collect();
-        // Rules are independent: split them over the available cores, one
-        // engine clone per thread, so a large tenant is linted in parallel.
+        // Rules are independent: each core takes the next rule not yet run
+        // (rules differ a lot in cost), with one engine clone per thread.
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(rules.len());
-        let chunk = rules.len().div_ceil(threads);
+        let next = std::sync::atomic::AtomicUsize::new(0);
         let results: Vec<Result<Vec<Finding>, RuleError>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = rules
-                .chunks(chunk)
-                .map(|group| {
+            let handles: Vec<_> = (0..threads)
+                .map(|_| {
                     let mut engine = self.engine.clone();
                     engine.set_input(input.clone());
-                    let by_key = &by_key;
+                    let (by_key, next, rules) = (&by_key, &next, &rules);
                     scope.spawn(move || {
                         let mut findings = Vec::new();
-                        for rule in group {
+                        while let Some(rule) =
+                            rules.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                        {
                             findings.extend(run_rule(&mut engine, rule, by_key, sources)?);
                         }
                         Ok(findings)
@@ -289,7 +290,10 @@ impl RuleSet {
                 .collect();
             handles
                 .into_iter()
-                .map(|h| h.join().expect("rule thread panicked"))
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
                 .collect()
         });
         let mut findings = Vec::new();
@@ -402,6 +406,20 @@ fn run_example(
         (false, false) => Err(format!("expected no finding, got: {}", findings[0].message)),
         _ => Ok(()),
     }
+}
+
+/// `input_document` as a regorus value, built on every core: converting
+/// thousands of policies is a large share of a lint run.
+fn input_value(policies: &[Policy], config: Value, today: jiff::civil::Date) -> regorus::Value {
+    let parts = crate::parallel::map(policies, |p| regorus::Value::from(p.to_rule_input()));
+    let mut input = regorus::Value::from(json!({"today": today.to_string(), "config": config}));
+    if let Ok(object) = input.as_object_mut() {
+        object.insert(
+            regorus::Value::from("policies"),
+            regorus::Value::from(parts),
+        );
+    }
+    input
 }
 
 /// The document every rule sees as `input`.

@@ -1,0 +1,182 @@
+//! Bad inputs that are generated rather than committed: a 10 MB policy file,
+//! a symbolic-link loop, absurd nesting, unwritable report paths. None may
+//! panic; each gives a clear finding or error and the right exit code, and
+//! no good file is ever overwritten by a failed run.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn casguard(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_casguard"))
+        .args(args)
+        .current_dir(dir)
+        .env("CASGUARD_TODAY", "2026-11-22")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("casguard runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+const VALID: &str = "name = \"Valid\"\ntype = \"FILE\"\nenabled = true\ndescription = \"d\"\n[meta]\nowner = \"a@contoso.com\"\nlast_reviewed = 2026-11-01\n";
+
+fn repo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("policies")).unwrap();
+    std::fs::write(dir.path().join("policies/valid.toml"), VALID).unwrap();
+    dir
+}
+
+#[test]
+fn ten_megabyte_policy_file_is_refused_with_a_finding() {
+    let dir = repo();
+    let mut big = String::from(VALID);
+    big.push_str("[extra]\nblob = \"");
+    big.push_str(&"x".repeat(10 * 1024 * 1024));
+    big.push_str("\"\n");
+    std::fs::write(dir.path().join("policies/huge.toml"), big).unwrap();
+    let out = casguard(dir.path(), &["lint", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = json["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    assert_eq!(findings[0]["rule"], "CAS001");
+    assert_eq!(findings[0]["file"], "policies/huge.toml");
+    assert!(findings[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("10.0 MiB, more than the 4 MiB allowed"));
+    assert_eq!(json["summary"]["policies"], 1);
+}
+
+#[test]
+fn large_but_allowed_policy_file_is_linted() {
+    let dir = repo();
+    let mut big = String::from("name = \"Big filters\"\ntype = \"FILE\"\nenabled = true\ndescription = \"d\"\n[meta]\nowner = \"a@contoso.com\"\nlast_reviewed = 2026-11-01\n[filters.\"service.appId\"]\neq = [");
+    for i in 0..300_000 {
+        big.push_str(&format!("{i}, "));
+    }
+    big.push_str("1]\n");
+    assert!(big.len() > 2 * 1024 * 1024);
+    std::fs::write(dir.path().join("policies/big.toml"), big).unwrap();
+    let out = casguard(dir.path(), &["lint"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert!(text(&out.stdout).contains("2 policies in 2 files checked"));
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loop_is_reported_not_followed_forever() {
+    let dir = repo();
+    std::fs::create_dir(dir.path().join("policies/team")).unwrap();
+    std::os::unix::fs::symlink("..", dir.path().join("policies/team/loop")).unwrap();
+    let out = casguard(dir.path(), &["lint", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let finding = &json["findings"][0];
+    assert_eq!(finding["rule"], "CAS001");
+    assert_eq!(finding["file"], "policies/team/loop");
+    assert!(
+        finding["message"]
+            .as_str()
+            .unwrap()
+            .contains("symbolic link loop"),
+        "{finding}"
+    );
+    assert_eq!(
+        json["summary"]["policies"], 1,
+        "the valid policy is still linted"
+    );
+}
+
+#[test]
+fn absurd_nesting_is_a_syntax_finding_not_a_crash() {
+    let dir = repo();
+    let deep = format!(
+        "name = \"Deep\"\ntype = \"FILE\"\nenabled = true\n[filters]\nx = {}1{}\n",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    std::fs::write(dir.path().join("policies/deep.toml"), deep).unwrap();
+    let out = casguard(dir.path(), &["lint", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["findings"][0]["rule"], "CAS001");
+    assert_eq!(json["findings"][0]["file"], "policies/deep.toml");
+}
+
+#[test]
+fn reports_are_written_whole_and_failures_keep_good_files() {
+    let dir = repo();
+    let out = casguard(
+        dir.path(),
+        &[
+            "lint",
+            "--report",
+            "sarif=out.sarif",
+            "--report",
+            "json=out.json",
+            "--report",
+            "junit=out.xml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let good = std::fs::read_to_string(dir.path().join("out.json")).unwrap();
+    serde_json::from_str::<serde_json::Value>(
+        &std::fs::read_to_string(dir.path().join("out.sarif")).unwrap(),
+    )
+    .unwrap();
+    assert!(std::fs::read_to_string(dir.path().join("out.xml"))
+        .unwrap()
+        .starts_with("<?xml"));
+
+    // A broken config stops the run before any report is touched.
+    std::fs::write(
+        dir.path().join("casguard.toml"),
+        "review_interval_days = \"often\"\n",
+    )
+    .unwrap();
+    let out = casguard(dir.path(), &["lint", "--report", "json=out.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("casguard.toml"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("out.json")).unwrap(),
+        good
+    );
+
+    // A report that cannot be written is an error, and leaves no temp files.
+    std::fs::remove_file(dir.path().join("casguard.toml")).unwrap();
+    let out = casguard(dir.path(), &["lint", "--report", "json=missing/out.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("cannot write report `missing/out.json`"),
+        "{}",
+        text(&out.stderr)
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty());
+}
+
+#[test]
+fn unreadable_directory_argument_is_exit_two() {
+    let dir = repo();
+    let out = casguard(dir.path(), &["lint", "does-not-exist"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("policy path `does-not-exist` does not exist"));
+}
