@@ -193,7 +193,8 @@ fn uri_escape(path: &str) -> String {
 fn pascal_case(title: &str) -> String {
     title
         .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
+        // Single letters ("a") make names that are not Pascal-case identifiers (SARIF2012).
+        .filter(|w| w.len() > 1)
         .map(|w| {
             let mut chars = w.chars();
             let first = chars
