@@ -385,6 +385,15 @@ impl Config {
             if !known.contains(&o.rule.as_str()) {
                 return Err(unknown(&o.rule, o.span.clone(), "[rules]"));
             }
+            if o.rule == crate::load::CAS001.id && o.level != RuleLevel::Severity(Severity::Error) {
+                return Err(ConfigError::from(ConfigProblem {
+                    message: format!("{}: CAS001 (invalid policy file) cannot be turned off or lowered", source.path),
+                    source_code: Some(NamedSource::new(source.path.clone(), source.text.clone())),
+                    span: Some(o.span.clone().into()),
+                    label: "always an error".into(),
+                    help: Some("an unreadable policy file makes every other result incomplete; fix the file or move it out of the policies folder".into()),
+                }));
+            }
         }
         for s in &self.suppressions {
             if !known.iter().any(|id| s.matches_rule(id)) {
@@ -486,5 +495,8 @@ mod tests {
             .as_deref()
             .unwrap()
             .contains("did you mean `CAS101`?"));
+        let config = parse("[rules]\nCAS001 = \"warning\"\n").unwrap();
+        let e = config.check_rule_ids(&["CAS001"]).unwrap_err();
+        assert!(e.message.contains("cannot be turned off or lowered"));
     }
 }

@@ -3,20 +3,10 @@
 //! suppressions in every state) and tests/fixtures/bad (every loader error).
 //! Review changes with `cargo insta review` (or INSTA_UPDATE=always).
 
-use std::path::Path;
+mod common;
 
-use casguard::config::Config;
-use casguard::report::{render, Format, Report, Style};
-
-fn lint_fixture(name: &str) -> Report {
-    let config = Config::discover(Some(
-        &Path::new("tests/fixtures").join(name).join("casguard.toml"),
-    ))
-    .or_else(|_| Config::parse("casguard.toml", "", &Path::new("tests/fixtures").join(name)))
-    .expect("fixture config");
-    let rules = casguard::lint::load_rules(&config).expect("rules load");
-    casguard::lint::lint(&config, &rules, &[], jiff::civil::date(2026, 11, 22)).expect("lint runs")
-}
+use casguard::report::{render, Format, Style};
+use common::lint_fixture;
 
 const FORMATS: [Format; 6] = [
     Format::Human,
@@ -28,25 +18,13 @@ const FORMATS: [Format; 6] = [
 ];
 
 #[test]
-fn every_format_on_the_rules_fixture() {
-    let report = lint_fixture("rules");
-    assert_eq!(report.suppressed.len(), 1);
-    for format in FORMATS {
-        insta::assert_snapshot!(
-            format!("rules_{}", format.name()),
-            render(format, &report, Style::default())
-        );
-    }
-}
-
-#[test]
-fn every_format_on_the_bad_fixture() {
-    let report = lint_fixture("bad");
-    for format in FORMATS {
-        insta::assert_snapshot!(
-            format!("bad_{}", format.name()),
-            render(format, &report, Style::default())
-        );
+fn every_format_on_every_fixture() {
+    for fixture in ["rules", "bad"] {
+        let report = lint_fixture(fixture);
+        for format in FORMATS {
+            let name = format!("{fixture}_{}", format.name());
+            insta::assert_snapshot!(name, render(format, &report, Style::default()));
+        }
     }
 }
 

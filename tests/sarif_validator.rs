@@ -3,10 +3,10 @@
 //! scripts/validate-sarif.sh). Needs node and npm; where they are missing the
 //! test says so and passes, except in CI (CI=true), where it fails.
 
-use std::path::Path;
+mod common;
+
 use std::process::Command;
 
-use casguard::config::Config;
 use casguard::report::{render, Format, Style};
 
 #[test]
@@ -22,13 +22,7 @@ fn emitted_sarif_passes_microsofts_validator() {
     let dir = tempfile::tempdir().unwrap();
     let mut files = Vec::new();
     for fixture in ["rules", "bad", "custom-rules"] {
-        let root = Path::new("tests/fixtures").join(fixture);
-        let config = Config::discover(Some(&root.join("casguard.toml")))
-            .or_else(|_| Config::parse("casguard.toml", "", &root))
-            .unwrap();
-        let rules = casguard::lint::load_rules(&config).unwrap();
-        let report =
-            casguard::lint::lint(&config, &rules, &[], jiff::civil::date(2026, 11, 22)).unwrap();
+        let report = common::lint_fixture(fixture);
         let path = dir.path().join(format!("{fixture}.sarif"));
         std::fs::write(&path, render(Format::Sarif, &report, Style::default())).unwrap();
         files.push(path);

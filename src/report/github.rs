@@ -46,6 +46,17 @@ pub fn render(report: &Report) -> String {
             escape_data(&message)
         );
     }
+    // A closing notice carries the counts, suppressed findings included, to the run summary.
+    let summary = report.summary();
+    let _ = writeln!(
+        out,
+        "::notice title=casguard {}::{}; {} suppressed; {} checked in {}",
+        report.command,
+        summary.counts(),
+        summary.suppressed,
+        super::plural(summary.policies, "policy"),
+        super::plural(summary.files, "file")
+    );
     out
 }
 

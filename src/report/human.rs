@@ -36,7 +36,7 @@ pub fn render(report: &Report, style: Style) -> String {
     let _ = writeln!(
         out,
         "; {} in {} checked",
-        plural(summary.policies, "policy").replace("policys", "policies"),
+        plural(summary.policies, "policy"),
         plural(summary.files, "file")
     );
     out

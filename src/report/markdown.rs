@@ -26,7 +26,7 @@ pub fn render(report: &Report) -> String {
     let _ = write!(
         out,
         "Checked {} in {}.",
-        plural(summary.policies, "policy").replace("policys", "policies"),
+        plural(summary.policies, "policy"),
         plural(summary.files, "file")
     );
     if summary.suppressed > 0 {

@@ -1,0 +1,19 @@
+//! Helpers shared by the integration tests.
+
+use std::path::Path;
+
+use casguard::config::Config;
+use casguard::report::Report;
+
+/// Lints `tests/fixtures/<name>` with its casguard.toml (or defaults) as of 2026-11-22.
+pub fn lint_fixture(name: &str) -> Report {
+    let root = Path::new("tests/fixtures").join(name);
+    let config_file = root.join("casguard.toml");
+    let config = if config_file.exists() {
+        Config::discover(Some(&config_file)).expect("fixture config")
+    } else {
+        Config::parse("casguard.toml", "", &root).expect("default config")
+    };
+    let rules = casguard::lint::load_rules(&config).expect("rules load");
+    casguard::lint::lint(&config, &rules, &[], jiff::civil::date(2026, 11, 22)).expect("lint runs")
+}

@@ -1,0 +1,417 @@
+//! A fake MDCA tenant for tests and benchmarks: a small HTTP/1.1 server on
+//! 127.0.0.1 (ephemeral port) that speaks the API shapes of mdca-api.md and
+//! injects faults on demand.
+//!
+//! Written on std's TcpListener rather than an HTTP server crate because the
+//! faults need the raw socket: a connection dropped mid-response, a body cut
+//! short of its Content-Length, a reply that stalls.
+//!
+//! It serves:
+//! - `GET|POST /cas/api/v1/policies/` and `/api/v1/policies/`: list with
+//!   `skip`/`limit` (body or query), limit capped at 100, envelope
+//!   `{data, hasNext, total}`; auth `Token <token>` (403 when wrong) or
+//!   `Bearer <issued token>` (401 when wrong).
+//! - `POST /{tenant}/oauth2/v2.0/token`: Entra ID client credentials, with a
+//!   secret or a federated `client_assertion`.
+//! - `GET /oidc/token`: a GitHub Actions OIDC token endpoint.
+//!
+//! Every request is recorded, so tests can assert that casguard only reads.
+
+#![allow(dead_code)]
+
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+/// A fault served instead of (or on top of) the next policies response.
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// 429 with the given `Retry-After` header value, or none.
+    TooManyRequests { retry_after: Option<String>, body: String },
+    /// Any status with a short body.
+    Status(u16),
+    /// Close the connection without answering.
+    Drop,
+    /// Answer 200 with a body cut in half (Content-Length says more).
+    Truncated,
+    /// Answer 200 with JSON that is cut off but complete as bytes.
+    BadJson,
+    /// Wait this long before answering normally.
+    Slow(Duration),
+}
+
+/// How the policies endpoint pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Paging {
+    /// Correct paging.
+    Normal,
+    /// `hasNext` is always true and pages keep coming (ids never repeat).
+    NeverEnds,
+    /// Every page returns the first page again, with `hasNext: true`.
+    Repeats,
+    /// Pages overlap: each page also repeats the last item of the previous one.
+    Overlapping,
+    /// `total` claims more policies than exist.
+    WrongTotal,
+    /// Empty pages with `hasNext: true`.
+    EmptyButHasNext,
+    /// Ignores `skip`: always serves from the start.
+    IgnoresSkip,
+}
+
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+#[derive(Debug)]
+pub struct State {
+    pub policies: Vec<Value>,
+    /// The legacy API token the tenant accepts.
+    pub api_token: String,
+    /// Entra app credentials the token endpoint accepts.
+    pub client_id: String,
+    pub client_secret: String,
+    /// The federated assertion the token endpoint accepts.
+    pub federated_assertion: String,
+    /// The bearer the GitHub OIDC endpoint requires.
+    pub oidc_request_token: String,
+    /// Lifetime of issued Entra tokens, in seconds.
+    pub token_lifetime: u64,
+    pub issued_tokens: Vec<String>,
+    pub faults: VecDeque<Fault>,
+    pub paging: Paging,
+    pub requests: Vec<Recorded>,
+    /// Cap on `limit` (MDCA: 100).
+    pub max_limit: usize,
+}
+
+pub struct FakeTenant {
+    pub addr: SocketAddr,
+    pub state: Arc<Mutex<State>>,
+    stop: Arc<AtomicBool>,
+    handle: Option<JoinHandle<()>>,
+}
+
+/// `n` realistic raw policies, ids `5f0…` counting up.
+pub fn policies(n: usize) -> Vec<Value> {
+    let types = ["FILE", "ANOMALY_DETECTION", "SESSION", "ACCESS", "AUDIT", "APP_PERMISSION"];
+    (0..n)
+        .map(|i| {
+            json!({
+                "_id": format!("5f01dce13de79160fb{i:06x}"),
+                "_tid": 26034820,
+                "name": format!("Policy {i:04}"),
+                "description": format!("Generated policy {i}"),
+                "policyType": types[i % types.len()],
+                "enabled": i % 7 != 0,
+                "severity": i % 4,
+                "alertsEnabled": true,
+                "alertEmailRecipients": ["soc@contoso.com"],
+                "dailyAlertLimit": 5,
+                "filters": {"service.appId": {"eq": [11161, 15600]}},
+                "createdDate": 1700000000000u64 + i as u64,
+                "lastModified": 1710000000000u64 + i as u64,
+            })
+        })
+        .collect()
+}
+
+impl FakeTenant {
+    pub fn start(policies: Vec<Value>) -> FakeTenant {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+        let addr = listener.local_addr().unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let state = Arc::new(Mutex::new(State {
+            policies,
+            api_token: "t0ken-legacy-abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123".into(),
+            client_id: "11111111-2222-3333-4444-555555555555".into(),
+            client_secret: "s3cret-client-value-Zq9~xK".into(),
+            federated_assertion: "eyJhbGciOiJSUzI1NiJ9.federated.assertion-value".into(),
+            oidc_request_token: "gh-oidc-request-token-value".into(),
+            token_lifetime: 3599,
+            issued_tokens: Vec::new(),
+            faults: VecDeque::new(),
+            paging: Paging::Normal,
+            requests: Vec::new(),
+            max_limit: 100,
+        }));
+        let stop = Arc::new(AtomicBool::new(false));
+        let handle = {
+            let (state, stop) = (state.clone(), stop.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    match listener.accept() {
+                        Ok((stream, _)) => {
+                            let state = state.clone();
+                            std::thread::spawn(move || {
+                                let _ = serve(stream, &state);
+                            });
+                        }
+                        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                            std::thread::sleep(Duration::from_millis(2));
+                        }
+                        Err(_) => break,
+                    }
+                }
+            })
+        };
+        FakeTenant {
+            addr,
+            state,
+            stop,
+            handle: Some(handle),
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn with<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+        f(&mut self.state.lock().unwrap())
+    }
+
+    pub fn push_fault(&self, fault: Fault) {
+        self.with(|s| s.faults.push_back(fault));
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.with(|s| s.requests.clone())
+    }
+
+    /// Requests to the policies endpoint.
+    pub fn policy_requests(&self) -> usize {
+        self.requests().iter().filter(|r| r.path.contains("/policies")).count()
+    }
+}
+
+impl Drop for FakeTenant {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(handle) = self.handle.take() {
+            let _ = handle.join();
+        }
+    }
+}
+
+fn serve(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
+    stream.set_nonblocking(false)?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut line = String::new();
+    if reader.read_line(&mut line)? == 0 {
+        return Ok(());
+    }
+    let mut parts = line.split_whitespace();
+    let method = parts.next().unwrap_or("").to_string();
+    let target = parts.next().unwrap_or("").to_string();
+    let mut headers = Vec::new();
+    let mut length = 0usize;
+    loop {
+        let mut header = String::new();
+        reader.read_line(&mut header)?;
+        let header = header.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = header.split_once(':') {
+            let (name, value) = (name.trim().to_ascii_lowercase(), value.trim().to_string());
+            if name == "content-length" {
+                length = value.parse().unwrap_or(0);
+            }
+            headers.push((name, value));
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body)?;
+    let body = String::from_utf8_lossy(&body).into_owned();
+    let (path, query) = target.split_once('?').map_or((target.clone(), String::new()), |(p, q)| (p.to_string(), q.to_string()));
+    state.lock().unwrap().requests.push(Recorded {
+        method: method.clone(),
+        path: path.clone(),
+        headers: headers.clone(),
+        body: body.clone(),
+    });
+    let header = |name: &str| headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    let mut out = stream;
+    if path.ends_with("/oauth2/v2.0/token") && method == "POST" {
+        return token_endpoint(&mut out, state, &body);
+    }
+    if path == "/oidc/token" {
+        let s = state.lock().unwrap();
+        if header("authorization") != format!("bearer {}", s.oidc_request_token) && header("authorization") != format!("Bearer {}", s.oidc_request_token) {
+            return respond(&mut out, 401, &[], "{\"message\":\"bad request token\"}");
+        }
+        let value = json!({"value": s.federated_assertion}).to_string();
+        drop(s);
+        return respond(&mut out, 200, &[], &value);
+    }
+    let is_policies = matches!(path.as_str(), "/cas/api/v1/policies/" | "/api/v1/policies/" | "/cas/api/v1/policies" | "/api/v1/policies");
+    if !is_policies {
+        return respond(&mut out, 404, &[], "{\"error\":\"not found\"}");
+    }
+    if method != "GET" && method != "POST" {
+        return respond(&mut out, 405, &[], "{\"error\":\"method not allowed\"}");
+    }
+    // Authentication before faults, as a real gateway would.
+    let authorization = header("authorization");
+    {
+        let s = state.lock().unwrap();
+        if let Some(token) = authorization.strip_prefix("Token ") {
+            if token != s.api_token {
+                drop(s);
+                return respond(&mut out, 403, &[], "{\"detail\":\"Invalid token.\"}");
+            }
+        } else if let Some(token) = authorization.strip_prefix("Bearer ") {
+            if !s.issued_tokens.iter().any(|t| t == token) {
+                drop(s);
+                return respond(&mut out, 401, &[], "{\"error\":\"invalid_token\"}");
+            }
+        } else {
+            drop(s);
+            return respond(&mut out, 401, &[], "{\"detail\":\"Authentication credentials were not provided.\"}");
+        }
+    }
+    let fault = state.lock().unwrap().faults.pop_front();
+    match fault {
+        Some(Fault::TooManyRequests { retry_after, body }) => {
+            let headers: Vec<(&str, String)> = retry_after.map(|v| vec![("Retry-After", v)]).unwrap_or_default();
+            return respond(&mut out, 429, &headers, &body);
+        }
+        Some(Fault::Status(code)) => return respond(&mut out, code, &[], "<html>upstream error</html>"),
+        Some(Fault::Drop) => return Ok(()),
+        Some(Fault::Slow(delay)) => std::thread::sleep(delay),
+        Some(Fault::Truncated) => {
+            let page = page(state, &body, &query).to_string();
+            let half = &page[..page.len() / 2];
+            write!(out, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{half}", page.len())?;
+            return out.flush();
+        }
+        Some(Fault::BadJson) => {
+            let page = page(state, &body, &query).to_string();
+            return respond(&mut out, 200, &[], &page[..page.len() / 2]);
+        }
+        None => {}
+    }
+    let page = page(state, &body, &query).to_string();
+    respond(&mut out, 200, &[], &page)
+}
+
+fn page(state: &Mutex<State>, body: &str, query: &str) -> Value {
+    let request: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+    let from_query = |key: &str| {
+        query
+            .split('&')
+            .find_map(|pair| pair.strip_prefix(&format!("{key}=")))
+            .and_then(|v| v.parse::<usize>().ok())
+    };
+    let s = state.lock().unwrap();
+    let skip = request.get("skip").and_then(Value::as_u64).map(|v| v as usize).or_else(|| from_query("skip")).unwrap_or(0);
+    let limit = request
+        .get("limit")
+        .and_then(Value::as_u64)
+        .map(|v| v as usize)
+        .or_else(|| from_query("limit"))
+        .unwrap_or(100)
+        .min(s.max_limit);
+    let total = s.policies.len();
+    let slice = |from: usize| -> Vec<Value> { s.policies.iter().skip(from).take(limit).cloned().collect() };
+    match s.paging {
+        Paging::Normal | Paging::WrongTotal => {
+            let data = slice(skip);
+            let has_next = skip + data.len() < total;
+            let reported = if s.paging == Paging::WrongTotal { total + 7 } else { total };
+            json!({"data": data, "hasNext": has_next, "total": reported})
+        }
+        Paging::NeverEnds => {
+            let data: Vec<Value> = (skip..skip + limit)
+                .map(|i| json!({"_id": format!("{i:024x}"), "name": format!("Endless {i}"), "policyType": "FILE"}))
+                .collect();
+            json!({"data": data, "hasNext": true})
+        }
+        Paging::Repeats | Paging::IgnoresSkip => json!({"data": slice(0), "hasNext": true, "total": total}),
+        Paging::Overlapping => {
+            let from = skip.saturating_sub(1);
+            let data = slice(from);
+            let has_next = from + data.len() < total;
+            json!({"data": data, "hasNext": has_next, "total": total})
+        }
+        Paging::EmptyButHasNext => json!({"data": [], "hasNext": true, "total": total}),
+    }
+}
+
+fn token_endpoint(out: &mut TcpStream, state: &Mutex<State>, body: &str) -> std::io::Result<()> {
+    let form: Vec<(String, String)> = body
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| (decode(k), decode(v)))
+        .collect();
+    let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    let mut s = state.lock().unwrap();
+    let scope_ok = field("scope") == "05a65629-4c1b-48c1-a78b-804c4abdd4af/.default";
+    let client_ok = field("client_id") == s.client_id && field("grant_type") == "client_credentials";
+    let secret_ok = field("client_secret") == s.client_secret;
+    let assertion_ok = field("client_assertion_type") == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" && field("client_assertion") == s.federated_assertion;
+    if !(scope_ok && client_ok && (secret_ok || assertion_ok)) {
+        drop(s);
+        return respond(out, 401, &[], "{\"error\":\"invalid_client\",\"error_description\":\"AADSTS7000215: Invalid client secret provided.\"}");
+    }
+    let token = format!("eyJ0eXAiOiJKV1QifQ.access-{}.sig", s.issued_tokens.len() + 1);
+    s.issued_tokens.push(token.clone());
+    let lifetime = s.token_lifetime;
+    drop(s);
+    let reply = json!({"token_type": "Bearer", "expires_in": lifetime, "ext_expires_in": lifetime, "access_token": token});
+    respond(out, 200, &[], &reply.to_string())
+}
+
+fn decode(text: &str) -> String {
+    let bytes = text.replace('+', " ").into_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(byte) = u8::from_str_radix(&String::from_utf8_lossy(&bytes[i + 1..i + 3]), 16) {
+                out.push(byte);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn respond(out: &mut TcpStream, status: u16, headers: &[(&str, String)], body: &str) -> std::io::Result<()> {
+    let reason = match status {
+        200 => "OK",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "Status",
+    };
+    let mut head = format!("HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n", body.len());
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    out.write_all(head.as_bytes())?;
+    out.write_all(body.as_bytes())?;
+    out.flush()
+}
