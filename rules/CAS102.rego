@@ -17,12 +17,16 @@ findings contains {
 	count(input.config.allowed_email_domains) > 0
 	some p in input.policies
 	some i, recipient in p.alerts.email_recipients
-	not regex.match(allowed_address, trim_space(recipient))
+	not allowed_domains[lower(split(recipient, "@")[1])]
+	not regex.match(allowed_subdomain, recipient)
 }
 
-# One case-insensitive pattern for every allowed domain and its subdomains,
-# built once: `local@domain` or `local@sub.domain`.
-allowed_address := concat("", ["(?i)^[^@\\s]+@([^@\\s]+\\.)?(", concat("|", escaped_domains), ")$"])
+# Exact domains are a set lookup; only other addresses pay for the regex,
+# which allows subdomains (`dlp@eu.contoso.com`). The loader has already
+# checked that every recipient is a well-formed address.
+allowed_domains := {domain | some domain in input.config.allowed_email_domains}
+
+allowed_subdomain := concat("", ["(?i)^[^@]+@[^@]+\\.(", concat("|", escaped_domains), ")$"])
 
 escaped_domains := [replace(domain, ".", "\\.") | some domain in input.config.allowed_email_domains]
 
@@ -56,12 +60,12 @@ enabled = true
 email_recipients = ["soc@evilcontoso.com"]
 `,
 		`
-name = "Not an address"
+name = "Allowed domain inside another domain"
 type = "FILE"
 enabled = true
 [alerts]
 enabled = true
-email_recipients = ["soc"]
+email_recipients = ["soc@contoso.com.attacker.net"]
 `,
 	],
 }

@@ -488,7 +488,10 @@ impl Validator<'_> {
                         ok
                     })
                 }
-                "email_recipients" => alerts.email_recipients = self.string_list(value, &path),
+                "email_recipients" => {
+                    alerts.email_recipients = self.string_list(value, &path);
+                    self.check_addresses(value, &path);
+                }
                 _ => self.unknown_key((key, value), "alerts", ALERT_KEYS),
             }
         }
@@ -779,6 +782,25 @@ impl Validator<'_> {
         }
     }
 
+    /// Every entry of an address list must look like `local@domain.tld`.
+    fn check_addresses(&mut self, value: &Spanned<DeValue<'_>>, path: &str) {
+        let DeValue::Array(items) = value.get_ref() else {
+            return;
+        };
+        for (index, item) in items.iter().enumerate() {
+            if let DeValue::String(address) = item.get_ref() {
+                if !is_email_address(address) {
+                    self.problem(
+                        item.span(),
+                        format!("`{path}[{index}]` is not an email address: `{address}`"),
+                        "not an address",
+                        "write a full address such as \"soc@contoso.com\", without spaces or display names".into(),
+                    );
+                }
+            }
+        }
+    }
+
     fn string_list(&mut self, value: &Spanned<DeValue<'_>>, path: &str) -> Vec<String> {
         let DeValue::Array(items) = value.get_ref() else {
             self.type_error(
@@ -860,6 +882,21 @@ impl Validator<'_> {
             }
         })
     }
+}
+
+/// `local@domain.tld` with no spaces and exactly one `@`: enough to catch
+/// typos and display names, without pretending to implement RFC 5322.
+fn is_email_address(text: &str) -> bool {
+    let Some((local, domain)) = text.split_once('@') else {
+        return false;
+    };
+    let labels_ok = domain.split('.').all(|label| !label.is_empty());
+    !local.is_empty()
+        && domain.contains('.')
+        && labels_ok
+        && !text
+            .contains(|c: char| c.is_whitespace() || c == '<' || c == '>' || c == ',' || c == ';')
+        && !domain.contains('@')
 }
 
 /// Joins a TOML path and a key, quoting keys that are not bare.
@@ -1089,6 +1126,18 @@ mod tests {
     fn misplaced_key_suggests_its_table() {
         let found = problems("name = \"A\"\ntype = \"FILE\"\nenabled = true\nowner = \"x@y.z\"\n");
         assert!(found[0].contains("did you mean `meta.owner`?"), "{found:?}");
+    }
+
+    #[test]
+    fn recipients_must_be_addresses() {
+        let found = problems("name = \"A\"\ntype = \"FILE\"\nenabled = true\n[alerts]\nemail_recipients = [\"soc@contoso.com\", \"SOC <soc@contoso.com>\", \"@contoso.com\", \"a@b@c.com\", \"a@localhost\"]\n");
+        assert_eq!(found.len(), 4, "{found:#?}");
+        assert!(
+            found[0].starts_with("5:40: `alerts.email_recipients[1]` is not an email address"),
+            "{}",
+            found[0]
+        );
+        assert!(is_email_address("dlp.team+alerts@eu.contoso.com"));
     }
 
     #[test]
