@@ -74,6 +74,8 @@ enum ColorChoice {
 enum Command {
     /// Lint desired policies, offline
     Lint(LintArgs),
+    /// Fetch the tenant's live configuration into a snapshot file
+    Fetch(FetchArgs),
     /// List, explain and test rules
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -100,6 +102,30 @@ struct LintArgs {
     paths: Vec<PathBuf>,
     #[command(flatten)]
     output: OutputArgs,
+}
+
+#[derive(Args, Debug)]
+struct FetchArgs {
+    /// Snapshot file to write (atomically; an existing file is replaced only on success)
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    #[command(flatten)]
+    live: LiveArgs,
+}
+
+/// Where live state comes from: the API, or a snapshot file.
+#[derive(Args, Debug)]
+struct LiveArgs {
+    /// Read live state from a snapshot instead of the API: a casguard snapshot,
+    /// a raw `{"data": [...]}` dump of the policies endpoint, or a JSON array
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["tenant", "max_requests_per_minute"])]
+    snapshot: Option<PathBuf>,
+    /// Tenant portal URL [default: $CASGUARD_TENANT_URL, else `url` under [tenant]]
+    #[arg(long, value_name = "URL")]
+    tenant: Option<String>,
+    /// Client-side request pacing, 0 to disable [default: 30, or [tenant] max_requests_per_minute]
+    #[arg(long, value_name = "N")]
+    max_requests_per_minute: Option<u32>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -171,6 +197,9 @@ pub enum Trouble {
     UnknownRule { id: String, help: String },
     #[error("cannot write to stdout: {0}")]
     Stdout(std::io::Error),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Live(#[from] crate::live::LiveError),
 }
 
 /// Entry point: parses arguments, runs, and returns the exit code.
@@ -251,6 +280,7 @@ fn run(cli: Cli) -> Result<i32, Trouble> {
     };
     match cli.command {
         Command::Lint(args) => lint(&context, args),
+        Command::Fetch(args) => fetch(&context, args),
         Command::Rules(command) => rules(&context, command),
         Command::Schema => unreachable!("handled above"),
     }
@@ -272,6 +302,114 @@ fn lint(context: &Context, args: LintArgs) -> Result<i32, Trouble> {
         started.elapsed()
     );
     emit(context, &report, &args.output)
+}
+
+fn fetch(context: &Context, args: FetchArgs) -> Result<i32, Trouble> {
+    use crate::live::{self, Event};
+    let started = Instant::now();
+    if let Some(path) = &args.live.snapshot {
+        // Re-reads any accepted form and writes it as a casguard snapshot.
+        let snapshot = live::Snapshot::read(path)?;
+        snapshot.write(&args.out)?;
+        return print_stdout(&format!(
+            "read {} from {}; wrote {}\n",
+            report::plural(snapshot.policies.len(), "policy"),
+            path.display(),
+            args.out.display()
+        ));
+    }
+    let env = |key: &str| std::env::var(key).ok();
+    let mut settings = context.config.tenant.clone();
+    if let Some(rpm) = args.live.max_requests_per_minute {
+        settings.max_requests_per_minute = rpm;
+    }
+    let tenant = live::tenant_url(args.live.tenant.as_deref(), &env, &settings)?;
+    let mut auth = live::Auth::from_config(&settings, &env)?;
+    let mut http = live::Http::new(&settings)?;
+    verbose!(
+        "fetching policies from {tenant} (auth: {})",
+        auth.method().name()
+    );
+    let verbosity = VERBOSITY.load(Ordering::Relaxed);
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
+                .expect("valid template"),
+        );
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        bar.set_message("fetching policies");
+        bar
+    });
+    let say = |line: String| match &bar {
+        Some(bar) => bar.println(line),
+        None => eprintln!("{line}"),
+    };
+    let mut observe = |event: Event| match event {
+        Event::Page {
+            number,
+            fetched,
+            total,
+        } => {
+            let of = total.map_or(String::new(), |t| format!(" of {t}"));
+            match &bar {
+                Some(bar) => {
+                    bar.set_message(format!("fetching policies: page {number}, {fetched}{of}"))
+                }
+                None => eprintln!("casguard: page {number}: {fetched}{of} policies"),
+            }
+        }
+        Event::Retry {
+            what,
+            attempt,
+            max_attempts,
+            wait,
+            reason,
+        } if verbosity > 0 => say(format!(
+            "casguard: {what}: {reason}; retrying in {:.1} s (attempt {} of {max_attempts})",
+            wait.as_secs_f64(),
+            attempt + 1
+        )),
+        Event::Paced { wait } if verbosity > 0 => say(format!(
+            "casguard: pacing: waiting {:.1} s to stay within the request rate",
+            wait.as_secs_f64()
+        )),
+        Event::Request { what, attempt } if verbosity > 1 => {
+            say(format!("casguard: {what} (attempt {attempt})"))
+        }
+        _ => {}
+    };
+    let result = live::fetch_policies(&tenant, &mut http, &mut auth, &mut observe);
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let policies = result?;
+    let snapshot = live::Snapshot {
+        format_version: live::snapshot::FORMAT_VERSION,
+        tenant: Some(tenant.clone()),
+        fetched_at: Some(
+            jiff::Timestamp::now()
+                .round(jiff::Unit::Second)
+                .unwrap_or_else(|_| jiff::Timestamp::now())
+                .to_string(),
+        ),
+        source: serde_json::json!({
+            "kind": "api",
+            "endpoint": live::POLICIES_ENDPOINT,
+            "auth": auth.method().name(),
+            "requests": http.requests,
+            "casguard_version": env!("CARGO_PKG_VERSION"),
+        }),
+        policies,
+    };
+    snapshot.write(&args.out)?;
+    print_stdout(&format!(
+        "fetched {} from {tenant} in {} ({:.1} s); wrote {}\n",
+        report::plural(snapshot.policies.len(), "policy"),
+        report::plural(http.requests, "request"),
+        started.elapsed().as_secs_f64(),
+        args.out.display()
+    ))
 }
 
 /// Writes the requested reports, prints the stdout one, and picks the exit code.

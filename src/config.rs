@@ -111,6 +111,8 @@ pub struct Config {
     pub suppressions: Vec<Suppression>,
     /// How long one Rego rule may run before it is stopped and reported.
     pub rule_timeout: std::time::Duration,
+    /// `[tenant]`: where and how to read the live configuration.
+    pub tenant: TenantConfig,
 }
 
 impl Default for Config {
@@ -126,6 +128,7 @@ impl Default for Config {
             rule_overrides: Vec::new(),
             suppressions: Vec::new(),
             rule_timeout: std::time::Duration::from_secs(DEFAULT_RULE_TIMEOUT_SECONDS),
+            tenant: TenantConfig::default(),
         }
     }
 }
@@ -141,10 +144,102 @@ struct RawConfig {
     allowed_email_domains: Vec<Spanned<String>>,
     naming_pattern: Option<Spanned<String>>,
     rule_timeout_seconds: Option<Spanned<u64>>,
+    tenant: Option<RawTenant>,
     #[serde(default)]
     rules: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
     suppress: Vec<Spanned<RawSuppression>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTenant {
+    url: Option<Spanned<String>>,
+    auth: Option<Spanned<String>>,
+    token_file: Option<String>,
+    tenant_id: Option<String>,
+    client_id: Option<String>,
+    authority_host: Option<Spanned<String>>,
+    connect_timeout_seconds: Option<Spanned<u64>>,
+    request_timeout_seconds: Option<Spanned<u64>>,
+    max_requests_per_minute: Option<u32>,
+    max_attempts: Option<Spanned<u32>>,
+    retry_base_delay_ms: Option<Spanned<u64>>,
+    deadline_seconds: Option<Spanned<u64>>,
+}
+
+/// How casguard authenticates to MDCA.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AuthMethod {
+    /// Legacy API token: `Authorization: Token <token>`.
+    #[default]
+    Token,
+    /// Entra ID client credentials with a client secret.
+    EntraSecret,
+    /// Entra ID client credentials with a federated token (CI, Kubernetes).
+    EntraWorkloadIdentity,
+}
+
+impl AuthMethod {
+    pub const NAMES: [&'static str; 3] = ["token", "entra-secret", "entra-workload-identity"];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            AuthMethod::Token => "token",
+            AuthMethod::EntraSecret => "entra-secret",
+            AuthMethod::EntraWorkloadIdentity => "entra-workload-identity",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<AuthMethod> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "token" => Some(AuthMethod::Token),
+            "entra-secret" => Some(AuthMethod::EntraSecret),
+            "entra-workload-identity" => Some(AuthMethod::EntraWorkloadIdentity),
+            _ => None,
+        }
+    }
+}
+
+/// `[tenant]`: every key optional; secrets never live here (environment or files only).
+#[derive(Debug, Clone)]
+pub struct TenantConfig {
+    pub url: Option<String>,
+    pub auth: AuthMethod,
+    pub token_file: Option<PathBuf>,
+    pub tenant_id: Option<String>,
+    pub client_id: Option<String>,
+    /// Entra ID authority, e.g. https://login.microsoftonline.com.
+    pub authority_host: Option<String>,
+    pub connect_timeout: std::time::Duration,
+    pub request_timeout: std::time::Duration,
+    /// Client-side pacing; 0 disables it. MDCA allows 30 per minute per tenant.
+    pub max_requests_per_minute: u32,
+    /// Tries per request, the first included.
+    pub max_attempts: u32,
+    /// Base of the exponential backoff; the 429 fallback waits 5x this, 60x when "throttled".
+    pub retry_base_delay: std::time::Duration,
+    /// Overall time limit of one fetch, retries included.
+    pub deadline: std::time::Duration,
+}
+
+impl Default for TenantConfig {
+    fn default() -> Self {
+        TenantConfig {
+            url: None,
+            auth: AuthMethod::Token,
+            token_file: None,
+            tenant_id: None,
+            client_id: None,
+            authority_host: None,
+            connect_timeout: std::time::Duration::from_secs(10),
+            request_timeout: std::time::Duration::from_secs(60),
+            max_requests_per_minute: 30,
+            max_attempts: 6,
+            retry_base_delay: std::time::Duration::from_secs(1),
+            deadline: std::time::Duration::from_secs(600),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -357,6 +452,94 @@ impl Config {
                 rule_matcher: glob(&raw.rule, "rule")?,
                 policy_matcher: glob(&raw.policy, "policy")?,
             });
+        }
+        if let Some(tenant) = raw.tenant {
+            let tenant_error = |message: String, span: Range<usize>, help: &str| {
+                error(message, Some(span), "here", help)
+            };
+            let t = &mut config.tenant;
+            t.url = tenant.url.map(|u| u.into_inner());
+            if let Some(auth) = tenant.auth {
+                t.auth = AuthMethod::parse(auth.get_ref()).ok_or_else(|| {
+                    tenant_error(
+                        format!("`tenant.auth` has an unknown value `{}`", auth.get_ref()),
+                        auth.span(),
+                        &format!("use one of {}", AuthMethod::NAMES.join(", ")),
+                    )
+                })?;
+            }
+            t.token_file = tenant.token_file.map(|f| root.join(f));
+            t.tenant_id = tenant.tenant_id;
+            t.client_id = tenant.client_id;
+            t.authority_host = tenant.authority_host.map(|h| h.into_inner());
+            if let Some(rpm) = tenant.max_requests_per_minute {
+                t.max_requests_per_minute = rpm;
+            }
+            let seconds = |value: Option<Spanned<u64>>,
+                           name: &str,
+                           range: std::ops::RangeInclusive<u64>,
+                           default: std::time::Duration| {
+                match value {
+                    None => Ok(default),
+                    Some(v) if range.contains(v.get_ref()) => {
+                        Ok(std::time::Duration::from_secs(*v.get_ref()))
+                    }
+                    Some(v) => Err(tenant_error(
+                        format!(
+                            "`tenant.{name}` must be between {} and {}, found {}",
+                            range.start(),
+                            range.end(),
+                            v.get_ref()
+                        ),
+                        v.span(),
+                        "see the README's configuration reference for the defaults",
+                    )),
+                }
+            };
+            t.connect_timeout = seconds(
+                tenant.connect_timeout_seconds,
+                "connect_timeout_seconds",
+                1..=300,
+                t.connect_timeout,
+            )?;
+            t.request_timeout = seconds(
+                tenant.request_timeout_seconds,
+                "request_timeout_seconds",
+                1..=600,
+                t.request_timeout,
+            )?;
+            t.deadline = seconds(
+                tenant.deadline_seconds,
+                "deadline_seconds",
+                1..=86_400,
+                t.deadline,
+            )?;
+            if let Some(attempts) = tenant.max_attempts {
+                if !(1..=20).contains(attempts.get_ref()) {
+                    return Err(tenant_error(
+                        format!(
+                            "`tenant.max_attempts` must be between 1 and 20, found {}",
+                            attempts.get_ref()
+                        ),
+                        attempts.span(),
+                        "the default, 6, rides out short outages",
+                    ));
+                }
+                t.max_attempts = *attempts.get_ref();
+            }
+            if let Some(delay) = tenant.retry_base_delay_ms {
+                if !(1..=60_000).contains(delay.get_ref()) {
+                    return Err(tenant_error(
+                        format!(
+                            "`tenant.retry_base_delay_ms` must be between 1 and 60000, found {}",
+                            delay.get_ref()
+                        ),
+                        delay.span(),
+                        "the default is 1000",
+                    ));
+                }
+                t.retry_base_delay = std::time::Duration::from_millis(*delay.get_ref());
+            }
         }
         config.source = Some(source);
         Ok(config)

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod fsutil;
 pub mod lint;
+pub mod live;
 pub mod load;
 pub mod model;
 pub mod normalize;

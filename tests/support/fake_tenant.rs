@@ -33,7 +33,10 @@ use serde_json::{json, Value};
 #[derive(Debug, Clone)]
 pub enum Fault {
     /// 429 with the given `Retry-After` header value, or none.
-    TooManyRequests { retry_after: Option<String>, body: String },
+    TooManyRequests {
+        retry_after: Option<String>,
+        body: String,
+    },
     /// Any status with a short body.
     Status(u16),
     /// Close the connection without answering.
@@ -44,6 +47,10 @@ pub enum Fault {
     BadJson,
     /// Wait this long before answering normally.
     Slow(Duration),
+    /// Revoke every issued Entra token, then answer 401 (expiry, rotation).
+    RevokeTokens,
+    /// Answer with a redirect to another host.
+    Redirect,
 }
 
 /// How the policies endpoint pages.
@@ -104,7 +111,14 @@ pub struct FakeTenant {
 
 /// `n` realistic raw policies, ids `5f0…` counting up.
 pub fn policies(n: usize) -> Vec<Value> {
-    let types = ["FILE", "ANOMALY_DETECTION", "SESSION", "ACCESS", "AUDIT", "APP_PERMISSION"];
+    let types = [
+        "FILE",
+        "ANOMALY_DETECTION",
+        "SESSION",
+        "ACCESS",
+        "AUDIT",
+        "APP_PERMISSION",
+    ];
     (0..n)
         .map(|i| {
             json!({
@@ -133,7 +147,8 @@ impl FakeTenant {
         listener.set_nonblocking(true).unwrap();
         let state = Arc::new(Mutex::new(State {
             policies,
-            api_token: "t0ken-legacy-abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123".into(),
+            api_token: "t0ken-legacy-abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123"
+                .into(),
             client_id: "11111111-2222-3333-4444-555555555555".into(),
             client_secret: "s3cret-client-value-Zq9~xK".into(),
             federated_assertion: "eyJhbGciOiJSUzI1NiJ9.federated.assertion-value".into(),
@@ -191,7 +206,10 @@ impl FakeTenant {
 
     /// Requests to the policies endpoint.
     pub fn policy_requests(&self) -> usize {
-        self.requests().iter().filter(|r| r.path.contains("/policies")).count()
+        self.requests()
+            .iter()
+            .filter(|r| r.path.contains("/policies"))
+            .count()
     }
 }
 
@@ -235,28 +253,43 @@ fn serve(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
     let mut body = vec![0; length];
     reader.read_exact(&mut body)?;
     let body = String::from_utf8_lossy(&body).into_owned();
-    let (path, query) = target.split_once('?').map_or((target.clone(), String::new()), |(p, q)| (p.to_string(), q.to_string()));
+    let (path, query) = target
+        .split_once('?')
+        .map_or((target.clone(), String::new()), |(p, q)| {
+            (p.to_string(), q.to_string())
+        });
     state.lock().unwrap().requests.push(Recorded {
         method: method.clone(),
         path: path.clone(),
         headers: headers.clone(),
         body: body.clone(),
     });
-    let header = |name: &str| headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
     let mut out = stream;
     if path.ends_with("/oauth2/v2.0/token") && method == "POST" {
         return token_endpoint(&mut out, state, &body);
     }
     if path == "/oidc/token" {
         let s = state.lock().unwrap();
-        if header("authorization") != format!("bearer {}", s.oidc_request_token) && header("authorization") != format!("Bearer {}", s.oidc_request_token) {
+        if header("authorization") != format!("bearer {}", s.oidc_request_token)
+            && header("authorization") != format!("Bearer {}", s.oidc_request_token)
+        {
             return respond(&mut out, 401, &[], "{\"message\":\"bad request token\"}");
         }
         let value = json!({"value": s.federated_assertion}).to_string();
         drop(s);
         return respond(&mut out, 200, &[], &value);
     }
-    let is_policies = matches!(path.as_str(), "/cas/api/v1/policies/" | "/api/v1/policies/" | "/cas/api/v1/policies" | "/api/v1/policies");
+    let is_policies = matches!(
+        path.as_str(),
+        "/cas/api/v1/policies/" | "/api/v1/policies/" | "/cas/api/v1/policies" | "/api/v1/policies"
+    );
     if !is_policies {
         return respond(&mut out, 404, &[], "{\"error\":\"not found\"}");
     }
@@ -279,17 +312,37 @@ fn serve(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
             }
         } else {
             drop(s);
-            return respond(&mut out, 401, &[], "{\"detail\":\"Authentication credentials were not provided.\"}");
+            return respond(
+                &mut out,
+                401,
+                &[],
+                "{\"detail\":\"Authentication credentials were not provided.\"}",
+            );
         }
     }
     let fault = state.lock().unwrap().faults.pop_front();
     match fault {
         Some(Fault::TooManyRequests { retry_after, body }) => {
-            let headers: Vec<(&str, String)> = retry_after.map(|v| vec![("Retry-After", v)]).unwrap_or_default();
+            let headers: Vec<(&str, String)> = retry_after
+                .map(|v| vec![("Retry-After", v)])
+                .unwrap_or_default();
             return respond(&mut out, 429, &headers, &body);
         }
-        Some(Fault::Status(code)) => return respond(&mut out, code, &[], "<html>upstream error</html>"),
+        Some(Fault::Status(code)) => {
+            return respond(&mut out, code, &[], "<html>upstream error</html>")
+        }
         Some(Fault::Drop) => return Ok(()),
+        Some(Fault::RevokeTokens) => {
+            state.lock().unwrap().issued_tokens.clear();
+            return respond(&mut out, 401, &[], "{\"error\":\"invalid_token\"}");
+        }
+        Some(Fault::Redirect) => {
+            let headers = [(
+                "Location",
+                "https://login.example.net/elsewhere".to_string(),
+            )];
+            return respond(&mut out, 302, &headers, "");
+        }
         Some(Fault::Slow(delay)) => std::thread::sleep(delay),
         Some(Fault::Truncated) => {
             let page = page(state, &body, &query).to_string();
@@ -316,7 +369,12 @@ fn page(state: &Mutex<State>, body: &str, query: &str) -> Value {
             .and_then(|v| v.parse::<usize>().ok())
     };
     let s = state.lock().unwrap();
-    let skip = request.get("skip").and_then(Value::as_u64).map(|v| v as usize).or_else(|| from_query("skip")).unwrap_or(0);
+    let skip = request
+        .get("skip")
+        .and_then(Value::as_u64)
+        .map(|v| v as usize)
+        .or_else(|| from_query("skip"))
+        .unwrap_or(0);
     let limit = request
         .get("limit")
         .and_then(Value::as_u64)
@@ -325,12 +383,17 @@ fn page(state: &Mutex<State>, body: &str, query: &str) -> Value {
         .unwrap_or(100)
         .min(s.max_limit);
     let total = s.policies.len();
-    let slice = |from: usize| -> Vec<Value> { s.policies.iter().skip(from).take(limit).cloned().collect() };
+    let slice =
+        |from: usize| -> Vec<Value> { s.policies.iter().skip(from).take(limit).cloned().collect() };
     match s.paging {
         Paging::Normal | Paging::WrongTotal => {
             let data = slice(skip);
             let has_next = skip + data.len() < total;
-            let reported = if s.paging == Paging::WrongTotal { total + 7 } else { total };
+            let reported = if s.paging == Paging::WrongTotal {
+                total + 7
+            } else {
+                total
+            };
             json!({"data": data, "hasNext": has_next, "total": reported})
         }
         Paging::NeverEnds => {
@@ -339,7 +402,9 @@ fn page(state: &Mutex<State>, body: &str, query: &str) -> Value {
                 .collect();
             json!({"data": data, "hasNext": true})
         }
-        Paging::Repeats | Paging::IgnoresSkip => json!({"data": slice(0), "hasNext": true, "total": total}),
+        Paging::Repeats | Paging::IgnoresSkip => {
+            json!({"data": slice(0), "hasNext": true, "total": total})
+        }
         Paging::Overlapping => {
             let from = skip.saturating_sub(1);
             let data = slice(from);
@@ -356,17 +421,28 @@ fn token_endpoint(out: &mut TcpStream, state: &Mutex<State>, body: &str) -> std:
         .filter_map(|pair| pair.split_once('='))
         .map(|(k, v)| (decode(k), decode(v)))
         .collect();
-    let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    let field = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
     let mut s = state.lock().unwrap();
     let scope_ok = field("scope") == "05a65629-4c1b-48c1-a78b-804c4abdd4af/.default";
-    let client_ok = field("client_id") == s.client_id && field("grant_type") == "client_credentials";
+    let client_ok =
+        field("client_id") == s.client_id && field("grant_type") == "client_credentials";
     let secret_ok = field("client_secret") == s.client_secret;
-    let assertion_ok = field("client_assertion_type") == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" && field("client_assertion") == s.federated_assertion;
+    let assertion_ok = field("client_assertion_type")
+        == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+        && field("client_assertion") == s.federated_assertion;
     if !(scope_ok && client_ok && (secret_ok || assertion_ok)) {
         drop(s);
         return respond(out, 401, &[], "{\"error\":\"invalid_client\",\"error_description\":\"AADSTS7000215: Invalid client secret provided.\"}");
     }
-    let token = format!("eyJ0eXAiOiJKV1QifQ.access-{}.sig", s.issued_tokens.len() + 1);
+    let token = format!(
+        "eyJ0eXAiOiJKV1QifQ.access-{}.sig",
+        s.issued_tokens.len() + 1
+    );
     s.issued_tokens.push(token.clone());
     let lifetime = s.token_lifetime;
     drop(s);
@@ -380,7 +456,8 @@ fn decode(text: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(byte) = u8::from_str_radix(&String::from_utf8_lossy(&bytes[i + 1..i + 3]), 16) {
+            if let Ok(byte) = u8::from_str_radix(&String::from_utf8_lossy(&bytes[i + 1..i + 3]), 16)
+            {
                 out.push(byte);
                 i += 3;
                 continue;
@@ -392,9 +469,15 @@ fn decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn respond(out: &mut TcpStream, status: u16, headers: &[(&str, String)], body: &str) -> std::io::Result<()> {
+fn respond(
+    out: &mut TcpStream,
+    status: u16,
+    headers: &[(&str, String)],
+    body: &str,
+) -> std::io::Result<()> {
     let reason = match status {
         200 => "OK",
+        302 => "Found",
         401 => "Unauthorized",
         403 => "Forbidden",
         404 => "Not Found",

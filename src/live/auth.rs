@@ -1,0 +1,330 @@
+//! Credentials for MDCA, by `[tenant] auth`:
+//! - `token`: the legacy API token, `Authorization: Token <token>`, from
+//!   `CASGUARD_API_TOKEN` or `token_file`. The only method evidenced for the
+//!   policy routes (mdca-api.md section 1).
+//! - `entra-secret`: Entra ID client credentials with a client secret from
+//!   `CASGUARD_CLIENT_SECRET`, sent as `Bearer`.
+//! - `entra-workload-identity`: client credentials with a federated token
+//!   (`AZURE_FEDERATED_TOKEN_FILE`, or the GitHub Actions OIDC endpoint), so
+//!   CI needs no stored secret.
+//!
+//! Entra tokens come from the `oauth2` crate's client-credentials grant
+//! (RFC 6749 section 4.4, with an RFC 7523 client assertion for federation),
+//! over the same blocking reqwest client as the API. `azure_identity` was
+//! the other candidate; it is async-only and brings the Azure SDK core and
+//! an async runtime to the call sites, for what is one form POST to a
+//! configurable token URL. Tokens are cached for their lifetime and
+//! refreshed five minutes before expiry, or at once after a 401.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use oauth2::basic::BasicClient;
+use oauth2::{AuthType, ClientId, ClientSecret, Scope, TokenResponse, TokenUrl};
+
+use super::error::LiveError;
+use super::secret::{Redactor, Secret};
+use super::validate_url;
+use crate::config::{AuthMethod, TenantConfig};
+
+/// The MDCA resource ("Microsoft Cloud App Security") in Entra ID.
+pub const MDCA_SCOPE: &str = "05a65629-4c1b-48c1-a78b-804c4abdd4af/.default";
+pub const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com";
+const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+const FEDERATION_AUDIENCE: &str = "api://AzureADTokenExchange";
+
+/// Where a federated assertion comes from.
+#[derive(Debug)]
+enum Federation {
+    /// A file kept fresh by the platform (Kubernetes, Azure workload identity).
+    File(PathBuf),
+    /// GitHub Actions' OIDC endpoint.
+    GitHub { url: String, request_token: Secret },
+}
+
+#[derive(Debug)]
+enum Credential {
+    ClientSecret(Secret),
+    Federated(Federation),
+}
+
+#[derive(Debug)]
+pub struct Entra {
+    method: AuthMethod,
+    token_url: String,
+    client_id: String,
+    credential: Credential,
+    cached: Option<(Secret, Instant)>,
+}
+
+#[derive(Debug)]
+pub enum Auth {
+    Token(Secret),
+    Entra(Entra),
+}
+
+/// Reads an environment variable; tests pass their own.
+pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+fn required(value: Option<String>, what: &str, help: &str) -> Result<String, LiveError> {
+    value
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| v.trim().to_string())
+        .ok_or_else(|| LiveError::MissingCredential {
+            what: what.to_string(),
+            help: help.to_string(),
+        })
+}
+
+impl Auth {
+    /// Builds the credential for `tenant.auth`, reading secrets from the
+    /// environment (or files) only.
+    pub fn from_config(tenant: &TenantConfig, env: Env<'_>) -> Result<Auth, LiveError> {
+        match tenant.auth {
+            AuthMethod::Token => {
+                let token = match env("CASGUARD_API_TOKEN").filter(|t| !t.trim().is_empty()) {
+                    Some(token) => token,
+                    None => match &tenant.token_file {
+                        Some(file) => std::fs::read_to_string(file).map_err(|e| LiveError::MissingCredential {
+                            what: format!("the API token (token_file `{}` cannot be read: {e})", file.display()),
+                            help: "check `token_file` under [tenant], or set CASGUARD_API_TOKEN".into(),
+                        })?,
+                        None => {
+                            return Err(LiveError::MissingCredential {
+                                what: "the MDCA API token".into(),
+                                help: "set CASGUARD_API_TOKEN, or `token_file` under [tenant] (Defender portal: Settings > Cloud Apps > System > API tokens); or choose another `auth` method".into(),
+                            })
+                        }
+                    },
+                };
+                let token = token.trim();
+                if token.is_empty() || token.contains(char::is_whitespace) {
+                    return Err(LiveError::MissingCredential {
+                        what: "a usable API token (it is empty or contains whitespace)".into(),
+                        help: "the token is one line of letters and digits, as shown once when it was generated".into(),
+                    });
+                }
+                Ok(Auth::Token(Secret::new(token)))
+            }
+            AuthMethod::EntraSecret | AuthMethod::EntraWorkloadIdentity => {
+                let tenant_id = required(
+                    tenant.tenant_id.clone().or_else(|| env("AZURE_TENANT_ID")),
+                    "the Entra tenant id",
+                    "set `tenant_id` under [tenant] (or AZURE_TENANT_ID)",
+                )?;
+                let client_id = required(
+                    tenant.client_id.clone().or_else(|| env("AZURE_CLIENT_ID")),
+                    "the Entra application (client) id",
+                    "set `client_id` under [tenant] (or AZURE_CLIENT_ID)",
+                )?;
+                let authority = tenant
+                    .authority_host
+                    .clone()
+                    .or_else(|| env("AZURE_AUTHORITY_HOST"))
+                    .unwrap_or_else(|| DEFAULT_AUTHORITY.to_string());
+                let authority = validate_url("the Entra authority host", &authority)?;
+                let credential = if tenant.auth == AuthMethod::EntraSecret {
+                    Credential::ClientSecret(Secret::new(required(
+                        env("CASGUARD_CLIENT_SECRET"),
+                        "CASGUARD_CLIENT_SECRET",
+                        "set CASGUARD_CLIENT_SECRET to the app registration's client secret (secrets never go in casguard.toml)",
+                    )?))
+                } else if let Some(file) =
+                    env("AZURE_FEDERATED_TOKEN_FILE").filter(|f| !f.is_empty())
+                {
+                    Credential::Federated(Federation::File(PathBuf::from(file)))
+                } else {
+                    let url = required(
+                        env("ACTIONS_ID_TOKEN_REQUEST_URL"),
+                        "a federated token source",
+                        "in GitHub Actions grant `permissions: id-token: write`; elsewhere set AZURE_FEDERATED_TOKEN_FILE",
+                    )?;
+                    let request_token = required(
+                        env("ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
+                        "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+                        "in GitHub Actions grant `permissions: id-token: write`",
+                    )?;
+                    Credential::Federated(Federation::GitHub {
+                        url: validate_url("the GitHub OIDC token URL", &url)?,
+                        request_token: Secret::new(request_token),
+                    })
+                };
+                Ok(Auth::Entra(Entra {
+                    method: tenant.auth,
+                    token_url: format!("{authority}/{tenant_id}/oauth2/v2.0/token"),
+                    client_id,
+                    credential,
+                    cached: None,
+                }))
+            }
+        }
+    }
+
+    pub fn method(&self) -> AuthMethod {
+        match self {
+            Auth::Token(_) => AuthMethod::Token,
+            Auth::Entra(entra) => entra.method,
+        }
+    }
+
+    /// Registers this credential's secrets with `redactor`.
+    pub fn register_secrets(&self, redactor: &mut Redactor) {
+        match self {
+            Auth::Token(token) => redactor.add(token),
+            Auth::Entra(entra) => {
+                match &entra.credential {
+                    Credential::ClientSecret(secret) => redactor.add(secret),
+                    Credential::Federated(Federation::GitHub { request_token, .. }) => {
+                        redactor.add(request_token)
+                    }
+                    Credential::Federated(Federation::File(_)) => {}
+                }
+                if let Some((token, _)) = &entra.cached {
+                    redactor.add(token);
+                }
+            }
+        }
+    }
+
+    /// The `Authorization` header value, signing in to Entra ID when needed.
+    pub fn header(
+        &mut self,
+        http: &reqwest::blocking::Client,
+        redactor: &mut Redactor,
+    ) -> Result<Secret, LiveError> {
+        match self {
+            Auth::Token(token) => Ok(Secret::new(format!("Token {}", token.expose()))),
+            Auth::Entra(entra) => {
+                let fresh = entra
+                    .cached
+                    .as_ref()
+                    .filter(|(_, refresh_at)| Instant::now() < *refresh_at);
+                if let Some((token, _)) = fresh {
+                    return Ok(Secret::new(format!("Bearer {}", token.expose())));
+                }
+                let (token, lifetime) = entra.acquire(http, redactor)?;
+                redactor.add(&token);
+                // Refresh five minutes early; for short-lived tokens, halfway.
+                let margin = Duration::from_secs(300).min(lifetime / 2);
+                entra.cached = Some((token.clone(), Instant::now() + lifetime - margin));
+                Ok(Secret::new(format!("Bearer {}", token.expose())))
+            }
+        }
+    }
+
+    /// Forgets a cached token (after a 401). Returns whether there was one to forget.
+    pub fn invalidate(&mut self) -> bool {
+        match self {
+            Auth::Token(_) => false,
+            Auth::Entra(entra) => entra.cached.take().is_some(),
+        }
+    }
+}
+
+impl Entra {
+    fn fail(&self, detail: String, help: &str) -> LiveError {
+        LiveError::TokenEndpoint {
+            method: self.method.name(),
+            detail,
+            help: help.to_string(),
+        }
+    }
+
+    fn assertion(
+        &self,
+        http: &reqwest::blocking::Client,
+        redactor: &mut Redactor,
+    ) -> Result<Option<Secret>, LiveError> {
+        match &self.credential {
+            Credential::ClientSecret(_) => Ok(None),
+            Credential::Federated(Federation::File(path)) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    self.fail(
+                        format!("cannot read AZURE_FEDERATED_TOKEN_FILE `{}`: {e}", path.display()),
+                        "the platform should keep this file up to date; check the pod's or runner's identity setup",
+                    )
+                })?;
+                let assertion = Secret::new(text.trim());
+                redactor.add(&assertion);
+                Ok(Some(assertion))
+            }
+            Credential::Federated(Federation::GitHub { url, request_token }) => {
+                let separator = if url.contains('?') { '&' } else { '?' };
+                let url = format!(
+                    "{url}{separator}audience={}",
+                    FEDERATION_AUDIENCE.replace(':', "%3A").replace('/', "%2F")
+                );
+                let reply = http
+                    .get(&url)
+                    .header("Authorization", format!("bearer {}", request_token.expose()))
+                    .send()
+                    .and_then(|r| r.error_for_status())
+                    .and_then(|r| r.json::<serde_json::Value>())
+                    .map_err(|e| {
+                        self.fail(
+                            format!("the GitHub OIDC token request failed: {}", redactor.scrub(&e.to_string())),
+                            "grant the workflow `permissions: id-token: write` and run it on GitHub Actions",
+                        )
+                    })?;
+                let value = reply.get("value").and_then(|v| v.as_str()).ok_or_else(|| {
+                    self.fail(
+                        "the GitHub OIDC reply has no `value`".into(),
+                        "check that the runner supports OIDC tokens",
+                    )
+                })?;
+                let assertion = Secret::new(value);
+                redactor.add(&assertion);
+                Ok(Some(assertion))
+            }
+        }
+    }
+
+    fn acquire(
+        &self,
+        http: &reqwest::blocking::Client,
+        redactor: &mut Redactor,
+    ) -> Result<(Secret, Duration), LiveError> {
+        let assertion = self.assertion(http, redactor)?;
+        let token_url = TokenUrl::new(self.token_url.clone()).map_err(|e| {
+            self.fail(
+                format!("bad token URL: {e}"),
+                "check `authority_host` and `tenant_id` under [tenant]",
+            )
+        })?;
+        let mut client = BasicClient::new(ClientId::new(self.client_id.clone()))
+            .set_auth_type(AuthType::RequestBody)
+            .set_token_uri(token_url);
+        if let Credential::ClientSecret(secret) = &self.credential {
+            client = client.set_client_secret(ClientSecret::new(secret.expose().to_string()));
+        }
+        let mut request = client
+            .exchange_client_credentials()
+            .add_scope(Scope::new(MDCA_SCOPE.to_string()));
+        if let Some(assertion) = &assertion {
+            request = request
+                .add_extra_param("client_assertion_type", JWT_BEARER)
+                .add_extra_param("client_assertion", assertion.expose().to_string());
+        }
+        let response = request.request(http).map_err(|e| {
+            use oauth2::RequestTokenError as E;
+            let detail = match &e {
+                E::ServerResponse(reply) => {
+                    let description = reply.error_description().cloned().unwrap_or_default();
+                    format!("{}: {}", reply.error(), description.lines().next().unwrap_or(""))
+                }
+                E::Request(inner) => format!("cannot reach {}: {inner}", self.token_url),
+                E::Parse(inner, _) => format!("unexpected reply from {}: {inner}", self.token_url),
+                E::Other(text) => text.clone(),
+            };
+            self.fail(
+                redactor.scrub(&detail),
+                "check `tenant_id` and `client_id`, that the secret or federated credential is current, and that the app has the Microsoft Cloud App Security API permission",
+            )
+        })?;
+        let lifetime = response.expires_in().unwrap_or(Duration::from_secs(3599));
+        Ok((
+            Secret::new(response.access_token().secret().clone()),
+            lifetime,
+        ))
+    }
+}

@@ -1,0 +1,350 @@
+//! One reliable request: pacing, authentication, timeouts, retries with
+//! capped exponential backoff and jitter, `Retry-After`, and an overall
+//! deadline. Built on reqwest's blocking client (rustls, no redirects: a
+//! redirect would mean a wrong tenant URL, and must not carry the token).
+//!
+//! What is retried: 429 (after `Retry-After` when sent, else 5x the base
+//! delay, or 60x when the reply says "throttled", as the MCAS PowerShell
+//! modules did), 502/503/504, timeouts, refused or reset connections, and
+//! bodies cut short or not JSON. A 401 with an Entra token refreshes the
+//! token once. Everything else fails at once with a message that says what.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::auth::Auth;
+use super::error::LiveError;
+use super::pacer::Pacer;
+use super::secret::Redactor;
+use crate::config::{AuthMethod, TenantConfig};
+
+/// Something worth telling the user about while a fetch runs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// A request is about to go out.
+    Request { what: String, attempt: u32 },
+    /// A request failed and will be tried again after `wait`.
+    Retry {
+        what: String,
+        attempt: u32,
+        max_attempts: u32,
+        wait: Duration,
+        reason: String,
+    },
+    /// Pacing holds the next request back.
+    Paced { wait: Duration },
+    /// A page of policies arrived.
+    Page {
+        number: usize,
+        fetched: usize,
+        total: Option<usize>,
+    },
+}
+
+pub struct Http {
+    pub client: reqwest::blocking::Client,
+    settings: TenantConfig,
+    pacer: Pacer,
+    started: Instant,
+    pub redactor: Redactor,
+    /// Requests sent to the tenant (not counting sign-in).
+    pub requests: usize,
+}
+
+enum Attempt {
+    Done(Value),
+    Retry {
+        reason: String,
+        wait: Option<Duration>,
+    },
+    Fail(LiveError),
+}
+
+impl Http {
+    pub fn new(settings: &TenantConfig) -> Result<Http, LiveError> {
+        let client = reqwest::blocking::Client::builder()
+            .connect_timeout(settings.connect_timeout)
+            .timeout(settings.request_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("casguard/", env!("CARGO_PKG_VERSION")))
+            .https_only(false)
+            .build()
+            .map_err(|e| LiveError::Client(e.to_string()))?;
+        Ok(Http {
+            client,
+            pacer: Pacer::new(settings.max_requests_per_minute),
+            settings: settings.clone(),
+            started: Instant::now(),
+            redactor: Redactor::default(),
+            requests: 0,
+        })
+    }
+
+    /// POSTs `body` as JSON to `url` and returns the JSON reply, retrying as
+    /// described in the module header. `what` names the request in messages.
+    pub fn post_json(
+        &mut self,
+        url: &str,
+        body: &Value,
+        what: &str,
+        auth: &mut Auth,
+        observe: &mut dyn FnMut(Event),
+    ) -> Result<Value, LiveError> {
+        auth.register_secrets(&mut self.redactor);
+        let max_attempts = self.settings.max_attempts;
+        let mut refreshed = false;
+        let mut attempt = 1;
+        loop {
+            let wait = self.pacer.delay(Instant::now());
+            if !wait.is_zero() {
+                self.check_deadline(what, wait, "pacing")?;
+                observe(Event::Paced { wait });
+                std::thread::sleep(wait);
+            }
+            let header = auth.header(&self.client, &mut self.redactor)?;
+            observe(Event::Request {
+                what: what.to_string(),
+                attempt,
+            });
+            self.pacer.record(Instant::now());
+            self.requests += 1;
+            let result = self
+                .client
+                .post(url)
+                .header("Authorization", header.expose())
+                .header("Accept", "application/json")
+                .json(body)
+                .send();
+            let outcome = match result {
+                Ok(response) => self.classify(response, what, auth, &mut refreshed),
+                Err(error) => Attempt::Retry {
+                    reason: self.redactor.scrub(&describe_transport_error(&error)),
+                    wait: None,
+                },
+            };
+            match outcome {
+                Attempt::Done(value) => return Ok(value),
+                Attempt::Fail(error) => return Err(error),
+                Attempt::Retry { reason, wait } => {
+                    if attempt >= max_attempts {
+                        return Err(LiveError::GaveUp {
+                            what: what.to_string(),
+                            attempts: attempt,
+                            last: reason,
+                        });
+                    }
+                    let wait = wait.unwrap_or_else(|| self.backoff(attempt, &reason));
+                    self.check_deadline(what, wait, &reason)?;
+                    observe(Event::Retry {
+                        what: what.to_string(),
+                        attempt,
+                        max_attempts,
+                        wait,
+                        reason,
+                    });
+                    std::thread::sleep(wait);
+                    attempt += 1;
+                }
+            }
+        }
+    }
+
+    fn classify(
+        &self,
+        response: reqwest::blocking::Response,
+        what: &str,
+        auth: &mut Auth,
+        refreshed: &mut bool,
+    ) -> Attempt {
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let body = match response.bytes() {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                return Attempt::Retry {
+                    reason: format!(
+                        "HTTP {status} with a body cut short ({})",
+                        self.redactor.scrub(&describe_transport_error(&error))
+                    ),
+                    wait: None,
+                }
+            }
+        };
+        let excerpt = self.redactor.scrub(&excerpt(&body));
+        match status {
+            200..=299 => match serde_json::from_slice::<Value>(&body) {
+                Ok(value) => Attempt::Done(value),
+                Err(error) => Attempt::Retry {
+                    reason: format!("HTTP {status} with a reply that is not complete JSON ({error})"),
+                    wait: None,
+                },
+            },
+            429 => {
+                let wait = retry_after.or_else(|| {
+                    let throttled = excerpt.to_ascii_lowercase().contains("throttled");
+                    let base = self.settings.retry_base_delay * if throttled { 60 } else { 5 };
+                    Some(jitter(base))
+                });
+                Attempt::Retry {
+                    reason: format!("HTTP 429 Too Many Requests{}", retry_after.map_or(String::new(), |w| format!(" (Retry-After {:.0} s)", w.as_secs_f64()))),
+                    wait,
+                }
+            }
+            502..=504 => Attempt::Retry {
+                reason: format!("HTTP {status} from the tenant's gateway"),
+                wait: None,
+            },
+            401 | 403 => {
+                if status == 401 && !*refreshed && auth.invalidate() {
+                    *refreshed = true;
+                    return Attempt::Retry {
+                        reason: "HTTP 401: the Entra token was refused; signing in again".into(),
+                        wait: Some(Duration::ZERO),
+                    };
+                }
+                Attempt::Fail(unauthorized(status, auth.method(), excerpt))
+            }
+            300..=399 => Attempt::Fail(LiveError::Status {
+                what: what.to_string(),
+                status,
+                detail: format!("redirected to {}", location.unwrap_or_else(|| "?".into())),
+                help: "use the tenant's own portal URL (Settings > Cloud Apps > System > About), without a path; casguard does not follow redirects with credentials".into(),
+            }),
+            404 => Attempt::Fail(LiveError::Status {
+                what: what.to_string(),
+                status,
+                detail: excerpt,
+                help: "check the tenant URL: it is the portal URL shown under Settings > Cloud Apps > System > About".into(),
+            }),
+            _ => Attempt::Fail(LiveError::Status {
+                what: what.to_string(),
+                status,
+                detail: excerpt,
+                help: "this is not a transient error; check the tenant URL and the credential's permissions".into(),
+            }),
+        }
+    }
+
+    /// Capped exponential backoff with jitter: base, 2x, 4x ... at most 30x the base.
+    fn backoff(&self, attempt: u32, _reason: &str) -> Duration {
+        let factor = 2u32.saturating_pow(attempt.saturating_sub(1)).min(30);
+        jitter(self.settings.retry_base_delay * factor)
+    }
+
+    fn check_deadline(&self, what: &str, wait: Duration, last: &str) -> Result<(), LiveError> {
+        if self.started.elapsed() + wait > self.settings.deadline {
+            return Err(LiveError::Deadline {
+                what: what.to_string(),
+                deadline_seconds: self.settings.deadline.as_secs(),
+                last: last.to_string(),
+            });
+        }
+        Ok(())
+    }
+}
+
+fn unauthorized(status: u16, method: AuthMethod, detail: String) -> LiveError {
+    let help = match method {
+        AuthMethod::Token => "check that CASGUARD_API_TOKEN (or token_file) holds a current API token of a user who may read policies; tokens of deprovisioned users are refused (Settings > Cloud Apps > System > API tokens)",
+        AuthMethod::EntraSecret | AuthMethod::EntraWorkloadIdentity => {
+            "Entra ID tokens are not evidenced to work on MDCA's policy routes: MDCA may require the legacy API token there (`auth = \"token\"`). Otherwise check the app's Microsoft Cloud App Security API permissions and admin consent"
+        }
+    };
+    LiveError::Unauthorized {
+        status,
+        method: method.name(),
+        detail: if detail.is_empty() {
+            "no details".into()
+        } else {
+            detail
+        },
+        help: help.into(),
+    }
+}
+
+/// Up to 20% either way, so that many clients do not retry in lockstep.
+fn jitter(wait: Duration) -> Duration {
+    wait.mul_f64(0.8 + fastrand::f64() * 0.4)
+}
+
+/// `Retry-After` is either delay-seconds or an HTTP date (RFC 9110 section 10.2.3).
+pub fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let when = jiff::fmt::rfc2822::parse(value).ok()?.timestamp();
+    let now = jiff::Timestamp::now();
+    Some(
+        Duration::try_from(when - now)
+            .unwrap_or(Duration::ZERO)
+            .min(Duration::from_secs(24 * 3600)),
+    )
+}
+
+fn describe_transport_error(error: &reqwest::Error) -> String {
+    let kind = if error.is_timeout() {
+        "timed out"
+    } else if error.is_connect() {
+        "could not connect"
+    } else if error.is_body() || error.is_decode() {
+        "the reply was cut short"
+    } else {
+        "the connection failed"
+    };
+    let mut detail = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(inner) = source {
+        detail = format!("{detail}: {inner}");
+        source = inner.source();
+    }
+    format!("{kind} ({detail})")
+}
+
+/// The first line of a reply, shortened, for error messages.
+fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let line = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim();
+    if line.chars().count() > 200 {
+        format!("{}…", line.chars().take(200).collect::<String>())
+    } else {
+        line.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(parse_retry_after("7"), Some(Duration::from_secs(7)));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn jitter_stays_within_bounds() {
+        for _ in 0..1000 {
+            let w = jitter(Duration::from_secs(10));
+            assert!(w >= Duration::from_secs(8) && w <= Duration::from_secs(12));
+        }
+    }
+}

@@ -1,0 +1,242 @@
+//! Live state: reading the tenant's policies over the MDCA API, and
+//! snapshots of what was read. The only module that talks to the network.
+//!
+//! casguard never changes the tenant: it sends only the list call (POST to
+//! `/cas/api/v1/policies/` with `skip`/`limit`, the form the MCAS modules
+//! use) and, for Entra ID sign-in, the token endpoint. Paging is checked
+//! rather than trusted: repeated ids are dropped, a page that brings nothing
+//! new, a sequence that never ends, or a count that disagrees with `total`
+//! is an error, because a partial read must never look like drift.
+
+pub mod auth;
+pub mod error;
+pub mod http;
+pub mod pacer;
+pub mod secret;
+pub mod snapshot;
+
+use std::collections::HashSet;
+use std::net::IpAddr;
+
+use serde_json::{json, Value};
+
+pub use auth::Auth;
+pub use error::LiveError;
+pub use http::{Event, Http};
+pub use snapshot::Snapshot;
+
+use crate::config::TenantConfig;
+
+/// The list endpoint for policies (mdca-api.md section 2).
+pub const POLICIES_ENDPOINT: &str = "/cas/api/v1/policies/";
+/// MDCA returns at most 100 items per call with an API token.
+pub const PAGE_SIZE: usize = 100;
+/// No real tenant comes near this; past it, paging is assumed broken.
+pub const MAX_POLICIES: usize = 50_000;
+
+/// Checks a URL: HTTPS, or plain HTTP to a loopback address (tests), and
+/// returns it without a trailing slash.
+pub fn validate_url(what: &'static str, url: &str) -> Result<String, LiveError> {
+    let bad = |reason: &str, help: &str| LiveError::BadUrl {
+        what,
+        url: url.to_string(),
+        reason: reason.to_string(),
+        help: help.to_string(),
+    };
+    let parsed = reqwest::Url::parse(url.trim()).map_err(|e| {
+        bad(
+            &e.to_string(),
+            "write a full URL such as https://contoso.us3.portal.cloudappsecurity.com",
+        )
+    })?;
+    let loopback = parsed
+        .host_str()
+        .map(|h| h.trim_start_matches('[').trim_end_matches(']'))
+        .and_then(|h| h.parse::<IpAddr>().ok())
+        .is_some_and(|ip| ip.is_loopback());
+    match parsed.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        "http" => {
+            return Err(bad(
+                "plain HTTP would send credentials in clear text",
+                "use https://",
+            ))
+        }
+        other => {
+            return Err(bad(
+                &format!("unsupported scheme `{other}`"),
+                "use https://",
+            ))
+        }
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(bad(
+            "credentials in the URL",
+            "remove user:password@ from the URL; credentials come from the environment",
+        ));
+    }
+    Ok(parsed.as_str().trim_end_matches('/').to_string())
+}
+
+/// The tenant URL: `--tenant`, else CASGUARD_TENANT_URL, else `[tenant] url`.
+pub fn tenant_url(
+    flag: Option<&str>,
+    env: auth::Env<'_>,
+    config: &TenantConfig,
+) -> Result<String, LiveError> {
+    let url = flag
+        .map(str::to_string)
+        .or_else(|| env("CASGUARD_TENANT_URL").filter(|u| !u.trim().is_empty()))
+        .or_else(|| config.url.clone())
+        .ok_or(LiveError::NoTenant)?;
+    let url = validate_url("the tenant URL", &url)?;
+    let path = reqwest::Url::parse(&url)
+        .map(|u| u.path().to_string())
+        .unwrap_or_default();
+    if path != "/" && !path.is_empty() {
+        return Err(LiveError::BadUrl {
+            what: "the tenant URL",
+            url,
+            reason: format!("it has a path (`{path}`)"),
+            help: "give only the portal's origin, e.g. https://contoso.us3.portal.cloudappsecurity.com".into(),
+        });
+    }
+    Ok(url)
+}
+
+/// Reads every policy, page by page, as the raw objects the API returned.
+pub fn fetch_policies(
+    tenant: &str,
+    http: &mut Http,
+    auth: &mut Auth,
+    observe: &mut dyn FnMut(Event),
+) -> Result<Vec<Value>, LiveError> {
+    let url = format!("{tenant}{POLICIES_ENDPOINT}");
+    let paging_error = |detail: String| LiveError::Paging {
+        endpoint: POLICIES_ENDPOINT.to_string(),
+        detail,
+    };
+    let mut policies: Vec<Value> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut skip = 0usize;
+    let mut expected_total: Option<usize> = None;
+    for number in 1.. {
+        let what = format!("POST {POLICIES_ENDPOINT} (page {number}, skip {skip})");
+        let reply = http.post_json(
+            &url,
+            &json!({"skip": skip, "limit": PAGE_SIZE}),
+            &what,
+            auth,
+            observe,
+        )?;
+        let data = reply.get("data").and_then(Value::as_array).ok_or_else(|| LiveError::Shape {
+            what: what.clone(),
+            detail: "no `data` array in the reply".into(),
+            help: "check that the tenant URL points at the MDCA portal (…portal.cloudappsecurity.com)".into(),
+        })?;
+        let has_next = reply.get("hasNext").and_then(Value::as_bool);
+        let total = reply
+            .get("total")
+            .and_then(Value::as_u64)
+            .map(|t| t as usize);
+        if let Some(total) = total {
+            if expected_total.is_some_and(|t| t != total) {
+                return Err(paging_error(format!("`total` changed between pages ({} then {total}): the policies changed during the read", expected_total.unwrap_or_default())));
+            }
+            expected_total = Some(total);
+        }
+        let mut new = 0;
+        for item in data {
+            let id = item.get("_id").and_then(Value::as_str).ok_or_else(|| LiveError::Shape {
+                what: what.clone(),
+                detail: format!("a policy without a string `_id`: {}", truncate(&item.to_string(), 120)),
+                help: "casguard needs `_id` to tell policies apart; report this with the -v output".into(),
+            })?;
+            if seen.insert(id.to_string()) {
+                policies.push(item.clone());
+                new += 1;
+            }
+        }
+        observe(Event::Page {
+            number,
+            fetched: policies.len(),
+            total: expected_total,
+        });
+        let more = has_next.unwrap_or(data.len() >= PAGE_SIZE);
+        if !more {
+            break;
+        }
+        if data.is_empty() {
+            return Err(paging_error(format!(
+                "page {number} is empty but `hasNext` is true"
+            )));
+        }
+        if new == 0 {
+            return Err(paging_error(format!("page {number} (skip {skip}) repeats only policies already read; paging makes no progress")));
+        }
+        if policies.len() > MAX_POLICIES || expected_total.is_some_and(|t| policies.len() > t) {
+            return Err(paging_error(format!(
+                "pages never end: {} policies read{}",
+                policies.len(),
+                expected_total.map_or(String::new(), |t| format!(" but `total` is {t}"))
+            )));
+        }
+        skip += data.len();
+    }
+    if let Some(total) = expected_total {
+        if policies.len() != total {
+            return Err(paging_error(format!(
+                "read {} distinct policies but `total` says {total}",
+                policies.len()
+            )));
+        }
+    }
+    Ok(policies)
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        format!("{}…", text.chars().take(max).collect::<String>())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert_eq!(
+            validate_url("t", "https://contoso.us3.portal.cloudappsecurity.com/").unwrap(),
+            "https://contoso.us3.portal.cloudappsecurity.com"
+        );
+        assert!(validate_url("t", "http://127.0.0.1:8080").is_ok());
+        assert!(validate_url("t", "http://[::1]:8080").is_ok());
+        assert!(validate_url("t", "http://contoso.example").is_err());
+        assert!(validate_url("t", "https://user:pw@contoso.example").is_err());
+        assert!(validate_url("t", "ftp://contoso.example").is_err());
+        let env = |_: &str| None;
+        assert!(matches!(
+            tenant_url(None, &env, &TenantConfig::default()),
+            Err(LiveError::NoTenant)
+        ));
+        assert!(tenant_url(
+            Some("https://x.portal.cloudappsecurity.com/api/v1"),
+            &env,
+            &TenantConfig::default()
+        )
+        .is_err());
+        let env = |k: &str| (k == "CASGUARD_TENANT_URL").then(|| "https://env.example".to_string());
+        assert_eq!(
+            tenant_url(None, &env, &TenantConfig::default()).unwrap(),
+            "https://env.example"
+        );
+        assert_eq!(
+            tenant_url(Some("https://flag.example"), &env, &TenantConfig::default()).unwrap(),
+            "https://flag.example"
+        );
+    }
+}

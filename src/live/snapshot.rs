@@ -1,0 +1,175 @@
+//! Snapshots: the live configuration as read, in a versioned JSON document
+//! (`format_version`, `tenant`, `fetched_at`, `source`, `policies` = the
+//! raw objects), so that every command can run offline and replay exactly.
+//!
+//! Reading also accepts what people already have: a raw dump of the
+//! policies endpoint (`{"data": [...]}`) or a bare array, as the MCAS
+//! PowerShell module and portal exports save them.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::error::LiveError;
+
+pub const FORMAT_VERSION: u64 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub format_version: u64,
+    /// Tenant URL (never credentials); `None` for raw dumps.
+    pub tenant: Option<String>,
+    /// RFC 3339 UTC; `None` for raw dumps.
+    pub fetched_at: Option<String>,
+    /// How it was obtained: `{"kind": "api", ...}` or `{"kind": "import", ...}`.
+    pub source: Value,
+    /// The policies exactly as the API returned them.
+    pub policies: Vec<Value>,
+}
+
+impl Snapshot {
+    /// Serialized with two-space indentation and a final newline.
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).expect("snapshot serializes");
+        text.push('\n');
+        text
+    }
+
+    /// Writes atomically: on error, an existing file is left as it was.
+    pub fn write(&self, path: &Path) -> Result<(), LiveError> {
+        crate::fsutil::write_atomic(path, self.to_json().as_bytes()).map_err(|e| {
+            LiveError::WriteSnapshot {
+                path: path.display().to_string(),
+                detail: e.to_string(),
+            }
+        })
+    }
+
+    /// Reads a casguard snapshot, a raw `{"data": [...]}` dump, or a bare array.
+    pub fn read(path: &Path) -> Result<Snapshot, LiveError> {
+        let display = path.display().to_string();
+        let fail = |detail: String, help: &str| LiveError::ReadSnapshot {
+            path: display.clone(),
+            detail,
+            help: help.to_string(),
+        };
+        let bytes = std::fs::read(path)
+            .map_err(|e| fail(e.to_string(), "check the path given to --snapshot"))?;
+        let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
+            fail(
+                format!("not valid JSON (line {}, column {}): {e}", e.line(), e.column()),
+                "a snapshot is written by `casguard fetch --out FILE`; a truncated file cannot be used",
+            )
+        })?;
+        Snapshot::from_value(value, &display).map_err(|detail| {
+            fail(
+                detail,
+                "expected a casguard snapshot, a `{\"data\": [...]}` dump of /cas/api/v1/policies/, or a JSON array of policies",
+            )
+        })
+    }
+
+    /// Interprets an already-parsed document.
+    pub fn from_value(value: Value, origin: &str) -> Result<Snapshot, String> {
+        let imported = |policies: Vec<Value>, form: &str| Snapshot {
+            format_version: FORMAT_VERSION,
+            tenant: None,
+            fetched_at: None,
+            source: serde_json::json!({"kind": "import", "form": form, "file": origin}),
+            policies,
+        };
+        let snapshot = match value {
+            Value::Array(items) => imported(items, "array"),
+            Value::Object(mut object) if object.contains_key("format_version") => {
+                let version = object
+                    .get("format_version")
+                    .and_then(Value::as_u64)
+                    .ok_or("`format_version` is not a number")?;
+                if version > FORMAT_VERSION {
+                    return Err(format!("snapshot format {version} is newer than this casguard understands ({FORMAT_VERSION}); upgrade casguard"));
+                }
+                let policies = match object.remove("policies") {
+                    Some(Value::Array(items)) => items,
+                    _ => return Err("`policies` is missing or not an array".into()),
+                };
+                let text = |object: &Map<String, Value>, key: &str| {
+                    object.get(key).and_then(Value::as_str).map(str::to_string)
+                };
+                Snapshot {
+                    format_version: version,
+                    tenant: text(&object, "tenant"),
+                    fetched_at: text(&object, "fetched_at"),
+                    source: object.remove("source").unwrap_or(Value::Null),
+                    policies,
+                }
+            }
+            Value::Object(mut object) if object.contains_key("data") => match object.remove("data")
+            {
+                Some(Value::Array(items)) => imported(items, "data"),
+                _ => return Err("`data` is not an array".into()),
+            },
+            _ => return Err("neither a snapshot, a `{\"data\": [...]}` dump, nor an array".into()),
+        };
+        if let Some(index) = snapshot.policies.iter().position(|p| !p.is_object()) {
+            return Err(format!("policy #{index} is not a JSON object"));
+        }
+        Ok(snapshot)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn accepts_every_form() {
+        let policy = json!({"_id": "5f01dce13de79160fbec4150", "name": "x"});
+        let v1 = json!({"format_version": 1, "tenant": "https://t", "fetched_at": "2026-11-22T00:00:00Z", "source": {"kind": "api"}, "policies": [policy]});
+        let snap = Snapshot::from_value(v1, "a.json").unwrap();
+        assert_eq!(snap.tenant.as_deref(), Some("https://t"));
+        assert_eq!(
+            Snapshot::from_value(json!({"data": [policy], "hasNext": false}), "b")
+                .unwrap()
+                .policies
+                .len(),
+            1
+        );
+        assert_eq!(
+            Snapshot::from_value(json!([policy]), "c").unwrap().source["form"],
+            "array"
+        );
+        assert!(
+            Snapshot::from_value(json!({"format_version": 2, "policies": []}), "d")
+                .unwrap_err()
+                .contains("newer")
+        );
+        assert!(Snapshot::from_value(json!([1]), "e")
+            .unwrap_err()
+            .contains("not a JSON object"));
+        assert!(Snapshot::from_value(json!({"x": 1}), "f").is_err());
+    }
+
+    #[test]
+    fn round_trips_through_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        let snap = Snapshot {
+            format_version: 1,
+            tenant: Some("https://t".into()),
+            fetched_at: Some("2026-11-22T00:00:00Z".into()),
+            source: json!({"kind": "api"}),
+            policies: vec![
+                json!({"_id": "1", "severity": 2, "lastModified": 1607952165309.8032_f64, "z": null, "a": [3, 1]}),
+            ],
+        };
+        snap.write(&path).unwrap();
+        assert_eq!(Snapshot::read(&path).unwrap(), snap);
+        std::fs::write(&path, "{\"format_version\": 1, \"policies\": [").unwrap();
+        assert!(matches!(
+            Snapshot::read(&path),
+            Err(LiveError::ReadSnapshot { .. })
+        ));
+    }
+}

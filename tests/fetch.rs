@@ -1,0 +1,842 @@
+//! `casguard fetch` against the fake tenant (tests/support/fake_tenant.rs):
+//! every auth method, every fault, paging guards, atomic snapshots, and the
+//! promise that casguard only reads and never shows a secret.
+
+#[path = "support/fake_tenant.rs"]
+mod fake_tenant;
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use fake_tenant::{policies, FakeTenant, Fault, Paging};
+use serde_json::Value;
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+fn config(dir: &Path, tenant: &FakeTenant, extra: &str) {
+    let text = format!(
+        "[tenant]\nurl = \"{}\"\nmax_requests_per_minute = 0\nretry_base_delay_ms = 5\nmax_attempts = 4\nrequest_timeout_seconds = 2\n{extra}",
+        tenant.url()
+    );
+    std::fs::write(dir.join("casguard.toml"), text).unwrap();
+}
+
+fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_casguard"));
+    command.args(args).current_dir(dir).env("NO_COLOR", "1");
+    for key in [
+        "CASGUARD_API_TOKEN",
+        "CASGUARD_CLIENT_SECRET",
+        "CASGUARD_TENANT_URL",
+        "AZURE_FEDERATED_TOKEN_FILE",
+        "ACTIONS_ID_TOKEN_REQUEST_URL",
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+        "AZURE_TENANT_ID",
+        "AZURE_CLIENT_ID",
+        "AZURE_AUTHORITY_HOST",
+    ] {
+        command.env_remove(key);
+    }
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = command.output().expect("casguard runs");
+    Run {
+        code: status.code(),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: unwrap_lines(&String::from_utf8_lossy(&stderr)),
+    }
+}
+
+/// Diagnostics are wrapped to the terminal width; tests match on one line per message.
+fn unwrap_lines(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        let trimmed = line.trim_start_matches([' ', '│']);
+        let continuation =
+            line.starts_with("  │ ") || (line.starts_with("        ") && !out.is_empty());
+        if continuation {
+            if !out.ends_with(' ') && !out.ends_with('/') {
+                out.push(' ');
+            }
+            out.push_str(trimmed);
+        } else {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+fn token(tenant: &FakeTenant) -> String {
+    tenant.with(|s| s.api_token.clone())
+}
+
+fn fetch(dir: &Path, tenant: &FakeTenant, extra_args: &[&str]) -> Run {
+    let token = token(tenant);
+    let mut args = vec!["-v", "fetch", "--out", "snapshot.json"];
+    args.extend_from_slice(extra_args);
+    run(dir, &args, &[("CASGUARD_API_TOKEN", token.as_str())])
+}
+
+fn snapshot(dir: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("snapshot.json")).unwrap()).unwrap()
+}
+
+/// casguard only reads: GET, or POST to list endpoints and the token endpoints.
+fn assert_read_only(tenant: &FakeTenant) {
+    for request in tenant.requests() {
+        let list = request.method == "POST"
+            && (request.path.ends_with("/policies/")
+                || request.path.ends_with("/oauth2/v2.0/token"));
+        assert!(
+            request.method == "GET" || list,
+            "mutating call: {} {}",
+            request.method,
+            request.path
+        );
+        if request.path.ends_with("/policies/") {
+            let body: Value = serde_json::from_str(&request.body).unwrap();
+            assert!(body["limit"].as_u64().unwrap() <= 100, "{}", request.body);
+        }
+    }
+}
+
+#[test]
+fn fetches_every_page_with_the_api_token() {
+    let tenant = FakeTenant::start(policies(250));
+    let dir = tempfile::tempdir().unwrap();
+    config(dir.path(), &tenant, "");
+    let out = fetch(dir.path(), &tenant, &[]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(
+        out.stdout.contains("fetched 250 policies"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("in 3 requests"), "{}", out.stdout);
+    let snap = snapshot(dir.path());
+    assert_eq!(snap["format_version"], 1);
+    assert_eq!(snap["tenant"], tenant.url());
+    assert_eq!(snap["source"]["auth"], "token");
+    assert!(snap["fetched_at"].as_str().unwrap().ends_with('Z'));
+    let expected = tenant.with(|s| s.policies.clone());
+    assert_eq!(
+        snap["policies"].as_array().unwrap(),
+        &expected,
+        "raw objects, in order, untouched"
+    );
+    let requests = tenant.requests();
+    assert_eq!(requests.len(), 3);
+    assert!(requests.iter().all(|r| r.path == "/cas/api/v1/policies/"));
+    let auth: Vec<_> = requests
+        .iter()
+        .map(|r| {
+            r.headers
+                .iter()
+                .find(|(n, _)| n == "authorization")
+                .unwrap()
+                .1
+                .clone()
+        })
+        .collect();
+    assert!(auth
+        .iter()
+        .all(|a| a == &format!("Token {}", token(&tenant))));
+    assert_read_only(&tenant);
+
+    // The snapshot round-trips through --snapshot unchanged.
+    let read = casguard::live::Snapshot::read(&dir.path().join("snapshot.json")).unwrap();
+    assert_eq!(read.policies, expected);
+    let out = run(
+        dir.path(),
+        &[
+            "fetch",
+            "--snapshot",
+            "snapshot.json",
+            "--out",
+            "again.json",
+        ],
+        &[],
+    );
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("again.json")).unwrap(),
+        std::fs::read_to_string(dir.path().join("snapshot.json")).unwrap()
+    );
+}
+
+#[test]
+fn raw_dumps_become_snapshots_and_broken_ones_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let raw = serde_json::json!({"data": policies(3), "hasNext": false, "total": 3});
+    std::fs::write(dir.path().join("mcas-dump.json"), raw.to_string()).unwrap();
+    std::fs::write(
+        dir.path().join("array.json"),
+        Value::Array(policies(2)).to_string(),
+    )
+    .unwrap();
+    let out = run(
+        dir.path(),
+        &["fetch", "--snapshot", "mcas-dump.json", "--out", "a.json"],
+        &[],
+    );
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let snap = snapshot_at(dir.path(), "a.json");
+    assert_eq!(snap["policies"], Value::Array(policies(3)));
+    assert_eq!(snap["source"]["kind"], "import");
+    let out = run(
+        dir.path(),
+        &["fetch", "--snapshot", "array.json", "--out", "b.json"],
+        &[],
+    );
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    std::fs::write(dir.path().join("cut.json"), &raw.to_string()[..40]).unwrap();
+    let out = run(
+        dir.path(),
+        &["fetch", "--snapshot", "cut.json", "--out", "a.json"],
+        &[],
+    );
+    assert_eq!(out.code, Some(2));
+    assert!(out.stderr.contains("not valid JSON"), "{}", out.stderr);
+    assert_eq!(
+        snapshot_at(dir.path(), "a.json")["policies"],
+        Value::Array(policies(3)),
+        "the good file survives"
+    );
+    let out = run(
+        dir.path(),
+        &[
+            "fetch",
+            "--snapshot",
+            "array.json",
+            "--tenant",
+            "https://x.example",
+            "--out",
+            "c.json",
+        ],
+        &[],
+    );
+    assert_eq!(
+        out.code,
+        Some(2),
+        "--snapshot and --tenant exclude each other"
+    );
+}
+
+fn snapshot_at(dir: &Path, name: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap()
+}
+
+#[test]
+fn empty_tenant_is_a_valid_snapshot() {
+    let tenant = FakeTenant::start(Vec::new());
+    let dir = tempfile::tempdir().unwrap();
+    config(dir.path(), &tenant, "");
+    let out = fetch(dir.path(), &tenant, &[]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(snapshot(dir.path())["policies"], Value::Array(vec![]));
+}
+
+#[test]
+fn every_transient_fault_is_retried_and_shown_with_verbose() {
+    let faults = [
+        (
+            Fault::TooManyRequests {
+                retry_after: Some("1".into()),
+                body: String::new(),
+            },
+            "429",
+        ),
+        (
+            Fault::TooManyRequests {
+                retry_after: None,
+                body: "{\"message\":\"Too many requests\"}".into(),
+            },
+            "429",
+        ),
+        (
+            Fault::TooManyRequests {
+                retry_after: None,
+                body: "Request was throttled".into(),
+            },
+            "429",
+        ),
+        (Fault::Status(502), "HTTP 502"),
+        (Fault::Status(503), "HTTP 503"),
+        (Fault::Status(504), "HTTP 504"),
+        (Fault::Drop, "connection"),
+        (Fault::Truncated, "cut short"),
+        (Fault::BadJson, "not complete JSON"),
+        (Fault::Slow(Duration::from_secs(3)), "timed out"),
+    ];
+    for (fault, shown) in faults {
+        let tenant = FakeTenant::start(policies(150));
+        tenant.push_fault(Fault::Status(200)); // placeholder popped by page 1 below
+        tenant.with(|s| {
+            s.faults.clear();
+            s.faults.push_back(fault.clone());
+        });
+        let dir = tempfile::tempdir().unwrap();
+        config(dir.path(), &tenant, "");
+        let out = fetch(dir.path(), &tenant, &[]);
+        assert_eq!(out.code, Some(0), "{fault:?}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("retrying in"),
+            "{fault:?}: {}",
+            out.stderr
+        );
+        assert!(
+            out.stderr.contains(shown),
+            "{fault:?} should mention `{shown}`: {}",
+            out.stderr
+        );
+        assert_eq!(
+            snapshot(dir.path())["policies"].as_array().unwrap().len(),
+            150,
+            "{fault:?}"
+        );
+        assert_read_only(&tenant);
+    }
+}
+
+#[test]
+fn retry_after_is_honoured() {
+    let tenant = FakeTenant::start(policies(10));
+    tenant.push_fault(Fault::TooManyRequests {
+        retry_after: Some("2".into()),
+        body: String::new(),
+    });
+    let dir = tempfile::tempdir().unwrap();
+    config(dir.path(), &tenant, "");
+    let started = std::time::Instant::now();
+    let out = fetch(dir.path(), &tenant, &[]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "waited only {:?}",
+        started.elapsed()
+    );
+    assert!(out.stderr.contains("Retry-After 2 s"), "{}", out.stderr);
+}
+
+#[test]
+fn persistent_failure_gives_up_and_keeps_the_old_snapshot() {
+    let tenant = FakeTenant::start(policies(10));
+    for _ in 0..10 {
+        tenant.push_fault(Fault::Status(503));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    config(dir.path(), &tenant, "");
+    std::fs::write(dir.path().join("snapshot.json"), "previous good snapshot").unwrap();
+    let out = fetch(dir.path(), &tenant, &[]);
+    assert_eq!(out.code, Some(2));
+    assert!(
+        out.stderr.contains("failed after 4 attempts"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("HTTP 503"), "{}", out.stderr);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("snapshot.json")).unwrap(),
+        "previous good snapshot"
+    );
+    assert_eq!(tenant.policy_requests(), 4);
+    let leftovers = std::fs::read_dir(dir.path()).unwrap().count();
+    assert_eq!(leftovers, 2, "only casguard.toml and the old snapshot");
+}
+
+#[test]
+fn deadline_bounds_the_whole_fetch() {
+    let tenant = FakeTenant::start(policies(10));
+    tenant.push_fault(Fault::TooManyRequests {
+        retry_after: Some("30".into()),
+        body: String::new(),
+    });
+    let dir = tempfile::tempdir().unwrap();
+    config(dir.path(), &tenant, "deadline_seconds = 3\n");
+    let started = std::time::Instant::now();
+    let out = fetch(dir.path(), &tenant, &[]);
+    assert_eq!(out.code, Some(2));
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(out.stderr.contains("3 s deadline"), "{}", out.stderr);
+    assert!(!dir.path().join("snapshot.json").exists());
+}
+
+#[test]
+fn bad_paging_is_an_error_never_a_loop() {
+    let cases = [
+        (Paging::NeverEnds, "pages never end"),
+        (Paging::Repeats, "no progress"),
+        (Paging::IgnoresSkip, "no progress"),
+        (Paging::WrongTotal, "`total` says 257"),
+        (Paging::EmptyButHasNext, "empty but `hasNext` is true"),
+    ];
+    for (paging, message) in cases {
+        let tenant = FakeTenant::start(policies(250));
+        tenant.with(|s| s.paging = paging);
+        let dir = tempfile::tempdir().unwrap();
+        config(dir.path(), &tenant, "");
+        let out = fetch(dir.path(), &tenant, &[]);
+        assert_eq!(out.code, Some(2), "{paging:?}");
+        assert!(out.stderr.contains(message), "{paging:?}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("nothing was written"),
+            "{paging:?}: {}",
+            out.stderr
+        );
+        assert!(!dir.path().join("snapshot.json").exists(), "{paging:?}");
+        assert!(
+            tenant.policy_requests() <= 501,
+            "{paging:?}: bounded requests"
+        );
+    }
+}
+
+#[test]
+fn overlapping_pages_are_deduplicated() {
+    let tenant = FakeTenant::start(policies(250));
+    tenant.with(|s| s.paging = Paging::Overlapping);
+    let dir = tempfile::tempdir().unwrap();
+    config(dir.path(), &tenant, "");
+    let out = fetch(dir.path(), &tenant, &[]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let snap = snapshot(dir.path());
+    let ids: std::collections::HashSet<_> = snap["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 250);
+    assert_eq!(snap["policies"].as_array().unwrap().len(), 250);
+}
+
+#[test]
+fn server_limit_below_ours_still_pages_correctly() {
+    let tenant = FakeTenant::start(policies(120));
+    tenant.with(|s| s.max_limit = 50);
+    let dir = tempfile::tempdir().unwrap();
+    config(dir.path(), &tenant, "");
+    let out = fetch(dir.path(), &tenant, &[]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(
+        snapshot(dir.path())["policies"].as_array().unwrap().len(),
+        120
+    );
+    assert_eq!(tenant.policy_requests(), 3);
+}
+
+#[test]
+fn wrong_token_names_the_auth_method() {
+    let tenant = FakeTenant::start(policies(5));
+    let dir = tempfile::tempdir().unwrap();
+    config(dir.path(), &tenant, "");
+    let out = run(
+        dir.path(),
+        &["fetch", "--out", "snapshot.json"],
+        &[("CASGUARD_API_TOKEN", "wrong-token-value-123456")],
+    );
+    assert_eq!(out.code, Some(2));
+    assert!(
+        out.stderr.contains("(403) using auth method `token`"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("wrong-token-value-123456"));
+    assert_eq!(tenant.policy_requests(), 1, "auth failures are not retried");
+}
+
+#[test]
+fn missing_token_and_insecure_urls_are_refused_before_any_request() {
+    let tenant = FakeTenant::start(policies(5));
+    let dir = tempfile::tempdir().unwrap();
+    config(dir.path(), &tenant, "");
+    let out = run(dir.path(), &["fetch", "--out", "s.json"], &[]);
+    assert_eq!(out.code, Some(2));
+    assert!(out.stderr.contains("CASGUARD_API_TOKEN"), "{}", out.stderr);
+    let out = run(
+        dir.path(),
+        &[
+            "fetch",
+            "--out",
+            "s.json",
+            "--tenant",
+            "http://contoso.example",
+        ],
+        &[("CASGUARD_API_TOKEN", "x1234567890")],
+    );
+    assert_eq!(out.code, Some(2));
+    assert!(
+        out.stderr
+            .contains("plain HTTP would send credentials in clear text"),
+        "{}",
+        out.stderr
+    );
+    std::fs::write(dir.path().join("casguard.toml"), "").unwrap();
+    let out = run(
+        dir.path(),
+        &["fetch", "--out", "s.json"],
+        &[("CASGUARD_API_TOKEN", "x1234567890")],
+    );
+    assert_eq!(out.code, Some(2));
+    assert!(out.stderr.contains("no tenant URL"), "{}", out.stderr);
+    assert!(tenant.requests().is_empty());
+}
+
+#[test]
+fn tenant_url_from_flag_and_environment() {
+    let tenant = FakeTenant::start(policies(3));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("casguard.toml"),
+        "[tenant]\nurl = \"https://unused.example\"\nmax_requests_per_minute = 0\n",
+    )
+    .unwrap();
+    let token = token(&tenant);
+    let url = tenant.url();
+    let out = run(
+        dir.path(),
+        &["fetch", "--out", "a.json"],
+        &[
+            ("CASGUARD_API_TOKEN", &token),
+            ("CASGUARD_TENANT_URL", &url),
+        ],
+    );
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let out = run(
+        dir.path(),
+        &["fetch", "--out", "b.json", "--tenant", &url],
+        &[
+            ("CASGUARD_API_TOKEN", &token),
+            ("CASGUARD_TENANT_URL", "https://also-unused.example"),
+        ],
+    );
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+}
+
+#[test]
+fn token_file_is_read_when_the_environment_has_none() {
+    let tenant = FakeTenant::start(policies(3));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("token.txt"),
+        format!("{}\n", token(&tenant)),
+    )
+    .unwrap();
+    config(dir.path(), &tenant, "token_file = \"token.txt\"\n");
+    let out = run(dir.path(), &["fetch", "--out", "s.json"], &[]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+}
+
+#[test]
+fn redirects_are_not_followed() {
+    let tenant = FakeTenant::start(policies(3));
+    tenant.push_fault(Fault::Redirect);
+    let dir = tempfile::tempdir().unwrap();
+    config(dir.path(), &tenant, "");
+    let out = fetch(dir.path(), &tenant, &[]);
+    assert_eq!(out.code, Some(2));
+    assert!(
+        out.stderr
+            .contains("redirected to https://login.example.net/elsewhere"),
+        "{}",
+        out.stderr
+    );
+}
+
+fn entra_config(dir: &Path, tenant: &FakeTenant, auth: &str) {
+    let client_id = tenant.with(|s| s.client_id.clone());
+    config(
+        dir,
+        tenant,
+        &format!("auth = \"{auth}\"\ntenant_id = \"contoso.onmicrosoft.com\"\nclient_id = \"{client_id}\"\nauthority_host = \"{}\"\n", tenant.url()),
+    );
+}
+
+#[test]
+fn entra_client_secret_signs_in_once_and_refreshes_after_401() {
+    let tenant = FakeTenant::start(policies(250));
+    let dir = tempfile::tempdir().unwrap();
+    entra_config(dir.path(), &tenant, "entra-secret");
+    let secret = tenant.with(|s| s.client_secret.clone());
+    let out = run(
+        dir.path(),
+        &["-v", "fetch", "--out", "snapshot.json"],
+        &[("CASGUARD_CLIENT_SECRET", &secret)],
+    );
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(
+        tenant.with(|s| s.issued_tokens.len()),
+        1,
+        "the token is cached across pages"
+    );
+    let token_requests: Vec<_> = tenant
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/oauth2/v2.0/token"))
+        .collect();
+    assert_eq!(
+        token_requests[0].path,
+        "/contoso.onmicrosoft.com/oauth2/v2.0/token"
+    );
+    assert!(
+        token_requests[0]
+            .body
+            .contains("scope=05a65629-4c1b-48c1-a78b-804c4abdd4af%2F.default"),
+        "{}",
+        token_requests[0].body
+    );
+    assert!(tenant
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/policies/"))
+        .all(|r| r
+            .headers
+            .iter()
+            .any(|(n, v)| n == "authorization" && v.starts_with("Bearer "))));
+    assert_eq!(snapshot(dir.path())["source"]["auth"], "entra-secret");
+
+    // A revoked token is refreshed once, transparently.
+    let tenant = FakeTenant::start(policies(150));
+    tenant.push_fault(Fault::Status(200));
+    tenant.with(|s| {
+        s.faults.clear();
+        s.faults.push_back(Fault::RevokeTokens);
+    });
+    entra_config(dir.path(), &tenant, "entra-secret");
+    let out = run(
+        dir.path(),
+        &["-v", "fetch", "--out", "snapshot.json"],
+        &[("CASGUARD_CLIENT_SECRET", &secret)],
+    );
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(out.stderr.contains("signing in again"), "{}", out.stderr);
+    assert_eq!(
+        tenant.with(|s| s.issued_tokens.len()),
+        1,
+        "the revoked one was cleared, one new issued"
+    );
+    assert_read_only(&tenant);
+}
+
+#[test]
+fn entra_wrong_secret_and_bearer_refusal_explain_themselves() {
+    let tenant = FakeTenant::start(policies(5));
+    let dir = tempfile::tempdir().unwrap();
+    entra_config(dir.path(), &tenant, "entra-secret");
+    let out = run(
+        dir.path(),
+        &["fetch", "--out", "s.json"],
+        &[("CASGUARD_CLIENT_SECRET", "not-the-right-secret")],
+    );
+    assert_eq!(out.code, Some(2));
+    assert!(
+        out.stderr
+            .contains("Entra ID sign-in failed (entra-secret)"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("AADSTS7000215"), "{}", out.stderr);
+    assert!(!out.stderr.contains("not-the-right-secret"));
+
+    // Tokens revoked twice in a row: the refresh is tried once, then the 401 is explained.
+    let secret = tenant.with(|s| s.client_secret.clone());
+    tenant.push_fault(Fault::RevokeTokens);
+    tenant.push_fault(Fault::RevokeTokens);
+    let out = run(
+        dir.path(),
+        &["fetch", "--out", "s.json"],
+        &[("CASGUARD_CLIENT_SECRET", &secret)],
+    );
+    assert_eq!(out.code, Some(2));
+    assert!(
+        out.stderr
+            .contains("(401) using auth method `entra-secret`"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("MDCA may require the legacy API token"),
+        "{}",
+        out.stderr
+    );
+    let out = run(dir.path(), &["fetch", "--out", "s.json"], &[]);
+    assert_eq!(out.code, Some(2));
+    assert!(
+        out.stderr.contains("CASGUARD_CLIENT_SECRET is not set"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn workload_identity_from_a_token_file_and_from_github_oidc() {
+    let tenant = FakeTenant::start(policies(120));
+    let dir = tempfile::tempdir().unwrap();
+    entra_config(dir.path(), &tenant, "entra-workload-identity");
+    let assertion = tenant.with(|s| s.federated_assertion.clone());
+    std::fs::write(dir.path().join("federated.jwt"), &assertion).unwrap();
+    let file = dir.path().join("federated.jwt").display().to_string();
+    let out = run(
+        dir.path(),
+        &["fetch", "--out", "a.json"],
+        &[("AZURE_FEDERATED_TOKEN_FILE", &file)],
+    );
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let token_request = tenant
+        .requests()
+        .into_iter()
+        .find(|r| r.path.ends_with("/token"))
+        .unwrap();
+    assert!(token_request.body.contains(
+        "client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"
+    ));
+
+    let request_token = tenant.with(|s| s.oidc_request_token.clone());
+    let oidc_url = format!("{}/oidc/token?api-version=2.0", tenant.url());
+    let out = run(
+        dir.path(),
+        &["fetch", "--out", "b.json"],
+        &[
+            ("ACTIONS_ID_TOKEN_REQUEST_URL", &oidc_url),
+            ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", &request_token),
+        ],
+    );
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let oidc = tenant
+        .requests()
+        .into_iter()
+        .find(|r| r.path == "/oidc/token")
+        .unwrap();
+    assert_eq!(oidc.method, "GET");
+    let out = run(dir.path(), &["fetch", "--out", "c.json"], &[]);
+    assert_eq!(out.code, Some(2));
+    assert!(out.stderr.contains("id-token: write"), "{}", out.stderr);
+    assert_read_only(&tenant);
+}
+
+#[test]
+fn secrets_never_appear_in_any_output() {
+    let tenant = FakeTenant::start(policies(150));
+    let dir = tempfile::tempdir().unwrap();
+    let (api_token, secret, assertion, request_token) = tenant.with(|s| {
+        (
+            s.api_token.clone(),
+            s.client_secret.clone(),
+            s.federated_assertion.clone(),
+            s.oidc_request_token.clone(),
+        )
+    });
+    let mut outputs = String::new();
+    let faults = [
+        Some(Fault::TooManyRequests {
+            retry_after: Some("0".into()),
+            body: format!("echo {api_token}"),
+        }),
+        Some(Fault::Status(502)),
+        Some(Fault::Drop),
+        Some(Fault::Truncated),
+        Some(Fault::BadJson),
+        Some(Fault::Redirect),
+        None,
+    ];
+    for fault in faults.iter().cloned() {
+        config(dir.path(), &tenant, "");
+        if let Some(fault) = fault {
+            tenant.push_fault(fault);
+        }
+        let out = run(
+            dir.path(),
+            &["-vv", "fetch", "--out", "snapshot.json"],
+            &[("CASGUARD_API_TOKEN", &api_token)],
+        );
+        outputs.push_str(&out.stdout);
+        outputs.push_str(&out.stderr);
+        // A wrong token is quoted nowhere either.
+        let out = run(
+            dir.path(),
+            &["-vv", "fetch", "--out", "x.json"],
+            &[("CASGUARD_API_TOKEN", "Zz9-wrong-token-zz9Zz9")],
+        );
+        outputs.push_str(&out.stdout);
+        outputs.push_str(&out.stderr);
+    }
+    for auth in ["entra-secret", "entra-workload-identity"] {
+        entra_config(dir.path(), &tenant, auth);
+        tenant.push_fault(Fault::RevokeTokens);
+        let oidc_url = format!("{}/oidc/token?api-version=2.0", tenant.url());
+        let out = run(
+            dir.path(),
+            &["-vv", "fetch", "--out", "snapshot.json"],
+            &[
+                ("CASGUARD_CLIENT_SECRET", &secret),
+                ("ACTIONS_ID_TOKEN_REQUEST_URL", &oidc_url),
+                ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", &request_token),
+            ],
+        );
+        assert_eq!(out.code, Some(0), "{auth}: {}", out.stderr);
+        outputs.push_str(&out.stdout);
+        outputs.push_str(&out.stderr);
+        outputs.push_str(&std::fs::read_to_string(dir.path().join("snapshot.json")).unwrap());
+    }
+    // Every report format of the other commands, run in the same folder.
+    std::fs::create_dir_all(dir.path().join("policies")).unwrap();
+    for format in ["human", "json", "sarif", "junit", "github", "markdown"] {
+        let out = run(
+            dir.path(),
+            &["-vv", "lint", "--format", format, "--fail-on", "never"],
+            &[
+                ("CASGUARD_API_TOKEN", &api_token),
+                ("CASGUARD_CLIENT_SECRET", &secret),
+            ],
+        );
+        outputs.push_str(&out.stdout);
+        outputs.push_str(&out.stderr);
+    }
+    assert!(outputs.len() > 1000, "the outputs were captured");
+    let issued = tenant.with(|s| s.issued_tokens.clone());
+    for (name, secret) in [
+        ("api token", api_token.as_str()),
+        ("wrong token", "Zz9-wrong-token-zz9Zz9"),
+        ("client secret", &secret),
+        ("assertion", &assertion),
+        ("oidc request token", &request_token),
+    ]
+    .into_iter()
+    .chain(issued.iter().map(|t| ("access token", t.as_str())))
+    {
+        assert!(!outputs.contains(secret), "{name} leaked");
+    }
+}
+
+#[test]
+fn default_pacing_sends_the_minimum_number_of_requests() {
+    let tenant = FakeTenant::start(policies(500));
+    let dir = tempfile::tempdir().unwrap();
+    config(dir.path(), &tenant, "");
+    std::fs::write(
+        dir.path().join("casguard.toml"),
+        format!("[tenant]\nurl = \"{}\"\n", tenant.url()),
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let out = fetch(dir.path(), &tenant, &[]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(tenant.policy_requests(), 5);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "5 requests fit the 30-per-minute budget without waiting"
+    );
+}
