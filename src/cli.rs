@@ -76,6 +76,8 @@ enum Command {
     Lint(LintArgs),
     /// Fetch the tenant's live configuration into a snapshot file
     Fetch(FetchArgs),
+    /// Compare desired policies with the tenant (the API, or --snapshot FILE)
+    Drift(DriftArgs),
     /// List, explain and test rules
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -111,6 +113,14 @@ struct FetchArgs {
     out: PathBuf,
     #[command(flatten)]
     live: LiveArgs,
+}
+
+#[derive(Args, Debug)]
+struct DriftArgs {
+    #[command(flatten)]
+    live: LiveArgs,
+    #[command(flatten)]
+    output: OutputArgs,
 }
 
 /// Where live state comes from: the API, or a snapshot file.
@@ -281,6 +291,7 @@ fn run(cli: Cli) -> Result<i32, Trouble> {
     match cli.command {
         Command::Lint(args) => lint(&context, args),
         Command::Fetch(args) => fetch(&context, args),
+        Command::Drift(args) => drift(&context, args),
         Command::Rules(command) => rules(&context, command),
         Command::Schema => unreachable!("handled above"),
     }
@@ -305,25 +316,52 @@ fn lint(context: &Context, args: LintArgs) -> Result<i32, Trouble> {
 }
 
 fn fetch(context: &Context, args: FetchArgs) -> Result<i32, Trouble> {
-    use crate::live::{self, Event};
     let started = Instant::now();
-    if let Some(path) = &args.live.snapshot {
-        // Re-reads any accepted form and writes it as a casguard snapshot.
+    let snapshot = read_live(context, &args.live)?;
+    snapshot.write(&args.out)?;
+    let from = match &args.live.snapshot {
+        Some(path) => path.display().to_string(),
+        None => snapshot.tenant.clone().unwrap_or_default(),
+    };
+    let requests = snapshot
+        .source
+        .get("requests")
+        .and_then(serde_json::Value::as_u64);
+    print_stdout(&format!(
+        "{} {} from {from}{} ({:.1} s); wrote {}\n",
+        if args.live.snapshot.is_some() {
+            "read"
+        } else {
+            "fetched"
+        },
+        report::plural(snapshot.policies.len(), "policy"),
+        requests.map_or(String::new(), |n| format!(
+            " in {}",
+            report::plural(n as usize, "request")
+        )),
+        started.elapsed().as_secs_f64(),
+        args.out.display()
+    ))
+}
+
+/// Live state from `--snapshot FILE`, or from the API.
+fn read_live(context: &Context, live: &LiveArgs) -> Result<crate::live::Snapshot, Trouble> {
+    use crate::live::{self, Event};
+    if let Some(path) = &live.snapshot {
         let snapshot = live::Snapshot::read(path)?;
-        snapshot.write(&args.out)?;
-        return print_stdout(&format!(
-            "read {} from {}; wrote {}\n",
-            report::plural(snapshot.policies.len(), "policy"),
-            path.display(),
-            args.out.display()
-        ));
+        verbose!(
+            "live state: {} policies from {}",
+            snapshot.policies.len(),
+            path.display()
+        );
+        return Ok(snapshot);
     }
     let env = |key: &str| std::env::var(key).ok();
     let mut settings = context.config.tenant.clone();
-    if let Some(rpm) = args.live.max_requests_per_minute {
+    if let Some(rpm) = live.max_requests_per_minute {
         settings.max_requests_per_minute = rpm;
     }
-    let tenant = live::tenant_url(args.live.tenant.as_deref(), &env, &settings)?;
+    let tenant = live::tenant_url(live.tenant.as_deref(), &env, &settings)?;
     let mut auth = live::Auth::from_config(&settings, &env)?;
     let mut http = live::Http::new(&settings)?;
     verbose!(
@@ -402,14 +440,14 @@ fn fetch(context: &Context, args: FetchArgs) -> Result<i32, Trouble> {
         }),
         policies,
     };
-    snapshot.write(&args.out)?;
-    print_stdout(&format!(
-        "fetched {} from {tenant} in {} ({:.1} s); wrote {}\n",
-        report::plural(snapshot.policies.len(), "policy"),
-        report::plural(http.requests, "request"),
-        started.elapsed().as_secs_f64(),
-        args.out.display()
-    ))
+    Ok(snapshot)
+}
+
+fn drift(context: &Context, args: DriftArgs) -> Result<i32, Trouble> {
+    let rules = crate::lint::load_rules(&context.config)?;
+    let snapshot = read_live(context, &args.live)?;
+    let report = crate::lint::drift(&context.config, &rules, &snapshot, context.today)?;
+    emit(context, &report, &args.output)
 }
 
 /// Writes the requested reports, prints the stdout one, and picks the exit code.

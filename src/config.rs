@@ -113,6 +113,37 @@ pub struct Config {
     pub rule_timeout: std::time::Duration,
     /// `[tenant]`: where and how to read the live configuration.
     pub tenant: TenantConfig,
+    /// `[drift]`: how desired and live state are compared.
+    pub drift: DriftConfig,
+}
+
+/// `[drift]` settings.
+#[derive(Debug, Clone)]
+pub struct DriftConfig {
+    /// Level of live policies no file declares; `None` ignores them.
+    pub unmanaged: Option<Severity>,
+    /// Names (globs) of live policies that are not managed here on purpose.
+    pub ignore_unmanaged: Vec<String>,
+    ignore_unmanaged_matcher: globset::GlobSet,
+    /// Field paths (TOML form, e.g. `extra.alertsPerUser`) never compared.
+    pub ignore: Vec<Vec<String>>,
+}
+
+impl Default for DriftConfig {
+    fn default() -> Self {
+        DriftConfig {
+            unmanaged: Some(Severity::Warning),
+            ignore_unmanaged: Vec::new(),
+            ignore_unmanaged_matcher: globset::GlobSet::empty(),
+            ignore: Vec::new(),
+        }
+    }
+}
+
+impl DriftConfig {
+    pub fn ignores_unmanaged(&self, name: &str) -> bool {
+        self.ignore_unmanaged_matcher.is_match(name.trim())
+    }
 }
 
 impl Default for Config {
@@ -129,6 +160,7 @@ impl Default for Config {
             suppressions: Vec::new(),
             rule_timeout: std::time::Duration::from_secs(DEFAULT_RULE_TIMEOUT_SECONDS),
             tenant: TenantConfig::default(),
+            drift: DriftConfig::default(),
         }
     }
 }
@@ -145,10 +177,21 @@ struct RawConfig {
     naming_pattern: Option<Spanned<String>>,
     rule_timeout_seconds: Option<Spanned<u64>>,
     tenant: Option<RawTenant>,
+    drift: Option<RawDrift>,
     #[serde(default)]
     rules: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
     suppress: Vec<Spanned<RawSuppression>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDrift {
+    unmanaged: Option<Spanned<String>>,
+    #[serde(default)]
+    ignore_unmanaged: Vec<Spanned<String>>,
+    #[serde(default)]
+    ignore: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -539,6 +582,76 @@ impl Config {
                     ));
                 }
                 t.retry_base_delay = std::time::Duration::from_millis(*delay.get_ref());
+            }
+        }
+        if let Some(drift) = raw.drift {
+            if let Some(level) = drift.unmanaged {
+                config.drift.unmanaged = match level.get_ref().to_ascii_lowercase().as_str() {
+                    "ignore" => None,
+                    "error" => Some(Severity::Error),
+                    "warning" => Some(Severity::Warning),
+                    "note" => Some(Severity::Note),
+                    _ => {
+                        return Err(error(
+                            format!(
+                                "`drift.unmanaged` has an unknown value `{}`",
+                                level.get_ref()
+                            ),
+                            Some(level.span()),
+                            "unknown level",
+                            "use \"error\", \"warning\", \"note\" or \"ignore\"",
+                        ))
+                    }
+                };
+            }
+            let mut builder = globset::GlobSetBuilder::new();
+            for pattern in &drift.ignore_unmanaged {
+                let glob = globset::GlobBuilder::new(pattern.get_ref().trim())
+                    .case_insensitive(true)
+                    .build()
+                    .map_err(|e| {
+                        error(
+                            format!("`{}` is not a valid glob: {}", pattern.get_ref(), e.kind()),
+                            Some(pattern.span()),
+                            "invalid glob",
+                            "use a name, or a glob with * and ?",
+                        )
+                    })?;
+                builder.add(glob);
+                config
+                    .drift
+                    .ignore_unmanaged
+                    .push(pattern.get_ref().clone());
+            }
+            config.drift.ignore_unmanaged_matcher = builder.build().map_err(|e| {
+                error(
+                    format!("invalid glob: {e}"),
+                    None,
+                    "",
+                    "use names or globs with * and ?",
+                )
+            })?;
+            for path in &drift.ignore {
+                let keys = crate::normalize::split_path(path.get_ref().trim());
+                let known_roots = [
+                    "name",
+                    "type",
+                    "enabled",
+                    "severity",
+                    "description",
+                    "alerts",
+                    "filters",
+                    "extra",
+                ];
+                if keys.iter().any(String::is_empty) || !known_roots.contains(&keys[0].as_str()) {
+                    return Err(error(
+                        format!("`{}` is not a field path", path.get_ref()),
+                        Some(path.span()),
+                        "not a path",
+                        "write a policy-file path such as \"extra.alertsPerUser\" or \"filters.fileType\"",
+                    ));
+                }
+                config.drift.ignore.push(keys);
             }
         }
         config.source = Some(source);

@@ -8,6 +8,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod drift;
 pub mod fsutil;
 pub mod lint;
 pub mod live;

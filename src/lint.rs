@@ -1,6 +1,8 @@
-//! The `lint` pipeline: load policies, run the loader's checks and the Rego
-//! rules, apply rule levels and suppressions, and return a `Report`.
-//! The only I/O is reading policy files (in `load`); nothing is printed.
+//! The `lint` and `drift` pipelines: load policies, run the loader's checks
+//! and the Rego rules (lint) or compare with live state (drift), apply rule
+//! levels and suppressions, and return a `Report`. The only I/O is reading
+//! policy files (in `load`); live state arrives as a snapshot; nothing is
+//! printed.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -63,6 +65,60 @@ pub fn lint(
         files: loaded.files,
         policies_checked: loaded.policies.len(),
         sources,
+        drift: None,
+    })
+}
+
+/// Compares the configured policies folder with `snapshot`. Invalid policy
+/// files stop the comparison (their live counterparts would otherwise show
+/// up as unmanaged): then only the loader's findings are reported.
+pub fn drift(
+    config: &Config,
+    rules: &RuleSet,
+    snapshot: &crate::live::Snapshot,
+    today: jiff::civil::Date,
+) -> Result<Report, LintError> {
+    let loaded = load::load_policies(std::slice::from_ref(&config.policies_dir))?;
+    let mut findings = loaded.findings;
+    let compared = !findings.iter().any(|f| f.rule == load::CAS001.id);
+    let outcome = if compared {
+        crate::drift::compare(
+            &loaded.policies,
+            &loaded.sources,
+            &snapshot.policies,
+            &config.drift,
+        )
+    } else {
+        crate::drift::DriftOutcome::default()
+    };
+    findings.extend(outcome.findings);
+    let ran: BTreeSet<String> = load::LOADER_RULES
+        .iter()
+        .chain(crate::drift::DRIFT_RULES)
+        .chain(suppress::CONFIG_RULES)
+        .map(|r| r.id.to_string())
+        .collect();
+    let suppressed = suppress::apply(findings, config, today, &ran, true);
+    let mut sources = loaded.sources;
+    if let Some(source) = &config.source {
+        sources.insert(source.path.clone(), source.clone());
+    }
+    Ok(Report {
+        command: "drift".into(),
+        findings: suppressed.active,
+        suppressed: suppressed.suppressed,
+        rules: rules.metas().to_vec(),
+        files: loaded.files,
+        policies_checked: loaded.policies.len(),
+        sources,
+        drift: Some(crate::report::DriftSection {
+            entries: outcome.entries,
+            in_sync: outcome.in_sync,
+            live_count: snapshot.policies.len(),
+            tenant: snapshot.tenant.clone(),
+            fetched_at: snapshot.fetched_at.clone(),
+            compared,
+        }),
     })
 }
 
@@ -71,6 +127,7 @@ pub fn lint(
 pub fn load_rules(config: &Config) -> Result<RuleSet, crate::cli::Trouble> {
     let rust_rules: Vec<_> = load::LOADER_RULES
         .iter()
+        .chain(crate::drift::DRIFT_RULES)
         .chain(suppress::CONFIG_RULES)
         .copied()
         .collect();

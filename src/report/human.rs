@@ -28,6 +28,41 @@ pub fn render(report: &Report, style: Style) -> String {
         }
         out.push('\n');
     }
+    if let Some(drift) = &report.drift {
+        for entry in drift.entries.iter().filter(|e| e.diff.is_some()) {
+            let _ = writeln!(
+                out,
+                "Drift in {} ({}):",
+                entry.policy,
+                entry.file.as_deref().unwrap_or("?")
+            );
+            for line in entry.diff.as_deref().unwrap_or("").lines() {
+                let colour = match line.chars().next() {
+                    _ if !style.color => None,
+                    Some('+') if !line.starts_with("+++") => Some("\x1b[32m"),
+                    Some('-') if !line.starts_with("---") => Some("\x1b[31m"),
+                    Some('@') => Some("\x1b[36m"),
+                    _ => None,
+                };
+                match colour {
+                    Some(code) => {
+                        let _ = writeln!(out, "  {code}{line}\x1b[0m");
+                    }
+                    None => {
+                        let _ = writeln!(out, "  {line}");
+                    }
+                }
+            }
+            out.push('\n');
+        }
+        let _ = writeln!(
+            out,
+            "drift against {} ({} live): {}",
+            drift.tenant.as_deref().unwrap_or("a snapshot"),
+            drift.live_count,
+            drift.counts()
+        );
+    }
     let summary = report.summary();
     let _ = write!(out, "casguard {}: {}", report.command, summary.counts());
     if summary.suppressed > 0 {

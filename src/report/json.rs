@@ -24,6 +24,20 @@ pub fn render(report: &Report) -> String {
             value
         }).collect::<Vec<_>>(),
     });
+    let mut document = document;
+    if let Some(drift) = &report.drift {
+        use crate::drift::DriftKind;
+        document["summary"]["drift"] = json!({
+            "live_policies": drift.live_count,
+            "in_sync": drift.in_sync,
+            "missing": drift.count(DriftKind::Missing),
+            "unmanaged": drift.count(DriftKind::Unmanaged),
+            "changed": drift.count(DriftKind::Changed),
+            "compared": drift.compared,
+        });
+        document["live"] = json!({"tenant": drift.tenant, "fetched_at": drift.fetched_at});
+        document["drift"] = serde_json::to_value(&drift.entries).expect("drift serializes");
+    }
     let mut text = serde_json::to_string_pretty(&document).expect("report serializes");
     text.push('\n');
     text

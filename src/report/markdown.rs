@@ -37,6 +37,19 @@ pub fn render(report: &Report) -> String {
         );
     }
     out.push_str("\n\n");
+    if let Some(drift) = &report.drift {
+        let _ = writeln!(
+            out,
+            "Live: {} ({} policies{}): {}.\n",
+            drift.tenant.as_deref().unwrap_or("snapshot"),
+            drift.live_count,
+            drift
+                .fetched_at
+                .as_deref()
+                .map_or(String::new(), |t| format!(", fetched {t}")),
+            drift.counts()
+        );
+    }
     if report.findings.is_empty() {
         out.push_str("No findings.\n");
     } else {
@@ -58,6 +71,29 @@ pub fn render(report: &Report) -> String {
                 cell(f.policy.as_deref().unwrap_or("")),
                 cell(&f.message)
             );
+        }
+    }
+    if let Some(drift) = &report.drift {
+        for entry in drift.entries.iter().filter(|e| !e.changes.is_empty()) {
+            let _ = writeln!(
+                out,
+                "\n<details><summary>Drift in <b>{}</b> ({})</summary>\n\n| Field | File | Live |\n|---|---|---|",
+                cell(&entry.policy),
+                cell(entry.file.as_deref().unwrap_or(""))
+            );
+            for change in &entry.changes {
+                let _ = writeln!(
+                    out,
+                    "| `{}` | {} | {} |",
+                    cell(&change.path),
+                    cell(&crate::drift::short(&change.desired)),
+                    cell(&crate::drift::short(&change.live))
+                );
+            }
+            if let Some(diff) = &entry.diff {
+                let _ = writeln!(out, "\n```diff\n{}```", diff.replace("```", "` ` `"));
+            }
+            out.push_str("\n</details>\n");
         }
     }
     if !report.suppressed.is_empty() {

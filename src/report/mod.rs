@@ -4,6 +4,7 @@
 //! same fixtures (tests/report_formats.rs).
 
 mod github;
+mod html;
 mod human;
 mod json;
 mod junit;
@@ -25,6 +26,7 @@ pub enum Format {
     Junit,
     Github,
     Markdown,
+    Html,
 }
 
 impl Format {
@@ -36,6 +38,7 @@ impl Format {
             Format::Junit => "junit",
             Format::Github => "github",
             Format::Markdown => "markdown",
+            Format::Html => "html",
         }
     }
 }
@@ -54,6 +57,39 @@ pub struct Report {
     pub files: Vec<String>,
     pub policies_checked: usize,
     pub sources: Sources,
+    /// Set by `drift`: what differs, policy by policy.
+    pub drift: Option<DriftSection>,
+}
+
+/// The drift part of a report.
+#[derive(Debug, Default)]
+pub struct DriftSection {
+    pub entries: Vec<crate::drift::DriftEntry>,
+    pub in_sync: usize,
+    pub live_count: usize,
+    /// Where live state came from.
+    pub tenant: Option<String>,
+    pub fetched_at: Option<String>,
+    /// False when invalid policy files stopped the comparison.
+    pub compared: bool,
+}
+
+impl DriftSection {
+    pub fn count(&self, kind: crate::drift::DriftKind) -> usize {
+        self.entries.iter().filter(|e| e.kind == kind).count()
+    }
+
+    /// "12 in sync, 1 missing, 1 unmanaged, 3 changed"
+    pub fn counts(&self) -> String {
+        use crate::drift::DriftKind;
+        format!(
+            "{} in sync, {} missing, {} unmanaged, {} changed",
+            self.in_sync,
+            self.count(DriftKind::Missing),
+            self.count(DriftKind::Unmanaged),
+            self.count(DriftKind::Changed)
+        )
+    }
 }
 
 /// Counts shown by every format.
@@ -138,5 +174,6 @@ pub fn render(format: Format, report: &Report, style: Style) -> String {
         Format::Junit => junit::render(report),
         Format::Github => github::render(report),
         Format::Markdown => markdown::render(report),
+        Format::Html => html::render(report),
     }
 }

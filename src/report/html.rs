@@ -1,0 +1,274 @@
+//! HTML: one self-contained, printable page (inline CSS and SVG, no network
+//! assets, no scripts) for admins and review meetings: summary counts, a
+//! chart of findings by kind and by policy type, every finding, and for
+//! drift a section per drifted policy with its field changes and diff.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use super::{plural, Report};
+
+const STYLE: &str = "
+body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem auto;max-width:70rem;padding:0 1rem;color:#1f2328}
+h1{font-size:1.6rem;margin:0 0 .2rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #d0d7de;padding-bottom:.3rem}
+.meta{color:#59636e;margin:0 0 1rem}
+.cards{display:flex;flex-wrap:wrap;gap:.75rem;margin:1rem 0}
+.card{border:1px solid #d0d7de;border-radius:6px;padding:.6rem 1rem;min-width:7rem}
+.card b{display:block;font-size:1.5rem}
+.error{color:#cf222e}.warning{color:#9a6700}.note{color:#0969da}.ok{color:#1a7f37}
+table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{border:1px solid #d0d7de;padding:.3rem .5rem;text-align:left;vertical-align:top}
+th{background:#f6f8fa}code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace}
+pre{background:#f6f8fa;border:1px solid #d0d7de;border-radius:6px;padding:.6rem;overflow-x:auto;font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace}
+.add{color:#1a7f37}.del{color:#cf222e}.hunk{color:#8250df}
+svg text{font:12px system-ui,sans-serif}
+@media print{body{margin:0;max-width:none}pre{white-space:pre-wrap}section{break-inside:avoid}}
+";
+
+pub fn render(report: &Report) -> String {
+    let summary = report.summary();
+    let mut out = String::new();
+    let title = format!("casguard {} report", report.command);
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>{}</h1>\n",
+        escape(&title),
+        escape(&title)
+    );
+    let mut meta = format!(
+        "casguard {} · {} checked in {}",
+        env!("CARGO_PKG_VERSION"),
+        plural(summary.policies, "policy"),
+        plural(summary.files, "file")
+    );
+    if let Some(drift) = &report.drift {
+        let _ = write!(
+            meta,
+            " · live: {} ({} policies{})",
+            drift.tenant.as_deref().unwrap_or("snapshot"),
+            drift.live_count,
+            drift
+                .fetched_at
+                .as_deref()
+                .map_or(String::new(), |t| format!(", fetched {t}"))
+        );
+    }
+    let _ = writeln!(out, "<p class=\"meta\">{}</p>", escape(&meta));
+
+    out.push_str("<div class=\"cards\">\n");
+    card(&mut out, "errors", summary.errors, "error");
+    card(&mut out, "warnings", summary.warnings, "warning");
+    card(&mut out, "notes", summary.notes, "note");
+    card(&mut out, "suppressed", summary.suppressed, "");
+    if let Some(drift) = &report.drift {
+        use crate::drift::DriftKind;
+        card(&mut out, "in sync", drift.in_sync, "ok");
+        card(
+            &mut out,
+            "missing",
+            drift.count(DriftKind::Missing),
+            "error",
+        );
+        card(
+            &mut out,
+            "unmanaged",
+            drift.count(DriftKind::Unmanaged),
+            "warning",
+        );
+        card(
+            &mut out,
+            "changed",
+            drift.count(DriftKind::Changed),
+            "error",
+        );
+    }
+    out.push_str("</div>\n");
+
+    if !report.findings.is_empty() {
+        out.push_str("<h2>Findings by kind and policy type</h2>\n");
+        let mut by_rule: BTreeMap<String, usize> = BTreeMap::new();
+        for f in &report.findings {
+            *by_rule.entry(report.rule_title(&f.rule)).or_default() += 1;
+        }
+        out.push_str(&bar_chart(&by_rule));
+        let mut by_type: BTreeMap<String, usize> = BTreeMap::new();
+        for f in &report.findings {
+            *by_type
+                .entry(policy_type_of(report, f).unwrap_or_else(|| "(none)".into()))
+                .or_default() += 1;
+        }
+        out.push_str(&bar_chart(&by_type));
+    }
+
+    out.push_str("<h2>Findings</h2>\n");
+    if report.findings.is_empty() {
+        out.push_str("<p class=\"ok\">No findings.</p>\n");
+    } else {
+        out.push_str("<table>\n<tr><th>Severity</th><th>Rule</th><th>Policy</th><th>Location</th><th>Message</th></tr>\n");
+        for f in &report.findings {
+            let location = f
+                .location
+                .as_ref()
+                .map_or(String::new(), |l| format!("{}:{}", l.file, l.line));
+            let _ = writeln!(
+                out,
+                "<tr><td class=\"{sev}\">{sev}</td><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}{}</td></tr>",
+                escape(&report.rule_title(&f.rule)),
+                escape(f.policy.as_deref().unwrap_or("")),
+                escape(&location),
+                escape(&f.message),
+                f.help.as_deref().map_or(String::new(), |h| format!("<br><small>{}</small>", escape(h))),
+                sev = f.severity.as_str()
+            );
+        }
+        out.push_str("</table>\n");
+    }
+
+    if let Some(drift) = &report.drift {
+        for entry in &drift.entries {
+            if entry.changes.is_empty() {
+                continue;
+            }
+            let _ = writeln!(
+                out,
+                "<section>\n<h2>Drift in {}</h2>\n<p class=\"meta\">{} · file <code>{}</code> · live id <code>{}</code></p>",
+                escape(&entry.policy),
+                escape(&entry.policy_type),
+                escape(entry.file.as_deref().unwrap_or("")),
+                escape(entry.live_id.as_deref().unwrap_or(""))
+            );
+            out.push_str("<table>\n<tr><th>Field</th><th>File</th><th>Live</th></tr>\n");
+            for change in &entry.changes {
+                let _ = writeln!(
+                    out,
+                    "<tr><td><code>{}</code></td><td><code>{}</code></td><td><code>{}</code></td></tr>",
+                    escape(&change.path),
+                    escape(&crate::drift::short(&change.desired)),
+                    escape(&crate::drift::short(&change.live))
+                );
+            }
+            out.push_str("</table>\n");
+            if let Some(diff) = &entry.diff {
+                out.push_str("<pre>");
+                for line in diff.lines() {
+                    let class = match line.chars().next() {
+                        Some('+') if !line.starts_with("+++") => "add",
+                        Some('-') if !line.starts_with("---") => "del",
+                        Some('@') => "hunk",
+                        _ => "",
+                    };
+                    let _ = writeln!(out, "<span class=\"{class}\">{}</span>", escape(line));
+                }
+                out.push_str("</pre>\n");
+            }
+            out.push_str("</section>\n");
+        }
+    }
+
+    if !report.suppressed.is_empty() {
+        out.push_str("<h2>Suppressed findings</h2>\n<table>\n<tr><th>Rule</th><th>Policy</th><th>Reason</th><th>Expires</th><th>Owner</th><th>Ticket</th></tr>\n");
+        for s in &report.suppressed {
+            let _ = writeln!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&s.finding.rule),
+                escape(s.finding.policy.as_deref().unwrap_or("")),
+                escape(&s.reason),
+                escape(&s.expires),
+                escape(s.owner.as_deref().unwrap_or("")),
+                escape(s.ticket.as_deref().unwrap_or(""))
+            );
+        }
+        out.push_str("</table>\n");
+    }
+    out.push_str("</body>\n</html>\n");
+    out
+}
+
+fn card(out: &mut String, label: &str, count: usize, class: &str) {
+    let class = if count == 0 && class != "ok" {
+        ""
+    } else {
+        class
+    };
+    let _ = writeln!(
+        out,
+        "<div class=\"card\"><b class=\"{class}\">{count}</b>{label}</div>"
+    );
+}
+
+/// The policy type of the policy a finding is about, when known.
+fn policy_type_of(report: &Report, finding: &crate::model::Finding) -> Option<String> {
+    let name = finding.policy.as_deref()?;
+    if let Some(drift) = &report.drift {
+        if let Some(entry) = drift.entries.iter().find(|e| e.policy == name) {
+            return Some(entry.policy_type.clone());
+        }
+    }
+    let file = finding.location.as_ref()?.file.as_str();
+    let source = report.sources.get(file)?;
+    source.text.lines().find_map(|line| {
+        let rest = line
+            .trim()
+            .strip_prefix("type")?
+            .trim_start()
+            .strip_prefix('=')?;
+        Some(rest.trim().trim_matches('"').to_ascii_uppercase())
+    })
+}
+
+/// A horizontal bar chart as inline SVG.
+fn bar_chart(data: &BTreeMap<String, usize>) -> String {
+    let max = data.values().copied().max().unwrap_or(1).max(1) as f64;
+    let row = 22;
+    let label_width = 360;
+    let bar_width = 300.0;
+    let height = data.len() * row + 4;
+    let mut svg = format!(
+        "<svg role=\"img\" width=\"{}\" height=\"{height}\" viewBox=\"0 0 {} {height}\" xmlns=\"http://www.w3.org/2000/svg\">\n",
+        label_width + 360,
+        label_width + 360
+    );
+    for (i, (label, count)) in data.iter().enumerate() {
+        let y = i * row + 2;
+        let width = (*count as f64 / max * bar_width).max(2.0);
+        let _ = writeln!(
+            svg,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text><rect x=\"{}\" y=\"{}\" width=\"{width:.0}\" height=\"16\" fill=\"#0969da\" rx=\"2\"/><text x=\"{:.0}\" y=\"{}\">{count}</text>",
+            label_width - 8,
+            y + 13,
+            escape(label),
+            label_width,
+            y,
+            label_width as f64 + width + 6.0,
+            y + 13
+        );
+    }
+    svg.push_str("</svg>\n");
+    svg
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(
+            super::escape("<b a=\"1\">&'"),
+            "&lt;b a=&quot;1&quot;&gt;&amp;&#39;"
+        );
+    }
+}
