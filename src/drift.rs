@@ -134,7 +134,7 @@ pub fn compare(
                     .and_then(Value::as_str)
                     .map(|id| id.to_ascii_lowercase()),
                 name: text("name"),
-                policy_type: text("policyType").to_ascii_uppercase(),
+                policy_type: text("policyType").trim().to_ascii_uppercase(),
             }
         })
         .collect();

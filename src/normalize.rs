@@ -210,7 +210,8 @@ fn convert(how: Convert, value: Value) -> Value {
     match (how, value) {
         (Convert::Text, Value::String(s)) => Value::String(s.trim().to_string()),
         (Convert::Severity, Value::Number(n)) => {
-            match n.as_i64().and_then(PolicySeverity::from_live_code) {
+            let code = n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64);
+            match code.and_then(PolicySeverity::from_live_code) {
                 Some(severity) => Value::String(severity.as_str().into()),
                 None => Value::Number(n),
             }

@@ -126,16 +126,20 @@ fn noisy_live(spec: &Spec, seed: u64) -> Value {
             spec.name.clone()
         }),
     );
-    live.insert(
-        "policyType".into(),
-        json!(if flip(1) {
-            TYPES[spec.policy_type].to_lowercase()
-        } else {
-            TYPES[spec.policy_type].to_string()
-        }),
-    );
+    let policy_type = if flip(1) {
+        TYPES[spec.policy_type].to_lowercase()
+    } else {
+        TYPES[spec.policy_type].to_string()
+    };
+    let policy_type = if flip(12) {
+        format!(" {policy_type} ")
+    } else {
+        policy_type
+    };
+    live.insert("policyType".into(), json!(policy_type));
     live.insert("enabled".into(), json!(spec.enabled));
     match spec.severity {
+        Some(s) if flip(2) && flip(11) => live.insert("severity".into(), json!(s as f64)),
         Some(s) if flip(2) => live.insert("severity".into(), json!(s)),
         Some(s) => live.insert("severity".into(), json!(SEVERITIES[s].to_uppercase())),
         None if flip(3) => live.insert("severity".into(), Value::Null),

@@ -793,7 +793,18 @@ fn secrets_never_appear_in_any_output() {
     }
     // Every report format of the other commands, run in the same folder.
     std::fs::create_dir_all(dir.path().join("policies")).unwrap();
-    for format in ["human", "json", "sarif", "junit", "github", "markdown"] {
+    config(dir.path(), &tenant, "");
+    for format in [
+        "human", "json", "sarif", "junit", "github", "markdown", "html",
+    ] {
+        let out = run(
+            dir.path(),
+            &["-vv", "drift", "--format", format, "--fail-on", "never"],
+            &[("CASGUARD_API_TOKEN", &api_token)],
+        );
+        assert_eq!(out.code, Some(0), "{format}: {}", out.stderr);
+        outputs.push_str(&out.stdout);
+        outputs.push_str(&out.stderr);
         let out = run(
             dir.path(),
             &["-vv", "lint", "--format", format, "--fail-on", "never"],

@@ -8,13 +8,14 @@ mod common;
 use casguard::report::{render, Format, Style};
 use common::lint_fixture;
 
-const FORMATS: [Format; 6] = [
+const FORMATS: [Format; 7] = [
     Format::Human,
     Format::Json,
     Format::Sarif,
     Format::Junit,
     Format::Github,
     Format::Markdown,
+    Format::Html,
 ];
 
 #[test]
@@ -25,6 +26,69 @@ fn every_format_on_every_fixture() {
             let name = format!("{fixture}_{}", format.name());
             insta::assert_snapshot!(name, render(format, &report, Style::default()));
         }
+    }
+}
+
+#[test]
+fn every_format_on_the_example_drift() {
+    let report = common::drift_example();
+    for format in FORMATS {
+        let name = format!("drift_example_{}", format.name());
+        insta::assert_snapshot!(name, render(format, &report, Style::default()));
+    }
+}
+
+#[test]
+fn drift_json_has_the_documented_shape() {
+    let report = common::drift_example();
+    let json: serde_json::Value =
+        serde_json::from_str(&render(Format::Json, &report, Style::default())).unwrap();
+    let drift = json["drift"].as_array().unwrap();
+    let kinds: Vec<&str> = drift.iter().map(|d| d["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "missing").count(), 1);
+    assert_eq!(kinds.iter().filter(|k| **k == "unmanaged").count(), 1);
+    assert!(kinds.iter().filter(|k| **k == "changed").count() >= 2);
+    for entry in drift {
+        for key in ["kind", "policy", "file", "changes"] {
+            assert!(entry.get(key).is_some(), "{key} missing in {entry}");
+        }
+        for change in entry["changes"].as_array().unwrap() {
+            assert!(
+                change.get("path").is_some()
+                    && change.get("desired").is_some()
+                    && change.get("live").is_some()
+            );
+        }
+    }
+    let rules: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    for rule in ["DRIFT001", "DRIFT002", "DRIFT003", "DRIFT004"] {
+        assert!(rules.contains(&rule), "{rule} not reported: {rules:?}");
+    }
+    assert_eq!(
+        json["summary"]["drift"]["in_sync"], 10,
+        "noise-only policies are in sync"
+    );
+}
+
+#[test]
+fn html_is_self_contained() {
+    let html = render(Format::Html, &common::drift_example(), Style::default());
+    assert!(html.starts_with("<!DOCTYPE html>") && html.ends_with("</html>\n"));
+    assert!(html.contains("<svg"), "has the inline chart");
+    for forbidden in [
+        "<script",
+        "<link",
+        "src=\"http",
+        "href=\"http",
+        "@import",
+        "url(",
+    ] {
+        assert!(!html.contains(forbidden), "HTML references `{forbidden}`");
     }
 }
 

@@ -17,3 +17,14 @@ pub fn lint_fixture(name: &str) -> Report {
     let rules = casguard::lint::load_rules(&config).expect("rules load");
     casguard::lint::lint(&config, &rules, &[], jiff::civil::date(2026, 11, 22)).expect("lint runs")
 }
+
+/// Drift of the example tenant (policies/, casguard.toml) against the
+/// shipped live snapshot (snapshots/contoso.json), as of 2026-11-22.
+pub fn drift_example() -> Report {
+    let config = Config::discover(Some(Path::new("casguard.toml"))).expect("example config");
+    let rules = casguard::lint::load_rules(&config).expect("rules load");
+    let snapshot = casguard::live::Snapshot::read(Path::new("snapshots/contoso.json"))
+        .expect("example snapshot");
+    casguard::lint::drift(&config, &rules, &snapshot, jiff::civil::date(2026, 11, 22))
+        .expect("drift runs")
+}
