@@ -32,7 +32,7 @@ pub const DRIFT002: RuleDoc = RuleDoc {
     title: "Unmanaged policy in the tenant",
     severity: Severity::Warning,
     rationale: "A live policy that no file declares is invisible to review and can change without anyone noticing.",
-    remediation: "Import it into a policy file (`casguard import`), delete it from the tenant, or list its name under `ignore_unmanaged` in [drift].",
+    remediation: "Declare it in a policy file so it is reviewed like the others, delete it from the tenant, or list its name under `ignore_unmanaged` in [drift].",
 };
 
 pub const DRIFT003: RuleDoc = RuleDoc {
