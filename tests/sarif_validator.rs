@@ -28,7 +28,11 @@ fn emitted_sarif_passes_microsofts_validator() {
         files.push(path);
     }
     let path = dir.path().join("drift-example.sarif");
-    std::fs::write(&path, render(Format::Sarif, &common::drift_example(), Style::default())).unwrap();
+    std::fs::write(
+        &path,
+        render(Format::Sarif, &common::drift_example(), Style::default()),
+    )
+    .unwrap();
     files.push(path);
     let output = Command::new("bash")
         .arg("scripts/validate-sarif.sh")
