@@ -78,6 +78,10 @@ enum Command {
     Fetch(FetchArgs),
     /// Compare desired policies with the tenant (the API, or --snapshot FILE)
     Drift(DriftArgs),
+    /// Write one policy file per live policy (the API, or --snapshot FILE)
+    Import(ImportArgs),
+    /// Turn drift into action: a checklist to restore the tenant, or a patch that adopts live state
+    Suggest(SuggestArgs),
     /// List, explain and test rules
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -111,6 +115,34 @@ struct FetchArgs {
     /// Snapshot file to write (atomically; an existing file is replaced only on success)
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
+    #[command(flatten)]
+    live: LiveArgs,
+}
+
+#[derive(Args, Debug)]
+struct ImportArgs {
+    /// Folder to write policy files into, grouped by policy type
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Overwrite policy files that already exist
+    #[arg(long)]
+    force: bool,
+    #[command(flatten)]
+    live: LiveArgs,
+}
+
+#[derive(Args, Debug)]
+struct SuggestArgs {
+    /// Print a patch (`git apply`) that changes the policy files to match the tenant,
+    /// instead of the checklist that changes the tenant to match the files
+    #[arg(long)]
+    adopt_live: bool,
+    /// With --adopt-live: also delete the files of policies missing live
+    #[arg(long, requires = "adopt_live")]
+    include_removals: bool,
+    /// Write to FILE (atomically) instead of stdout
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
     #[command(flatten)]
     live: LiveArgs,
 }
@@ -202,6 +234,22 @@ pub enum Trouble {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("{count} of the files to import already exist, e.g. `{first}`")]
+    #[diagnostic(help(
+        "nothing was written; pass --force to overwrite them, or choose another --out folder"
+    ))]
+    WouldOverwrite { count: usize, first: String },
+    #[error("cannot write `{}`: {source}", path.display())]
+    #[diagnostic(help("check that the folder is writable"))]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot suggest anything while policy files are invalid")]
+    #[diagnostic(help("run `casguard lint` and fix the CAS001 findings first"))]
+    InvalidPolicies,
+    #[error("cannot build the patch: {0}")]
+    Patch(String),
     #[error("unknown rule `{id}`")]
     #[diagnostic(help("{help}"))]
     UnknownRule { id: String, help: String },
@@ -292,6 +340,8 @@ fn run(cli: Cli) -> Result<i32, Trouble> {
         Command::Lint(args) => lint(&context, args),
         Command::Fetch(args) => fetch(&context, args),
         Command::Drift(args) => drift(&context, args),
+        Command::Import(args) => import(&context, args),
+        Command::Suggest(args) => suggest(&context, args),
         Command::Rules(command) => rules(&context, command),
         Command::Schema => unreachable!("handled above"),
     }
@@ -441,6 +491,100 @@ fn read_live(context: &Context, live: &LiveArgs) -> Result<crate::live::Snapshot
         policies,
     };
     Ok(snapshot)
+}
+
+fn import(context: &Context, args: ImportArgs) -> Result<i32, Trouble> {
+    let snapshot = read_live(context, &args.live)?;
+    let origin = match (&snapshot.tenant, &snapshot.fetched_at) {
+        (Some(tenant), Some(at)) => format!("{tenant} (live state of {at})"),
+        (Some(tenant), None) => tenant.clone(),
+        _ => args
+            .live
+            .snapshot
+            .as_ref()
+            .map_or_else(|| "the tenant".into(), |p| p.display().to_string()),
+    };
+    let (files, skipped) = crate::import::render_all(&snapshot.policies, Some(&origin));
+    // Everything is rendered and checked before the first byte is written.
+    let existing: Vec<PathBuf> = files
+        .iter()
+        .map(|f| args.out.join(&f.path))
+        .filter(|p| p.exists())
+        .collect();
+    if !existing.is_empty() && !args.force {
+        return Err(Trouble::WouldOverwrite {
+            count: existing.len(),
+            first: existing[0].display().to_string(),
+        });
+    }
+    for file in &files {
+        let path = args.out.join(&file.path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| Trouble::Write {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        crate::fsutil::write_atomic(&path, file.text.as_bytes()).map_err(|source| {
+            Trouble::Write {
+                path: path.clone(),
+                source,
+            }
+        })?;
+    }
+    for skip in &skipped {
+        eprintln!(
+            "casguard: warning: `{}`: live field `{}` left out: {}",
+            skip.policy, skip.field, skip.reason
+        );
+    }
+    print_stdout(&format!(
+        "imported {} into {}{}\n",
+        report::plural(files.len(), "policy"),
+        args.out.display(),
+        if skipped.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " ({} left out, see above)",
+                report::plural(skipped.len(), "field")
+            )
+        }
+    ))
+}
+
+fn suggest(context: &Context, args: SuggestArgs) -> Result<i32, Trouble> {
+    let rules = crate::lint::load_rules(&context.config)?;
+    let snapshot = read_live(context, &args.live)?;
+    let report = crate::lint::drift(&context.config, &rules, &snapshot, context.today)?;
+    if !report.drift.as_ref().is_some_and(|d| d.compared) {
+        return Err(Trouble::InvalidPolicies);
+    }
+    let text = if args.adopt_live {
+        let policies_dir = load::display_path(&context.config.policies_dir);
+        crate::suggest::adopt_live(
+            &report,
+            &snapshot.policies,
+            &policies_dir,
+            args.include_removals,
+        )
+        .map_err(Trouble::Patch)?
+    } else {
+        crate::suggest::restore_checklist(&report)
+    };
+    match &args.out {
+        Some(path) => {
+            crate::fsutil::write_atomic(path, text.as_bytes()).map_err(|source| {
+                Trouble::Write {
+                    path: path.clone(),
+                    source,
+                }
+            })?;
+            eprintln!("casguard: wrote {}", path.display());
+            Ok(EXIT_OK)
+        }
+        None => print_stdout(&text),
+    }
 }
 
 fn drift(context: &Context, args: DriftArgs) -> Result<i32, Trouble> {

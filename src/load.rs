@@ -43,7 +43,7 @@ pub const CAS002: RuleDoc = RuleDoc {
     id: "CAS002",
     title: "Duplicate policy name",
     severity: Severity::Error,
-    rationale: "Policies are matched with the tenant by type and name; two files declaring the same type and name make the match ambiguous.",
+    rationale: "Policies are matched with the tenant by type and name; two files declaring the same type and name make the match ambiguous (unless each pins a different live `id`).",
     remediation: "Rename one of the policies or delete the duplicate file. Names are compared after trimming and ignoring case.",
 };
 
@@ -1021,7 +1021,11 @@ fn find_duplicates(policies: &[Policy], sources: &Sources) -> Vec<Finding> {
     let mut by_id: BTreeMap<&str, &Policy> = BTreeMap::new();
     for policy in policies {
         let key = (policy.policy_type, name_key(&policy.name));
-        if let Some(first) = by_name.get(&key) {
+        // Two files pinned to different live ids are unambiguous even when
+        // the tenant has two policies of the same name.
+        let both_pinned =
+            |first: &&Policy| first.id.is_some() && policy.id.is_some() && first.id != policy.id;
+        if let Some(first) = by_name.get(&key).filter(|first| !both_pinned(first)) {
             findings.push(
                 Finding::new(CAS002.id, CAS002.severity, format!("duplicate policy: {} `{}` is also declared in `{}`", policy.policy_type, policy.name, first.file))
                     .policy(&policy.name)

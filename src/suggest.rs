@@ -1,0 +1,368 @@
+//! Turns drift into action, two ways. Pure: takes a drift `Report` (with the
+//! policy files' texts) and returns text.
+//!
+//! - `adopt_live`: a unified patch (`git apply`-able: `a/` and `b/`
+//!   prefixes, paths relative to the working directory) that brings the
+//!   policy files in line with the tenant. Existing files are edited with
+//!   `toml_edit`, so comments, key order and layout survive and only the
+//!   drifted values change; unmanaged policies become new files (rendered by
+//!   `import`); files of policies missing live are deleted only when asked.
+//! - `restore_checklist`: a Markdown checklist of what to change in the
+//!   tenant to restore the desired state, and where in the Defender portal.
+
+use std::collections::BTreeSet;
+use std::fmt::Write;
+
+use serde_json::Value;
+use toml_edit::{DocumentMut, Item, Table};
+
+use crate::drift::{DriftEntry, DriftKind};
+use crate::normalize::split_path;
+use crate::report::Report;
+
+/// Where a policy type is edited in the Defender portal (Cloud apps >
+/// Policies > Policy management). The tab names follow the portal's typed
+/// policy lists (mdca-api.md section 2); assumed, not verified per type.
+pub fn portal_location(policy_type: &str) -> &'static str {
+    match policy_type {
+        "SESSION" | "ACCESS" | "INLINE" => {
+            "Cloud apps > Policies > Policy management > Conditional access"
+        }
+        "FILE" => "Cloud apps > Policies > Policy management > Information protection",
+        "NEW_SERVICE" | "DISCOVERY" | "ANOMALY_DISCOVERY" => {
+            "Cloud apps > Policies > Policy management > Shadow IT"
+        }
+        "APP_PERMISSION" | "APP_PERMISSION_ANOMALY" => {
+            "Cloud apps > Policies > Policy management > OAuth apps"
+        }
+        _ => "Cloud apps > Policies > Policy management > Threat detection",
+    }
+}
+
+/// The patch that adopts the live state into the policy files.
+pub fn adopt_live(
+    report: &Report,
+    live: &[Value],
+    policies_dir: &str,
+    include_removals: bool,
+) -> Result<String, String> {
+    let drift = report.drift.as_ref().ok_or("no drift data")?;
+    let mut patch = String::new();
+    let mut taken: BTreeSet<String> = report
+        .sources
+        .keys()
+        .map(|k| k.to_ascii_lowercase())
+        .collect();
+    for entry in &drift.entries {
+        match entry.kind {
+            DriftKind::Changed => {
+                let file = entry
+                    .file
+                    .as_deref()
+                    .ok_or("a changed policy without a file")?;
+                let source = report
+                    .sources
+                    .get(file)
+                    .ok_or_else(|| format!("no text for `{file}`"))?;
+                let edited = edit(&source.text, entry).map_err(|e| format!("{file}: {e}"))?;
+                patch.push_str(&file_diff(Some(file), Some(file), &source.text, &edited));
+            }
+            DriftKind::Unmanaged => {
+                let raw = live
+                    .iter()
+                    .filter_map(Value::as_object)
+                    .find(|p| {
+                        p.get("_id")
+                            .and_then(Value::as_str)
+                            .map(str::to_ascii_lowercase)
+                            == entry.live_id
+                    })
+                    .ok_or_else(|| format!("live policy `{}` not found", entry.policy))?;
+                let (files, _) = crate::import::render_all(
+                    &[Value::Object(raw.clone())],
+                    Some("the live tenant"),
+                );
+                let file = &files[0];
+                let mut path = format!("{}/{}", policies_dir.trim_end_matches('/'), file.path);
+                let stem = path.trim_end_matches(".toml").to_string();
+                let mut n = 2;
+                while taken.contains(&path.to_ascii_lowercase()) {
+                    path = format!("{stem}-{n}.toml");
+                    n += 1;
+                }
+                taken.insert(path.to_ascii_lowercase());
+                patch.push_str(&file_diff(None, Some(&path), "", &file.text));
+            }
+            DriftKind::Missing if include_removals => {
+                let file = entry
+                    .file
+                    .as_deref()
+                    .ok_or("a missing policy without a file")?;
+                let source = report
+                    .sources
+                    .get(file)
+                    .ok_or_else(|| format!("no text for `{file}`"))?;
+                patch.push_str(&file_diff(Some(file), None, &source.text, ""));
+            }
+            DriftKind::Missing => {}
+        }
+    }
+    Ok(patch)
+}
+
+/// Applies an entry's changes to a policy file's text, keeping its layout.
+fn edit(text: &str, entry: &DriftEntry) -> Result<String, String> {
+    let mut doc: DocumentMut = text
+        .parse()
+        .map_err(|e: toml_edit::TomlError| e.to_string())?;
+    for change in &entry.changes {
+        let keys = split_path(&change.path);
+        if change.live.is_null() {
+            remove(doc.as_table_mut(), &keys);
+        } else {
+            set(doc.as_table_mut(), &keys, &change.live);
+        }
+    }
+    Ok(doc.to_string())
+}
+
+fn set(table: &mut Table, keys: &[String], value: &Value) {
+    match keys {
+        [] => {}
+        [last] => {
+            let mut new = to_toml(value);
+            if let Some(Item::Value(old)) = table.get(last) {
+                *new.decor_mut() = old.decor().clone();
+            }
+            table.insert(last, Item::Value(new));
+        }
+        [first, rest @ ..] => {
+            let entry = table.entry(first).or_insert_with(|| {
+                let mut t = Table::new();
+                t.set_implicit(true);
+                Item::Table(t)
+            });
+            if let Some(inline) = entry.as_inline_table_mut() {
+                // Keep inline tables inline: edit through a standard table and convert back.
+                let mut standard = inline.clone().into_table();
+                set(&mut standard, rest, value);
+                *entry = Item::Value(toml_edit::Value::InlineTable(standard.into_inline_table()));
+                return;
+            }
+            if !entry.is_table() {
+                *entry = Item::Table(Table::new());
+            }
+            if let Some(child) = entry.as_table_mut() {
+                set(child, rest, value);
+            }
+        }
+    }
+}
+
+fn remove(table: &mut Table, keys: &[String]) {
+    match keys {
+        [] => {}
+        [last] => {
+            table.remove(last);
+        }
+        [first, rest @ ..] => {
+            if let Some(item) = table.get_mut(first) {
+                if let Some(child) = item.as_table_mut() {
+                    remove(child, rest);
+                } else if let Some(inline) = item.as_inline_table_mut() {
+                    let mut standard = inline.clone().into_table();
+                    remove(&mut standard, rest);
+                    *item =
+                        Item::Value(toml_edit::Value::InlineTable(standard.into_inline_table()));
+                }
+            }
+        }
+    }
+}
+
+fn to_toml(value: &Value) -> toml_edit::Value {
+    match value {
+        Value::Bool(b) => (*b).into(),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => i.into(),
+            None => n.as_f64().unwrap_or_default().into(),
+        },
+        Value::String(s) => s.as_str().into(),
+        Value::Array(items) => {
+            toml_edit::Value::Array(items.iter().filter(|v| !v.is_null()).map(to_toml).collect())
+        }
+        Value::Object(map) => {
+            let mut table = toml_edit::InlineTable::new();
+            for (k, v) in map.iter().filter(|(_, v)| !v.is_null()) {
+                table.insert(k, to_toml(v));
+            }
+            toml_edit::Value::InlineTable(table)
+        }
+        Value::Null => "".into(),
+    }
+}
+
+/// A git-style diff of one file; `None` for the side where it does not exist.
+fn file_diff(old_path: Option<&str>, new_path: Option<&str>, old: &str, new: &str) -> String {
+    let path = new_path.or(old_path).unwrap_or_default();
+    let mut out = format!("diff --git a/{path} b/{path}\n");
+    match (old_path, new_path) {
+        (None, Some(_)) => out.push_str("new file mode 100644\n"),
+        (Some(_), None) => out.push_str("deleted file mode 100644\n"),
+        _ => {}
+    }
+    let from = old_path.map_or_else(|| "/dev/null".to_string(), |p| format!("a/{p}"));
+    let to = new_path.map_or_else(|| "/dev/null".to_string(), |p| format!("b/{p}"));
+    let diff = similar::TextDiff::from_lines(old, new);
+    let body = diff
+        .unified_diff()
+        .context_radius(3)
+        .header(&from, &to)
+        .to_string();
+    out.push_str(&body);
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out
+}
+
+/// The Markdown checklist that restores the desired state in the tenant.
+pub fn restore_checklist(report: &Report) -> String {
+    let mut out = String::new();
+    let Some(drift) = &report.drift else {
+        return out;
+    };
+    let tenant = drift.tenant.as_deref().unwrap_or("the tenant");
+    let _ = writeln!(out, "# Restore the desired state in {tenant}\n");
+    if drift.entries.is_empty() {
+        let _ = writeln!(
+            out,
+            "Nothing to do: all {} policies match their files.",
+            drift.in_sync
+        );
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "Live state{}: {}. Tick each box once done, then run `casguard drift` again.\n",
+        drift
+            .fetched_at
+            .as_deref()
+            .map_or(String::new(), |t| format!(" of {t}")),
+        drift.counts()
+    );
+    for entry in &drift.entries {
+        let where_ = portal_location(&entry.policy_type);
+        match entry.kind {
+            DriftKind::Changed => {
+                let _ = writeln!(
+                    out,
+                    "## {} ({})\n\nIn {where_}, open **{}**{}:\n",
+                    entry.policy,
+                    entry.policy_type,
+                    entry.policy,
+                    entry
+                        .file
+                        .as_deref()
+                        .map_or(String::new(), |f| format!(" (declared in `{f}`)"))
+                );
+                for change in &entry.changes {
+                    let step = match (&change.path[..], &change.desired) {
+                        ("enabled", Value::Bool(true)) => "enable the policy (it is disabled live; check it for a configuration error first)".to_string(),
+                        (path, Value::Null) => format!("clear `{path}` (live: {})", inline(&change.live)),
+                        (path, desired) => format!("set `{path}` to {} (live: {})", inline(desired), inline(&change.live)),
+                    };
+                    let _ = writeln!(out, "- [ ] {step}");
+                }
+                out.push('\n');
+            }
+            DriftKind::Missing => {
+                let _ = writeln!(
+                    out,
+                    "## {} ({}): missing\n\n- [ ] In {where_}, create **{}** as declared in `{}`\n",
+                    entry.policy,
+                    entry.policy_type,
+                    entry.policy,
+                    entry.file.as_deref().unwrap_or("?")
+                );
+            }
+            DriftKind::Unmanaged => {
+                let _ = writeln!(
+                    out,
+                    "## {} ({}): not declared in git\n\n- [ ] Decide: delete it in {where_}, or declare it (`casguard suggest --adopt-live` writes the file), or list it under `[drift] ignore_unmanaged` (live id `{}`)\n",
+                    entry.policy,
+                    entry.policy_type,
+                    entry.live_id.as_deref().unwrap_or("?")
+                );
+            }
+        }
+    }
+    out
+}
+
+fn inline(value: &Value) -> String {
+    match value {
+        Value::Null => "unset".into(),
+        other => format!("`{}`", crate::drift::short(other)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::drift::Change;
+    use serde_json::json;
+
+    #[test]
+    fn edits_keep_comments_and_layout() {
+        let text = "# Owned by SecOps\nname = \"A\"   # the portal name\ntype = \"FILE\"\nenabled = true\nseverity = \"high\"\n\n[alerts]\nenabled = true\nemail_recipients = [\"a@contoso.com\", \"b@contoso.com\"]\n\n[filters.\"ip.category\"]\nneq = [1, 4]\n";
+        let entry = DriftEntry {
+            kind: DriftKind::Changed,
+            policy: "A".into(),
+            policy_type: "FILE".into(),
+            file: Some("p.toml".into()),
+            live_id: None,
+            changes: vec![
+                Change {
+                    path: "alerts.email_recipients".into(),
+                    desired: json!(["a@contoso.com", "b@contoso.com"]),
+                    live: json!(["a@contoso.com"]),
+                },
+                Change {
+                    path: "filters.\"ip.category\".neq".into(),
+                    desired: json!([1, 4]),
+                    live: json!([1, 4, 5]),
+                },
+                Change {
+                    path: "severity".into(),
+                    desired: json!("high"),
+                    live: Value::Null,
+                },
+                Change {
+                    path: "extra.scope".into(),
+                    desired: Value::Null,
+                    live: json!("all"),
+                },
+            ],
+            diff: None,
+        };
+        let edited = edit(text, &entry).unwrap();
+        assert!(
+            edited.starts_with("# Owned by SecOps\nname = \"A\"   # the portal name\n"),
+            "{edited}"
+        );
+        assert!(
+            edited.contains("email_recipients = [\"a@contoso.com\"]\n"),
+            "{edited}"
+        );
+        assert!(edited.contains("neq = [1, 4, 5]"), "{edited}");
+        assert!(!edited.contains("severity"), "{edited}");
+        assert!(edited.contains("[extra]\nscope = \"all\""), "{edited}");
+    }
+
+    #[test]
+    fn diffs_are_git_style() {
+        let diff = file_diff(None, Some("policies/x.toml"), "", "a = 1\n");
+        assert!(diff.starts_with("diff --git a/policies/x.toml b/policies/x.toml\nnew file mode 100644\n--- /dev/null\n+++ b/policies/x.toml\n@@ -0,0 +1 @@\n+a = 1\n"), "{diff}");
+    }
+}
