@@ -367,6 +367,21 @@ fn lint(context: &Context, args: LintArgs) -> Result<i32, Trouble> {
 
 fn fetch(context: &Context, args: FetchArgs) -> Result<i32, Trouble> {
     let started = Instant::now();
+    // Find a bad --out before a fetch that may take minutes.
+    let folder = args
+        .out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    if !folder.is_dir() {
+        return Err(Trouble::Write {
+            path: args.out.clone(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("folder `{}` does not exist", folder.display()),
+            ),
+        });
+    }
     let snapshot = read_live(context, &args.live)?;
     snapshot.write(&args.out)?;
     let from = match &args.live.snapshot {

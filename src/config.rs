@@ -90,9 +90,12 @@ impl Suppression {
     }
 
     /// A suppression names a policy by name or file path, either as a glob.
+    /// Names are matched exactly (ignoring case) first, so a name with glob
+    /// characters such as `[legacy]` still matches itself.
     pub fn matches_policy(&self, name: Option<&str>, file: Option<&str>) -> bool {
-        name.is_some_and(|n| self.policy_matcher.is_match(n.trim()))
-            || file.is_some_and(|f| self.policy_matcher.is_match(f))
+        name.is_some_and(|n| {
+            n.trim().eq_ignore_ascii_case(&self.policy) || self.policy_matcher.is_match(n.trim())
+        }) || file.is_some_and(|f| f == self.policy || self.policy_matcher.is_match(f))
     }
 }
 
@@ -694,6 +697,18 @@ impl Config {
         for s in &self.suppressions {
             if !known.iter().any(|id| s.matches_rule(id)) {
                 return Err(unknown(&s.rule, s.rule_span.clone(), "a suppression"));
+            }
+            if s.rule.eq_ignore_ascii_case(crate::load::CAS001.id) {
+                return Err(ConfigError::from(ConfigProblem {
+                    message: format!(
+                        "{}: CAS001 (invalid policy file) cannot be suppressed",
+                        source.path
+                    ),
+                    source_code: Some(NamedSource::new(source.path.clone(), source.text.clone())),
+                    span: Some(s.rule_span.clone().into()),
+                    label: "always reported".into(),
+                    help: Some("fix the file or move it out of the policies folder".into()),
+                }));
             }
         }
         Ok(())

@@ -55,7 +55,15 @@ pub const CAS003: RuleDoc = RuleDoc {
     remediation: "Remove or correct the `id` in one of the files.",
 };
 
-pub const LOADER_RULES: &[RuleDoc] = &[CAS001, CAS002, CAS003];
+pub const CAS004: RuleDoc = RuleDoc {
+    id: "CAS004",
+    title: "No policy files",
+    severity: Severity::Warning,
+    rationale: "A policies folder without policy files usually means a wrong `policies_dir` or misnamed files; lint would pass and drift would call every live policy unmanaged.",
+    remediation: "Check `policies_dir` in casguard.toml and that policy files end in `.toml`.",
+};
+
+pub const LOADER_RULES: &[RuleDoc] = &[CAS001, CAS002, CAS003, CAS004];
 
 /// The policies read, the problems found, and the texts they point into.
 #[derive(Debug, Default)]
@@ -85,8 +93,22 @@ pub fn load_policies(inputs: &[PathBuf]) -> Result<LoadOutcome, LoadError> {
     for input in inputs {
         discover(input, &mut files, &mut outcome.findings)?;
     }
+    // The same file named twice (`policies ./policies`, a symlink) is read once.
+    let mut seen = std::collections::HashSet::new();
+    files.retain(|f| seen.insert(fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
     files.sort();
-    files.dedup();
+    if files.is_empty() {
+        let shown: Vec<String> = inputs.iter().map(|i| display_path(i)).collect();
+        outcome.findings.push(
+            Finding::new(
+                CAS004.id,
+                CAS004.severity,
+                format!("no policy files (*.toml) found in {}", shown.join(", ")),
+            )
+            .at(Location::whole_file(shown.join(", ")))
+            .help(CAS004.remediation),
+        );
+    }
     for loaded in crate::parallel::map(&files, |file| load_file(file)) {
         outcome.files.push(loaded.display.clone());
         outcome.findings.extend(loaded.findings);

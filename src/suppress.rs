@@ -63,28 +63,34 @@ pub fn apply(
     let mut outcome = Outcome::default();
     let mut used = vec![false; config.suppressions.len()];
     for finding in findings.into_iter().filter_map(|f| leveled(f, config)) {
-        let matching = config.suppressions.iter().enumerate().find(|(_, s)| {
-            s.matches_rule(&finding.rule)
-                && s.matches_policy(
-                    finding.policy.as_deref(),
-                    finding.location.as_ref().map(|l| l.file.as_str()),
-                )
-        });
-        match matching {
-            Some((index, suppression)) => {
-                used[index] = true;
-                if suppression.expires >= today {
-                    outcome.suppressed.push(SuppressedFinding {
-                        finding,
-                        reason: suppression.reason.clone(),
-                        expires: suppression.expires.to_string(),
-                        owner: suppression.owner.clone(),
-                        ticket: suppression.ticket.clone(),
-                    });
-                } else {
-                    outcome.active.push(finding);
-                }
-            }
+        // An invalid policy file is never hidden: every other result depends on it.
+        if finding.rule == crate::load::CAS001.id {
+            outcome.active.push(finding);
+            continue;
+        }
+        let file = finding.location.as_ref().map(|l| l.file.as_str());
+        let matching: Vec<usize> = (0..config.suppressions.len())
+            .filter(|&i| {
+                let s = &config.suppressions[i];
+                s.matches_rule(&finding.rule) && s.matches_policy(finding.policy.as_deref(), file)
+            })
+            .collect();
+        for &index in &matching {
+            used[index] = true;
+        }
+        // A current suppression wins over an expired one for the same finding.
+        match matching
+            .iter()
+            .map(|&i| &config.suppressions[i])
+            .find(|s| s.expires >= today)
+        {
+            Some(suppression) => outcome.suppressed.push(SuppressedFinding {
+                finding,
+                reason: suppression.reason.clone(),
+                expires: suppression.expires.to_string(),
+                owner: suppression.owner.clone(),
+                ticket: suppression.ticket.clone(),
+            }),
             None => outcome.active.push(finding),
         }
     }
@@ -191,6 +197,40 @@ mod tests {
                 ("CAS102", Severity::Error),
                 ("CAS201", Severity::Note)
             ]
+        );
+        // CAS001 is never suppressed, even by a catch-all.
+        let catch_all = Config::parse(
+            "casguard.toml",
+            "[[suppress]]\nrule = \"*\"\npolicy = \"*\"\nreason = \"r\"\nexpires = 2027-01-01\n",
+            Path::new(""),
+        )
+        .unwrap();
+        let out = apply(
+            vec![finding("CAS001", "x"), finding("CAS101", "x")],
+            &catch_all,
+            jiff::civil::date(2026, 6, 1),
+            &ran,
+            true,
+        );
+        assert_eq!(out.active.len(), 1);
+        assert_eq!(out.active[0].rule, "CAS001");
+        // A renewed suppression listed after an expired one still applies.
+        let renewed = Config::parse("casguard.toml", "[[suppress]]\nrule = \"CAS104\"\npolicy = \"*\"\nreason = \"old\"\nexpires = 2026-01-01\n[[suppress]]\nrule = \"CAS104\"\npolicy = \"Block downloads [legacy]\"\nreason = \"new\"\nexpires = 2027-01-01\n", Path::new("")).unwrap();
+        let out = apply(
+            vec![finding("CAS104", "Block downloads [legacy]")],
+            &renewed,
+            jiff::civil::date(2026, 6, 1),
+            &ran,
+            true,
+        );
+        assert_eq!(out.suppressed.len(), 1, "{:?}", out.active);
+        assert_eq!(out.suppressed[0].reason, "new");
+        assert_eq!(
+            out.active
+                .iter()
+                .map(|f| f.rule.as_str())
+                .collect::<Vec<_>>(),
+            ["CAS901"]
         );
         // On the expiry day the suppression still holds; the day after it does not.
         let out = apply(

@@ -180,3 +180,30 @@ fn unreadable_directory_argument_is_exit_two() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("policy path `does-not-exist` does not exist"));
 }
+
+#[test]
+fn a_file_named_twice_is_linted_once_and_an_empty_folder_is_flagged() {
+    let dir = repo();
+    let out = casguard(
+        dir.path(),
+        &[
+            "lint",
+            "--format",
+            "json",
+            "policies",
+            "./policies",
+            "policies/valid.toml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["summary"]["files"], 1);
+    std::fs::remove_file(dir.path().join("policies/valid.toml")).unwrap();
+    let out = casguard(
+        dir.path(),
+        &["lint", "--format", "json", "--fail-on", "warning"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["findings"][0]["rule"], "CAS004");
+}

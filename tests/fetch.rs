@@ -851,3 +851,83 @@ fn default_pacing_sends_the_minimum_number_of_requests() {
         "5 requests fit the 30-per-minute budget without waiting"
     );
 }
+
+#[test]
+fn hostile_or_broken_answers_never_panic_or_overrun() {
+    // A Retry-After far beyond the deadline ends the fetch cleanly.
+    let tenant = FakeTenant::start(policies(10));
+    tenant.push_fault(Fault::TooManyRequests {
+        retry_after: Some("18446744073709551615".into()),
+        body: String::new(),
+    });
+    let dir = tempfile::tempdir().unwrap();
+    config(dir.path(), &tenant, "deadline_seconds = 5\n");
+    let out = fetch(dir.path(), &tenant, &[]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(out.stderr.contains("deadline"), "{}", out.stderr);
+
+    // The deadline also bounds a request that is merely slow.
+    let tenant = FakeTenant::start(policies(250));
+    for _ in 0..3 {
+        tenant.push_fault(Fault::Slow(Duration::from_millis(1500)));
+    }
+    config(
+        dir.path(),
+        &tenant,
+        "deadline_seconds = 2\nrequest_timeout_seconds = 60\n",
+    );
+    let started = std::time::Instant::now();
+    let out = fetch(dir.path(), &tenant, &[]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn urls_with_queries_unknown_hosts_and_missing_out_folders_fail_fast() {
+    let tenant = FakeTenant::start(policies(3));
+    let dir = tempfile::tempdir().unwrap();
+    config(dir.path(), &tenant, "");
+    let token = token(&tenant);
+    let with_query = format!("{}?q=1#frag", tenant.url());
+    let out = run(
+        dir.path(),
+        &["fetch", "--out", "s.json", "--tenant", &with_query],
+        &[("CASGUARD_API_TOKEN", &token)],
+    );
+    assert_eq!(out.code, Some(2));
+    assert!(out.stderr.contains("query or a fragment"), "{}", out.stderr);
+    let started = std::time::Instant::now();
+    let out = run(
+        dir.path(),
+        &[
+            "fetch",
+            "--out",
+            "s.json",
+            "--tenant",
+            "https://no-such-tenant.invalid",
+        ],
+        &[("CASGUARD_API_TOKEN", &token)],
+    );
+    assert_eq!(out.code, Some(2));
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "DNS failures are not retried: {:?}",
+        started.elapsed()
+    );
+    assert!(out.stderr.contains("not retried"), "{}", out.stderr);
+    let out = run(
+        dir.path(),
+        &["fetch", "--out", "missing/s.json"],
+        &[("CASGUARD_API_TOKEN", &token)],
+    );
+    assert_eq!(out.code, Some(2));
+    assert!(out.stderr.contains("does not exist"), "{}", out.stderr);
+    assert!(
+        tenant.requests().is_empty(),
+        "nothing was fetched for a bad --out"
+    );
+}

@@ -227,6 +227,17 @@ impl Entra {
             method: self.method.name(),
             detail,
             help: help.to_string(),
+            retryable: false,
+        }
+    }
+
+    /// A sign-in failure worth another try (network, 5xx).
+    fn fail_transient(&self, detail: String, help: &str) -> LiveError {
+        LiveError::TokenEndpoint {
+            method: self.method.name(),
+            detail,
+            help: help.to_string(),
+            retryable: true,
         }
     }
 
@@ -261,10 +272,13 @@ impl Entra {
                     .and_then(|r| r.error_for_status())
                     .and_then(|r| r.json::<serde_json::Value>())
                     .map_err(|e| {
-                        self.fail(
-                            format!("the GitHub OIDC token request failed: {}", redactor.scrub(&e.to_string())),
-                            "grant the workflow `permissions: id-token: write` and run it on GitHub Actions",
-                        )
+                        let detail = format!("the GitHub OIDC token request failed: {}", redactor.scrub(&e.to_string()));
+                        let help = "grant the workflow `permissions: id-token: write` and run it on GitHub Actions";
+                        if e.is_timeout() || e.is_connect() || e.status().is_some_and(|s| s.is_server_error()) {
+                            self.fail_transient(detail, help)
+                        } else {
+                            self.fail(detail, help)
+                        }
                     })?;
                 let value = reply.get("value").and_then(|v| v.as_str()).ok_or_else(|| {
                     self.fail(
@@ -316,12 +330,18 @@ impl Entra {
                 E::Parse(inner, _) => format!("unexpected reply from {}: {inner}", self.token_url),
                 E::Other(text) => text.clone(),
             };
-            self.fail(
-                redactor.scrub(&detail),
-                "check `tenant_id` and `client_id`, that the secret or federated credential is current, and that the app has the Microsoft Cloud App Security API permission",
-            )
+            let help = "check `tenant_id` and `client_id`, that the secret or federated credential is current, and that the app has the Microsoft Cloud App Security API permission";
+            if matches!(&e, E::Request(_) | E::Parse(..)) {
+                self.fail_transient(redactor.scrub(&detail), help)
+            } else {
+                self.fail(redactor.scrub(&detail), help)
+            }
         })?;
-        let lifetime = response.expires_in().unwrap_or(Duration::from_secs(3599));
+        // Entra issues tokens for about an hour; never trust more than a day.
+        let lifetime = response
+            .expires_in()
+            .unwrap_or(Duration::from_secs(3599))
+            .min(Duration::from_secs(24 * 3600));
         Ok((
             Secret::new(response.access_token().secret().clone()),
             lifetime,

@@ -43,7 +43,16 @@ pub enum LiveError {
         method: &'static str,
         detail: String,
         help: String,
+        /// A network failure or 5xx, worth another try.
+        retryable: bool,
     },
+
+    #[error("{what}: {detail}")]
+    #[diagnostic(
+        code(casguard::live::connect),
+        help("check the tenant URL (a typo in the host name?) and, behind a TLS-inspecting proxy, that its certificate is trusted; this is not retried")
+    )]
+    Connect { what: String, detail: String },
 
     #[error("{what} failed with HTTP {status}: {detail}")]
     #[diagnostic(code(casguard::live::http), help("{help}"))]

@@ -102,26 +102,57 @@ impl Http {
                 observe(Event::Paced { wait });
                 std::thread::sleep(wait);
             }
-            let header = auth.header(&self.client, &mut self.redactor)?;
-            observe(Event::Request {
-                what: what.to_string(),
-                attempt,
-            });
-            self.pacer.record(Instant::now());
-            self.requests += 1;
-            let result = self
-                .client
-                .post(url)
-                .header("Authorization", header.expose())
-                .header("Accept", "application/json")
-                .json(body)
-                .send();
-            let outcome = match result {
-                Ok(response) => self.classify(response, what, auth, &mut refreshed),
-                Err(error) => Attempt::Retry {
-                    reason: self.redactor.scrub(&describe_transport_error(&error)),
+            // The deadline bounds each request too, not only the waits between them.
+            let remaining = self
+                .settings
+                .deadline
+                .saturating_sub(self.started.elapsed());
+            if remaining.is_zero() {
+                return Err(LiveError::Deadline {
+                    what: what.to_string(),
+                    deadline_seconds: self.settings.deadline.as_secs(),
+                    last: "time ran out before the request was sent".into(),
+                });
+            }
+            let outcome = match auth.header(&self.client, &mut self.redactor) {
+                Err(LiveError::TokenEndpoint {
+                    retryable: true,
+                    detail,
+                    ..
+                }) => Attempt::Retry {
+                    reason: detail,
                     wait: None,
                 },
+                Err(error) => return Err(error),
+                Ok(header) => {
+                    observe(Event::Request {
+                        what: what.to_string(),
+                        attempt,
+                    });
+                    self.pacer.record(Instant::now());
+                    self.requests += 1;
+                    let result = self
+                        .client
+                        .post(url)
+                        .timeout(self.settings.request_timeout.min(remaining))
+                        .header("Authorization", header.expose())
+                        .header("Accept", "application/json")
+                        .json(body)
+                        .send();
+                    match result {
+                        Ok(response) => self.classify(response, what, auth, &mut refreshed),
+                        Err(error) if is_permanent(&error) => {
+                            return Err(LiveError::Connect {
+                                what: what.to_string(),
+                                detail: self.redactor.scrub(&describe_transport_error(&error)),
+                            })
+                        }
+                        Err(error) => Attempt::Retry {
+                            reason: self.redactor.scrub(&describe_transport_error(&error)),
+                            wait: None,
+                        },
+                    }
+                }
             };
             match outcome {
                 Attempt::Done(value) => return Ok(value),
@@ -242,7 +273,7 @@ impl Http {
     }
 
     fn check_deadline(&self, what: &str, wait: Duration, last: &str) -> Result<(), LiveError> {
-        if self.started.elapsed() + wait > self.settings.deadline {
+        if self.started.elapsed().saturating_add(wait) > self.settings.deadline {
             return Err(LiveError::Deadline {
                 what: what.to_string(),
                 deadline_seconds: self.settings.deadline.as_secs(),
@@ -280,16 +311,38 @@ fn jitter(wait: Duration) -> Duration {
 /// `Retry-After` is either delay-seconds or an HTTP date (RFC 9110 section 10.2.3).
 pub fn parse_retry_after(value: &str) -> Option<Duration> {
     let value = value.trim();
+    const LONGEST: Duration = Duration::from_secs(24 * 3600);
     if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
+        return Some(Duration::from_secs(seconds).min(LONGEST));
     }
     let when = jiff::fmt::rfc2822::parse(value).ok()?.timestamp();
     let now = jiff::Timestamp::now();
     Some(
         Duration::try_from(when - now)
             .unwrap_or(Duration::ZERO)
-            .min(Duration::from_secs(24 * 3600)),
+            .min(LONGEST),
     )
+}
+
+/// Errors no retry can fix: the host name does not resolve, or its
+/// certificate is not trusted.
+fn is_permanent(error: &reqwest::Error) -> bool {
+    let mut text = String::new();
+    let mut source: Option<&dyn std::error::Error> = Some(error);
+    while let Some(inner) = source {
+        text.push_str(&inner.to_string().to_ascii_lowercase());
+        text.push(' ');
+        source = inner.source();
+    }
+    [
+        "dns error",
+        "failed to lookup address",
+        "name or service not known",
+        "invalid peer certificate",
+        "certificate",
+    ]
+    .iter()
+    .any(|s| text.contains(s))
 }
 
 fn describe_transport_error(error: &reqwest::Error) -> String {

@@ -91,9 +91,19 @@ pub fn tenant_url(
         .or_else(|| config.url.clone())
         .ok_or(LiveError::NoTenant)?;
     let url = validate_url("the tenant URL", &url)?;
-    let path = reqwest::Url::parse(&url)
-        .map(|u| u.path().to_string())
-        .unwrap_or_default();
+    let parsed = reqwest::Url::parse(&url).ok();
+    if parsed
+        .as_ref()
+        .is_some_and(|u| u.query().is_some() || u.fragment().is_some())
+    {
+        return Err(LiveError::BadUrl {
+            what: "the tenant URL",
+            url,
+            reason: "it has a query or a fragment".into(),
+            help: "give only the portal's origin, e.g. https://contoso.us3.portal.cloudappsecurity.com".into(),
+        });
+    }
+    let path = parsed.map(|u| u.path().to_string()).unwrap_or_default();
     if path != "/" && !path.is_empty() {
         return Err(LiveError::BadUrl {
             what: "the tenant URL",
