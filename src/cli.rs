@@ -106,6 +106,9 @@ struct OutputArgs {
 struct LintArgs {
     /// Policy files or folders to lint [default: policies_dir from casguard.toml]
     paths: Vec<PathBuf>,
+    /// Apply safe fixes (canonical enum spelling, tidy recipient lists) first, keeping comments and layout
+    #[arg(long)]
+    fix: bool,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -355,6 +358,11 @@ fn lint(context: &Context, args: LintArgs) -> Result<i32, Trouble> {
         rules.metas().len(),
         started.elapsed()
     );
+    if args.fix {
+        for (file, changes) in crate::lint::fix(&context.config, &args.paths)? {
+            eprintln!("casguard: fixed {file}: {}", changes.join("; "));
+        }
+    }
     let report = crate::lint::lint(&context.config, &rules, &args.paths, context.today)?;
     verbose!(
         "lint: {} files, {} valid policies, checked in {:?}",
@@ -532,20 +540,41 @@ fn import(context: &Context, args: ImportArgs) -> Result<i32, Trouble> {
             first: existing[0].display().to_string(),
         });
     }
-    for file in &files {
-        let path = args.out.join(&file.path);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|source| Trouble::Write {
-                path: parent.to_path_buf(),
-                source,
-            })?;
-        }
-        crate::fsutil::write_atomic(&path, file.text.as_bytes()).map_err(|source| {
-            Trouble::Write {
-                path: path.clone(),
-                source,
-            }
+    // Each file is written atomically (temp file, fsync, rename); fsync waits
+    // on the disk, so several writers overlap those waits.
+    let folders: std::collections::BTreeSet<PathBuf> = files
+        .iter()
+        .filter_map(|f| args.out.join(&f.path).parent().map(PathBuf::from))
+        .collect();
+    for folder in folders {
+        std::fs::create_dir_all(&folder).map_err(|source| Trouble::Write {
+            path: folder.clone(),
+            source,
         })?;
+    }
+    let chunk = files.len().div_ceil(8).max(1);
+    let failures: Vec<Trouble> = std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|group| {
+                let out = &args.out;
+                scope.spawn(move || {
+                    group.iter().find_map(|file| {
+                        let path = out.join(&file.path);
+                        crate::fsutil::write_atomic(&path, file.text.as_bytes())
+                            .err()
+                            .map(|source| Trouble::Write { path, source })
+                    })
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .filter_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    if let Some(failure) = failures.into_iter().next() {
+        return Err(failure);
     }
     for skip in &skipped {
         eprintln!(

@@ -21,6 +21,43 @@ pub enum LintError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Rules(#[from] RuleError),
+    #[error("cannot write `{0}`: {1}")]
+    #[diagnostic(help("check the file's permissions; the file was left as it was"))]
+    Write(String, std::io::Error),
+}
+
+/// Applies the safe fixes (`lint --fix`) to every valid policy file under
+/// `paths` (or the policies folder); returns (file, what changed) per file
+/// written. Files that are not valid policies are never touched.
+pub fn fix(config: &Config, paths: &[PathBuf]) -> Result<Vec<(String, Vec<String>)>, LintError> {
+    let inputs = if paths.is_empty() {
+        vec![config.policies_dir.clone()]
+    } else {
+        paths.to_vec()
+    };
+    let loaded = load::load_policies(&inputs)?;
+    let mut fixed = Vec::new();
+    for policy in &loaded.policies {
+        let Some(source) = loaded.sources.get(&policy.file) else {
+            continue;
+        };
+        let Ok((text, changes)) = crate::fix::fix(&source.text) else {
+            continue;
+        };
+        if changes.is_empty() {
+            continue;
+        }
+        // Only write what still reads as a valid policy.
+        let (reparsed, problems, _) = load::parse_policy_text(&policy.file, &text);
+        if reparsed.is_none() || problems.iter().any(|f| f.rule == load::CAS001.id) {
+            continue;
+        }
+        let path = std::path::Path::new(&policy.file);
+        crate::fsutil::write_atomic(path, text.as_bytes())
+            .map_err(|e| LintError::Write(policy.file.clone(), e))?;
+        fixed.push((policy.file.clone(), changes));
+    }
+    Ok(fixed)
 }
 
 /// Lints `paths` (or the configured policies folder when empty).
@@ -44,6 +81,7 @@ pub fn lint(
         .map(|m| m.id.clone())
         .collect();
     let mut findings = loaded.findings;
+    findings.extend(crate::fix::check(&loaded.policies, &loaded.sources));
     findings.extend(rules.evaluate(
         &loaded.policies,
         &loaded.sources,
@@ -127,6 +165,7 @@ pub fn drift(
 pub fn load_rules(config: &Config) -> Result<RuleSet, crate::cli::Trouble> {
     let rust_rules: Vec<_> = load::LOADER_RULES
         .iter()
+        .chain(crate::fix::FIX_RULES)
         .chain(crate::drift::DRIFT_RULES)
         .chain(suppress::CONFIG_RULES)
         .copied()

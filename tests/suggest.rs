@@ -315,3 +315,41 @@ fn restore_checklist_names_fields_values_and_portal_places() {
         "--include-removals needs --adopt-live: {stderr}"
     );
 }
+
+#[test]
+fn lint_fix_tidies_valid_files_and_never_touches_broken_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("policies")).unwrap();
+    let messy = "# Owned by SecOps\nname = \"Mass download\"\ntype = \"anomaly_detection\"  # as in the portal\nenabled = true\nseverity = \"High\"\ndescription = \"d\"\n\n[alerts]\nenabled = true\nemail_recipients = [\"SOC@contoso.com\", \"dlp@contoso.com\", \"soc@contoso.com\"]\ndaily_limit = 5\n\n[meta]\nowner = \"soc@contoso.com\"\nlast_reviewed = 2026-11-01\n";
+    let broken = "name = \"Broken\ntype = \"file\"\n";
+    std::fs::write(dir.path().join("policies/messy.toml"), messy).unwrap();
+    std::fs::write(dir.path().join("policies/broken.toml"), broken).unwrap();
+    let (code, stdout, stderr) = casguard(dir.path(), &["lint"]);
+    assert_eq!(code, Some(1), "the broken file is an error");
+    assert!(
+        stdout.contains("CAS205") && stdout.contains("CAS206"),
+        "{stdout}{stderr}"
+    );
+    let (code, stdout, stderr) = casguard(dir.path(), &["lint", "--fix"]);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(stderr.contains("fixed policies/messy.toml"), "{stderr}");
+    assert!(
+        !stdout.contains("CAS205") && !stdout.contains("CAS206"),
+        "{stdout}"
+    );
+    let fixed = std::fs::read_to_string(dir.path().join("policies/messy.toml")).unwrap();
+    assert_eq!(
+        fixed,
+        messy
+            .replace("\"anomaly_detection\"", "\"ANOMALY_DETECTION\"")
+            .replace("\"High\"", "\"high\"")
+            .replace(
+                "[\"SOC@contoso.com\", \"dlp@contoso.com\", \"soc@contoso.com\"]",
+                "[\"dlp@contoso.com\", \"soc@contoso.com\"]"
+            )
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("policies/broken.toml")).unwrap(),
+        broken
+    );
+}
