@@ -11,6 +11,7 @@ pub mod config;
 pub mod drift;
 pub mod fix;
 pub mod fsutil;
+pub mod history;
 pub mod import;
 pub mod lint;
 pub mod live;

@@ -1,0 +1,447 @@
+//! Last-change dates of policy files from git (the only module that reads
+//! git, through `git2`).
+//!
+//! One revision walk from HEAD dates every file, with the answer
+//! `git log -1 --format=%cI -- FILE` gives: commits are taken newest first
+//! (by committer date, as git log does); a commit dates a path when it
+//! changes it against its parent, or, for a merge, against every parent
+//! (TREESAME to none). A path that a merge leaves as one parent had it
+//! follows only that parent, which is git's history simplification. Paths
+//! still undated travel through the walk as a bit set, so a commit costs one
+//! tree diff per parent, and libgit2 skips subtrees whose ids are equal.
+//! Object hash verification is switched off for this read-only walk.
+//!
+//! Uncommitted and untracked files are reported as such, never with a stale
+//! date. In a shallow clone, a path whose last change lies beyond the
+//! shallow boundary is marked truncated instead of being given the
+//! boundary's date.
+
+use std::collections::{BinaryHeap, HashMap};
+use std::path::{Path, PathBuf};
+
+use git2::{DiffOptions, Oid, Repository, Status, StatusOptions};
+use serde::Serialize;
+
+/// The last commit that changed a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LastChange {
+    /// Committer date, RFC 3339 with the committer's offset (as `%cI`).
+    pub date: String,
+    pub commit: String,
+    pub author: String,
+    pub email: String,
+    pub summary: String,
+    /// Seconds since the epoch, for comparisons.
+    #[serde(skip)]
+    pub epoch: i64,
+}
+
+/// What git says about one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileState {
+    Committed,
+    Modified,
+    Untracked,
+    Truncated,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileHistory {
+    pub state: FileState,
+    /// Only for committed files.
+    pub last_change: Option<LastChange>,
+}
+
+#[derive(Debug, Default)]
+pub struct History {
+    /// Keyed by the paths given to `date_files`.
+    pub files: HashMap<String, FileHistory>,
+    /// Set when the folder is not in a git repository, or git cannot be read.
+    pub note: Option<String>,
+    pub shallow: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct HistoryError(String);
+
+impl From<git2::Error> for HistoryError {
+    fn from(error: git2::Error) -> Self {
+        HistoryError(error.message().to_string())
+    }
+}
+
+/// Dates `files` (paths as shown to users, relative to `base`, normally
+/// the working directory).
+pub fn date_files(base: &Path, files: &[String]) -> History {
+    let cwd = base.to_path_buf();
+    let repo = match Repository::discover(&cwd) {
+        Ok(repo) => repo,
+        Err(_) => {
+            return History {
+                note: Some(
+                    "not a git repository: last-change dates of policy files are unknown".into(),
+                ),
+                ..History::default()
+            }
+        }
+    };
+    match walk(&repo, &cwd, files) {
+        Ok(history) => history,
+        Err(error) => History {
+            note: Some(format!("cannot read git history: {error}")),
+            ..History::default()
+        },
+    }
+}
+
+struct Pending {
+    time: i64,
+    seq: u64,
+    oid: Oid,
+}
+
+impl PartialEq for Pending {
+    fn eq(&self, other: &Self) -> bool {
+        (self.time, self.seq) == (other.time, other.seq)
+    }
+}
+impl Eq for Pending {}
+impl PartialOrd for Pending {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Pending {
+    /// Newest first; among equal dates, the one reached first.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.time.cmp(&other.time).then(other.seq.cmp(&self.seq))
+    }
+}
+
+/// A set of path indices.
+#[derive(Clone, Default)]
+struct Bits(Vec<u64>);
+
+impl Bits {
+    fn contains(&self, i: usize) -> bool {
+        self.0.get(i / 64).is_some_and(|w| w >> (i % 64) & 1 == 1)
+    }
+    fn insert(&mut self, i: usize) {
+        if self.0.len() <= i / 64 {
+            self.0.resize(i / 64 + 1, 0);
+        }
+        self.0[i / 64] |= 1 << (i % 64);
+    }
+    fn remove(&mut self, i: usize) {
+        if let Some(w) = self.0.get_mut(i / 64) {
+            *w &= !(1 << (i % 64));
+        }
+    }
+    fn union(&mut self, other: &Bits) {
+        if self.0.len() < other.0.len() {
+            self.0.resize(other.0.len(), 0);
+        }
+        for (a, b) in self.0.iter_mut().zip(&other.0) {
+            *a |= b;
+        }
+    }
+    fn is_empty(&self) -> bool {
+        self.0.iter().all(|w| *w == 0)
+    }
+    fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        self.0.iter().enumerate().flat_map(|(i, w)| {
+            (0..64)
+                .filter(move |b| w >> b & 1 == 1)
+                .map(move |b| i * 64 + b)
+        })
+    }
+}
+
+fn walk(repo: &Repository, cwd: &Path, files: &[String]) -> Result<History, HistoryError> {
+    git2::opts::strict_hash_verification(false);
+    let workdir = repo
+        .workdir()
+        .ok_or_else(|| HistoryError("bare repository".into()))?
+        .to_path_buf();
+    let workdir = workdir.canonicalize().unwrap_or(workdir);
+    let cwd = cwd.canonicalize().unwrap_or_else(|_| cwd.to_path_buf());
+    // Repository-relative, `/`-separated path of each file.
+    let repo_paths: Vec<Option<String>> = files
+        .iter()
+        .map(|f| {
+            let absolute = cwd.join(f);
+            let absolute = absolute.canonicalize().unwrap_or(absolute);
+            absolute
+                .strip_prefix(&workdir)
+                .ok()
+                .map(|p| p.to_string_lossy().replace('\\', "/"))
+        })
+        .collect();
+    let mut history = History {
+        shallow: repo.is_shallow(),
+        ..History::default()
+    };
+
+    // Working-tree state first: modified and untracked files get no date.
+    let mut options = StatusOptions::new();
+    options
+        .include_untracked(true)
+        .recurse_untracked_dirs(true)
+        .include_ignored(false);
+    let statuses = repo.statuses(Some(&mut options))?;
+    let mut dirty: HashMap<String, FileState> = HashMap::new();
+    for entry in statuses.iter() {
+        let Some(path) = entry.path() else { continue };
+        let status = entry.status();
+        let state = if status.contains(Status::WT_NEW)
+            && !status.intersects(Status::INDEX_NEW | Status::INDEX_MODIFIED)
+        {
+            FileState::Untracked
+        } else if status.intersects(
+            Status::WT_MODIFIED
+                | Status::INDEX_MODIFIED
+                | Status::INDEX_NEW
+                | Status::WT_RENAMED
+                | Status::INDEX_RENAMED
+                | Status::WT_TYPECHANGE
+                | Status::INDEX_TYPECHANGE,
+        ) {
+            FileState::Modified
+        } else {
+            continue;
+        };
+        dirty.insert(path.to_string(), state);
+    }
+
+    // One repository path may be named several ways (`a/../b.toml`).
+    let mut index: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, path) in repo_paths.iter().enumerate() {
+        if let Some(path) = path.as_deref() {
+            index.entry(path).or_default().push(i);
+        }
+    }
+    let mut remaining = Bits::default();
+    for (i, path) in repo_paths.iter().enumerate() {
+        match path.as_deref().and_then(|p| dirty.get(p)) {
+            Some(state) => {
+                history.files.insert(
+                    files[i].clone(),
+                    FileHistory {
+                        state: *state,
+                        last_change: None,
+                    },
+                );
+            }
+            None if path.is_some() => remaining.insert(i),
+            None => {
+                history.files.insert(
+                    files[i].clone(),
+                    FileHistory {
+                        state: FileState::Untracked,
+                        last_change: None,
+                    },
+                );
+            }
+        }
+    }
+
+    let head = match repo.head().ok().and_then(|h| h.target()) {
+        Some(oid) => oid,
+        None => {
+            // No commit yet: everything is new.
+            for i in remaining.iter() {
+                history.files.insert(
+                    files[i].clone(),
+                    FileHistory {
+                        state: FileState::Untracked,
+                        last_change: None,
+                    },
+                );
+            }
+            return Ok(history);
+        }
+    };
+    let shallow_roots: std::collections::HashSet<Oid> = if history.shallow {
+        std::fs::read_to_string(repo.path().join("shallow"))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| Oid::from_str(l.trim()).ok())
+            .collect()
+    } else {
+        Default::default()
+    };
+
+    let mut queue = BinaryHeap::new();
+    let mut carried: HashMap<Oid, Bits> = HashMap::new();
+    let mut seq = 0u64;
+    let head_commit = repo.find_commit(head)?;
+    queue.push(Pending {
+        time: head_commit.time().seconds(),
+        seq,
+        oid: head,
+    });
+    carried.insert(head, remaining.clone());
+    let mut diff_options = DiffOptions::new();
+    diff_options.skip_binary_check(true).ignore_submodules(true);
+    while let Some(Pending { oid, .. }) = queue.pop() {
+        let Some(mut paths) = carried.remove(&oid) else {
+            continue;
+        };
+        // Paths dated meanwhile by a newer commit no longer matter.
+        for i in paths.clone().iter() {
+            if !remaining.contains(i) {
+                paths.remove(i);
+            }
+        }
+        if paths.is_empty() {
+            continue;
+        }
+        let commit = repo.find_commit(oid)?;
+        let tree = commit.tree()?;
+        let parents: Vec<git2::Commit> = if shallow_roots.contains(&oid) {
+            Vec::new()
+        } else {
+            commit.parents().collect()
+        };
+        // Changed paths against each parent (or, for a root, every path present).
+        let mut changed_by_parent: Vec<Bits> = Vec::with_capacity(parents.len().max(1));
+        if parents.is_empty() {
+            let mut present = Bits::default();
+            for i in paths.iter() {
+                if let Some(p) = repo_paths[i].as_deref() {
+                    if tree.get_path(Path::new(p)).is_ok() {
+                        present.insert(i);
+                    }
+                }
+            }
+            changed_by_parent.push(present);
+        } else {
+            for parent in &parents {
+                let parent_tree = parent.tree()?;
+                let diff = repo.diff_tree_to_tree(
+                    Some(&parent_tree),
+                    Some(&tree),
+                    Some(&mut diff_options),
+                )?;
+                let mut changed = Bits::default();
+                for delta in diff.deltas() {
+                    for file in [delta.old_file(), delta.new_file()] {
+                        for &i in file
+                            .path()
+                            .and_then(|p| p.to_str())
+                            .and_then(|p| index.get(p))
+                            .into_iter()
+                            .flatten()
+                        {
+                            if paths.contains(i) {
+                                changed.insert(i);
+                            }
+                        }
+                    }
+                }
+                changed_by_parent.push(changed);
+            }
+        }
+        if parents.is_empty() {
+            // A root (or the shallow boundary): it dates the paths it has.
+            for i in changed_by_parent[0].iter() {
+                remaining.remove(i);
+                let entry = if shallow_roots.contains(&oid) {
+                    FileHistory {
+                        state: FileState::Truncated,
+                        last_change: None,
+                    }
+                } else {
+                    FileHistory {
+                        state: FileState::Committed,
+                        last_change: Some(last_change(&commit)),
+                    }
+                };
+                history.files.insert(files[i].clone(), entry);
+            }
+            continue;
+        }
+        let mut follow: Vec<Bits> = vec![Bits::default(); parents.len()];
+        for i in paths.iter() {
+            // TREESAME to a parent: follow that parent only (git's simplification).
+            match (0..parents.len()).find(|&p| !changed_by_parent[p].contains(i)) {
+                Some(p) => follow[p].insert(i),
+                None => {
+                    remaining.remove(i);
+                    history.files.insert(
+                        files[i].clone(),
+                        FileHistory {
+                            state: FileState::Committed,
+                            last_change: Some(last_change(&commit)),
+                        },
+                    );
+                }
+            }
+        }
+        for (parent, bits) in parents.iter().zip(follow) {
+            if bits.is_empty() {
+                continue;
+            }
+            match carried.get_mut(&parent.id()) {
+                Some(existing) => existing.union(&bits),
+                None => {
+                    seq += 1;
+                    carried.insert(parent.id(), bits);
+                    queue.push(Pending {
+                        time: parent.time().seconds(),
+                        seq,
+                        oid: parent.id(),
+                    });
+                }
+            }
+        }
+    }
+    // Paths never found in history (e.g. only in the index) count as uncommitted.
+    for i in remaining.iter() {
+        history
+            .files
+            .entry(files[i].clone())
+            .or_insert(FileHistory {
+                state: FileState::Untracked,
+                last_change: None,
+            });
+    }
+    Ok(history)
+}
+
+fn last_change(commit: &git2::Commit) -> LastChange {
+    let time = commit.committer().when();
+    let offset =
+        jiff::tz::Offset::from_seconds(time.offset_minutes() * 60).unwrap_or(jiff::tz::Offset::UTC);
+    // As `%cI` prints it: the committer's offset, and `Z` for UTC.
+    let format = if time.offset_minutes() == 0 {
+        "%Y-%m-%dT%H:%M:%SZ"
+    } else {
+        "%Y-%m-%dT%H:%M:%S%:z"
+    };
+    let date = jiff::Timestamp::from_second(time.seconds())
+        .map(|t| {
+            t.to_zoned(jiff::tz::TimeZone::fixed(offset))
+                .strftime(format)
+                .to_string()
+        })
+        .unwrap_or_default();
+    let author = commit.author();
+    LastChange {
+        date,
+        commit: commit.id().to_string(),
+        author: author.name().unwrap_or("").to_string(),
+        email: author.email().unwrap_or("").to_string(),
+        summary: commit.summary().unwrap_or("").to_string(),
+        epoch: time.seconds(),
+    }
+}
+
+/// Where git keeps this working directory's repository, if anywhere.
+pub fn repository_root() -> Option<PathBuf> {
+    Repository::discover(".")
+        .ok()
+        .and_then(|r| r.workdir().map(Path::to_path_buf))
+}
