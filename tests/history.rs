@@ -118,12 +118,6 @@ fn generated_repo() -> tempfile::TempDir {
         .env("GIT_COMMITTER_EMAIL", "a@contoso.com")
         .output();
     write(d, "policies/a.toml", "a-resolved");
-    git(
-        d,
-        "2026-03-22T00:00:00Z",
-        &["checkout", "-q", "HEAD", "--", "."],
-    )
-    .len();
     write(d, "policies/a.toml", "a-resolved");
     git(
         d,
