@@ -9,17 +9,16 @@ metadata := {
 	"remediation": "Review the policy, then set `meta.last_reviewed` to the review date. Change the cadence with `meta.review_interval_days` or `review_interval_days` in casguard.toml.",
 }
 
+# The status is computed once in casguard (input.policies[_].review), so this
+# rule and `casguard review` (REVIEW001) always agree.
 findings contains {
 	"policy": p.key,
 	"path": "meta.last_reviewed",
-	"message": sprintf("last reviewed on %s, %d days ago; reviews are due every %d days", [p.meta.last_reviewed, age, interval]),
+	"message": sprintf("review overdue since %s (last reviewed %s; reviews are due every %d days)", [p.review.next_due, p.meta.last_reviewed, p.review.interval_days]),
 } if {
 	some p in input.policies
+	p.review.status == "overdue"
 	is_string(p.meta.last_reviewed)
-	reviewed_ns := time.parse_rfc3339_ns(concat("", [p.meta.last_reviewed, "T00:00:00Z"]))
-	age := round((today_ns - reviewed_ns) / 86400000000000)
-	interval := review_interval(p)
-	age > interval
 }
 
 findings contains {
@@ -30,14 +29,6 @@ findings contains {
 	some p in input.policies
 	p.meta.last_reviewed == null
 }
-
-review_interval(p) := p.meta.review_interval_days if is_number(p.meta.review_interval_days)
-
-else := input.config.review_interval_days
-
-# A rule of its own so Rego computes it once, not per policy; the date
-# arithmetic is inlined above because function calls are the slow part.
-today_ns := time.parse_rfc3339_ns(concat("", [input.today, "T00:00:00Z"]))
 
 examples := {
 	"today": "2026-11-22",

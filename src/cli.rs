@@ -78,6 +78,8 @@ enum Command {
     Fetch(FetchArgs),
     /// Compare desired policies with the tenant (the API, or --snapshot FILE)
     Drift(DriftArgs),
+    /// Last-change dates and review status of every policy
+    Review(ReviewArgs),
     /// Write one policy file per live policy (the API, or --snapshot FILE)
     Import(ImportArgs),
     /// Turn drift into action: a checklist to restore the tenant, or a patch that adopts live state
@@ -120,6 +122,17 @@ struct FetchArgs {
     out: PathBuf,
     #[command(flatten)]
     live: LiveArgs,
+}
+
+#[derive(Args, Debug)]
+struct ReviewArgs {
+    /// Also date live changes: read live state (the API, or --snapshot FILE)
+    #[arg(long)]
+    live: bool,
+    #[command(flatten)]
+    source: LiveArgs,
+    #[command(flatten)]
+    output: OutputArgs,
 }
 
 #[derive(Args, Debug)]
@@ -171,6 +184,10 @@ struct LiveArgs {
     /// Client-side request pacing, 0 to disable [default: 30, or [tenant] max_requests_per_minute]
     #[arg(long, value_name = "N")]
     max_requests_per_minute: Option<u32>,
+    /// Folder of timestamped snapshots: `fetch` adds one, `drift` and `review` date live changes
+    /// from them [default: `history_dir` under [review]]
+    #[arg(long, value_name = "DIR")]
+    history: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -344,6 +361,7 @@ fn run(cli: Cli) -> Result<i32, Trouble> {
         Command::Fetch(args) => fetch(&context, args),
         Command::Drift(args) => drift(&context, args),
         Command::Import(args) => import(&context, args),
+        Command::Review(args) => review(&context, args),
         Command::Suggest(args) => suggest(&context, args),
         Command::Rules(command) => rules(&context, command),
         Command::Schema => unreachable!("handled above"),
@@ -392,6 +410,15 @@ fn fetch(context: &Context, args: FetchArgs) -> Result<i32, Trouble> {
     }
     let snapshot = read_live(context, &args.live)?;
     snapshot.write(&args.out)?;
+    if let Some(dir) = args
+        .live
+        .history
+        .as_ref()
+        .or(context.config.review.history_dir.as_ref())
+    {
+        let kept = snapshot.keep_in_history(dir)?;
+        verbose!("kept a copy in {}", kept.display());
+    }
     let from = match &args.live.snapshot {
         Some(path) => path.display().to_string(),
         None => snapshot.tenant.clone().unwrap_or_default(),
@@ -631,10 +658,61 @@ fn suggest(context: &Context, args: SuggestArgs) -> Result<i32, Trouble> {
     }
 }
 
+/// The snapshot history named by `--history` or `[review] history_dir`.
+fn read_history(
+    context: &Context,
+    live: &LiveArgs,
+) -> Result<Vec<(String, Vec<serde_json::Value>)>, Trouble> {
+    match live
+        .history
+        .as_ref()
+        .or(context.config.review.history_dir.as_ref())
+    {
+        Some(dir) if dir.is_dir() => Ok(crate::live::snapshot::read_history(dir)?),
+        Some(dir) if live.history.is_some() => {
+            Err(Trouble::Live(crate::live::LiveError::ReadSnapshot {
+                path: dir.display().to_string(),
+                detail: "no such folder".into(),
+                help: "`fetch --history DIR` creates it".into(),
+            }))
+        }
+        _ => Ok(Vec::new()),
+    }
+}
+
 fn drift(context: &Context, args: DriftArgs) -> Result<i32, Trouble> {
     let rules = crate::lint::load_rules(&context.config)?;
     let snapshot = read_live(context, &args.live)?;
-    let report = crate::lint::drift(&context.config, &rules, &snapshot, context.today)?;
+    let history = read_history(context, &args.live)?;
+    let report = crate::lint::drift_with_history(
+        &context.config,
+        &rules,
+        &snapshot,
+        &history,
+        context.today,
+    )?;
+    emit(context, &report, &args.output)
+}
+
+fn review(context: &Context, args: ReviewArgs) -> Result<i32, Trouble> {
+    let rules = crate::lint::load_rules(&context.config)?;
+    let wants_live = args.live || args.source.snapshot.is_some() || args.source.tenant.is_some();
+    let snapshot = if wants_live {
+        Some(read_live(context, &args.source)?)
+    } else {
+        None
+    };
+    let history = read_history(context, &args.source)?;
+    let report = crate::lint::review(
+        &context.config,
+        &rules,
+        snapshot.as_ref(),
+        &history,
+        context.today,
+    )?;
+    for note in report.review.iter().flat_map(|r| &r.notes) {
+        eprintln!("casguard: note: {note}");
+    }
     emit(context, &report, &args.output)
 }
 

@@ -118,6 +118,34 @@ pub struct Config {
     pub tenant: TenantConfig,
     /// `[drift]`: how desired and live state are compared.
     pub drift: DriftConfig,
+    /// `[review]`: live timestamp fields, snapshot history folder.
+    pub review: ReviewConfig,
+}
+
+/// `[review]` settings.
+#[derive(Debug, Clone)]
+pub struct ReviewConfig {
+    /// Live fields that carry a last-change time (first present wins).
+    pub live_timestamp_fields: Vec<String>,
+    /// Folder of timestamped snapshots (`fetch --history`), for "observed since" dates.
+    pub history_dir: Option<PathBuf>,
+}
+
+impl Default for ReviewConfig {
+    fn default() -> Self {
+        ReviewConfig {
+            live_timestamp_fields: [
+                "lastModified",
+                "lastModifiedDate",
+                "lastUpdated",
+                "lastUpdatedTimestamp",
+                "modifiedDate",
+            ]
+            .map(String::from)
+            .to_vec(),
+            history_dir: None,
+        }
+    }
 }
 
 /// `[drift]` settings.
@@ -164,6 +192,7 @@ impl Default for Config {
             rule_timeout: std::time::Duration::from_secs(DEFAULT_RULE_TIMEOUT_SECONDS),
             tenant: TenantConfig::default(),
             drift: DriftConfig::default(),
+            review: ReviewConfig::default(),
         }
     }
 }
@@ -181,10 +210,18 @@ struct RawConfig {
     rule_timeout_seconds: Option<Spanned<u64>>,
     tenant: Option<RawTenant>,
     drift: Option<RawDrift>,
+    review: Option<RawReview>,
     #[serde(default)]
     rules: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
     suppress: Vec<Spanned<RawSuppression>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReview {
+    live_timestamp_fields: Option<Vec<String>>,
+    history_dir: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -656,6 +693,12 @@ impl Config {
                 }
                 config.drift.ignore.push(keys);
             }
+        }
+        if let Some(review) = raw.review {
+            if let Some(fields) = review.live_timestamp_fields {
+                config.review.live_timestamp_fields = fields;
+            }
+            config.review.history_dir = review.history_dir.map(|d| root.join(d));
         }
         config.source = Some(source);
         Ok(config)

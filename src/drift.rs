@@ -91,6 +91,10 @@ pub struct DriftEntry {
     /// Unified diff of the canonical forms (changed policies only).
     #[serde(skip)]
     pub diff: Option<String>,
+    /// When the file last changed in git (set by the pipeline).
+    pub desired_last_change: Option<crate::review::DesiredChange>,
+    /// When the live policy last changed, and how that is known.
+    pub live_last_change: Option<crate::review::LiveChange>,
 }
 
 #[derive(Debug, Default)]
@@ -100,6 +104,8 @@ pub struct DriftOutcome {
     /// Matched policies with no difference.
     pub in_sync: usize,
     pub live_count: usize,
+    /// Desired policy index -> the live `_id` it matched (lower case).
+    pub matched: std::collections::HashMap<usize, String>,
 }
 
 struct Live<'a> {
@@ -244,6 +250,10 @@ pub fn compare(
         (changes, diff)
     });
 
+    outcome.matched = matched
+        .iter()
+        .filter_map(|&(d, l)| live[l].id.clone().map(|id| (d, id)))
+        .collect();
     for (index, policy) in policies.iter().enumerate() {
         if matches[index].is_none() {
             let how = match &policy.id {
@@ -276,6 +286,8 @@ pub fn compare(
                 live_id: None,
                 changes: Vec::new(),
                 diff: None,
+                desired_last_change: None,
+                live_last_change: None,
             });
         }
     }
@@ -298,6 +310,8 @@ pub fn compare(
             live_id: live[l].id.clone(),
             changes,
             diff,
+            desired_last_change: None,
+            live_last_change: None,
         });
     }
     for (index, policy) in live.iter().enumerate() {
@@ -329,6 +343,8 @@ pub fn compare(
             live_id: policy.id.clone(),
             changes: Vec::new(),
             diff: None,
+            desired_last_change: None,
+            live_last_change: None,
         });
     }
     outcome.entries.sort_by(|a, b| {

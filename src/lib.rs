@@ -20,6 +20,7 @@ pub mod model;
 pub mod normalize;
 pub mod parallel;
 pub mod report;
+pub mod review;
 pub mod rules;
 pub mod schema;
 pub mod suggest;

@@ -4,11 +4,12 @@
 //! policy files (in `load`); live state arrives as a snapshot; nothing is
 //! printed.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 
 use crate::config::{Config, RuleLevel};
 use crate::load::{self, LoadError};
+use crate::model::Finding;
 use crate::report::Report;
 use crate::rules::{RuleError, RuleSet};
 use crate::suppress;
@@ -104,6 +105,93 @@ pub fn lint(
         policies_checked: loaded.policies.len(),
         sources,
         drift: None,
+        review: None,
+    })
+}
+
+/// Last-change dates on both sides: git for the files, timestamp fields or
+/// the snapshot history for the live policies; plus notes on what is unknown.
+fn dates(
+    config: &Config,
+    files: &[String],
+    live: Option<&crate::live::Snapshot>,
+    history: &[(String, Vec<serde_json::Value>)],
+) -> (
+    crate::history::History,
+    HashMap<String, crate::review::LiveChange>,
+    Vec<String>,
+) {
+    let git = crate::history::date_files(&std::env::current_dir().unwrap_or_default(), files);
+    let mut notes: Vec<String> = git.note.iter().cloned().collect();
+    if git.shallow {
+        notes.push("shallow clone: changes older than the clone's depth show as `truncated`; fetch full history (`git fetch --unshallow`, or `fetch-depth: 0` in CI) for dates".into());
+    }
+    let live_dates = live.map_or_else(HashMap::new, |s| {
+        crate::review::live_changes(
+            &s.policies,
+            &config.review.live_timestamp_fields,
+            history,
+            &config.drift.ignore,
+        )
+    });
+    (git, live_dates, notes)
+}
+
+/// Dates and review status of every policy (`casguard review`); live
+/// dates only when live state is given.
+pub fn review(
+    config: &Config,
+    rules: &RuleSet,
+    live: Option<&crate::live::Snapshot>,
+    history: &[(String, Vec<serde_json::Value>)],
+    today: jiff::civil::Date,
+) -> Result<Report, LintError> {
+    let loaded = load::load_policies(std::slice::from_ref(&config.policies_dir))?;
+    let (git, live_dates, notes) = dates(config, &loaded.files, live, history);
+    let matched = match live {
+        Some(snapshot) => {
+            crate::drift::compare(
+                &loaded.policies,
+                &loaded.sources,
+                &snapshot.policies,
+                &config.drift,
+            )
+            .matched
+        }
+        None => HashMap::new(),
+    };
+    let (rows, review_findings) = crate::review::review(
+        &loaded.policies,
+        &loaded.sources,
+        &git.files,
+        &live_dates,
+        &matched,
+        config.review_interval_days,
+        today,
+    );
+    let mut findings = loaded.findings;
+    findings.extend(review_findings);
+    let ran: BTreeSet<String> = load::LOADER_RULES
+        .iter()
+        .chain(crate::review::REVIEW_RULES)
+        .chain(suppress::CONFIG_RULES)
+        .map(|r| r.id.to_string())
+        .collect();
+    let suppressed = suppress::apply(findings, config, today, &ran, true);
+    let mut sources = loaded.sources;
+    if let Some(source) = &config.source {
+        sources.insert(source.path.clone(), source.clone());
+    }
+    Ok(Report {
+        command: "review".into(),
+        findings: suppressed.active,
+        suppressed: suppressed.suppressed,
+        rules: rules.metas().to_vec(),
+        files: loaded.files,
+        policies_checked: loaded.policies.len(),
+        sources,
+        drift: None,
+        review: Some(crate::report::ReviewSection { rows, notes }),
     })
 }
 
@@ -114,6 +202,19 @@ pub fn drift(
     config: &Config,
     rules: &RuleSet,
     snapshot: &crate::live::Snapshot,
+    today: jiff::civil::Date,
+) -> Result<Report, LintError> {
+    drift_with_history(config, rules, snapshot, &[], today)
+}
+
+/// `drift`, dating live changes also from a snapshot history; a changed
+/// policy whose live change is newer than its file's last commit is an
+/// out-of-band edit (DRIFT005).
+pub fn drift_with_history(
+    config: &Config,
+    rules: &RuleSet,
+    snapshot: &crate::live::Snapshot,
+    history: &[(String, Vec<serde_json::Value>)],
     today: jiff::civil::Date,
 ) -> Result<Report, LintError> {
     let loaded = load::load_policies(std::slice::from_ref(&config.policies_dir))?;
@@ -130,9 +231,46 @@ pub fn drift(
         crate::drift::DriftOutcome::default()
     };
     findings.extend(outcome.findings);
+    let mut entries = outcome.entries;
+    if !entries.is_empty() {
+        let (git, live_dates, _) = dates(config, &loaded.files, Some(snapshot), history);
+        for entry in &mut entries {
+            let desired = entry
+                .file
+                .as_ref()
+                .and_then(|f| git.files.get(f))
+                .and_then(|h| h.last_change.as_ref());
+            entry.desired_last_change = desired.map(crate::review::DesiredChange::from);
+            entry.live_last_change = entry
+                .live_id
+                .as_ref()
+                .and_then(|id| live_dates.get(id))
+                .cloned();
+            let (Some(desired), Some(live)) = (desired, &entry.live_last_change) else {
+                continue;
+            };
+            if entry.kind == crate::drift::DriftKind::Changed && live.epoch > desired.epoch {
+                let location = entry
+                    .file
+                    .as_ref()
+                    .and_then(|f| loaded.sources.get(f))
+                    .map(|s| s.file_location());
+                let mut finding = Finding::new(
+                    crate::review::DRIFT005.id,
+                    crate::review::DRIFT005.severity,
+                    format!("changed in the tenant on {} ({}), after the file's last commit on {} by {}", live.date, live.source, desired.date, desired.author),
+                )
+                .policy(&entry.policy)
+                .help(crate::review::DRIFT005.remediation);
+                finding.location = location;
+                findings.push(finding);
+            }
+        }
+    }
     let ran: BTreeSet<String> = load::LOADER_RULES
         .iter()
         .chain(crate::drift::DRIFT_RULES)
+        .chain(crate::review::REVIEW_RULES)
         .chain(suppress::CONFIG_RULES)
         .map(|r| r.id.to_string())
         .collect();
@@ -150,13 +288,14 @@ pub fn drift(
         policies_checked: loaded.policies.len(),
         sources,
         drift: Some(crate::report::DriftSection {
-            entries: outcome.entries,
+            entries,
             in_sync: outcome.in_sync,
             live_count: snapshot.policies.len(),
             tenant: snapshot.tenant.clone(),
             fetched_at: snapshot.fetched_at.clone(),
             compared,
         }),
+        review: None,
     })
 }
 
@@ -167,6 +306,7 @@ pub fn load_rules(config: &Config) -> Result<RuleSet, crate::cli::Trouble> {
         .iter()
         .chain(crate::fix::FIX_RULES)
         .chain(crate::drift::DRIFT_RULES)
+        .chain(crate::review::REVIEW_RULES)
         .chain(suppress::CONFIG_RULES)
         .copied()
         .collect();

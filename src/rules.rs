@@ -396,9 +396,7 @@ fn run_example(
     let mut sources = Sources::new();
     sources.insert(source.path.clone(), source.clone());
     let policies = [policy];
-    engine.set_input(regorus::Value::from(input_document(
-        &policies, config, today,
-    )));
+    engine.set_input(input_value(&policies, config, today));
     let by_key: HashMap<&str, &Policy> = policies.iter().map(|p| (p.file.as_str(), p)).collect();
     let findings = run_rule(engine, rule, &by_key, &sources).map_err(|e| e.message)?;
     match (expect_findings, findings.is_empty()) {
@@ -408,10 +406,19 @@ fn run_example(
     }
 }
 
-/// `input_document` as a regorus value, built on every core: converting
-/// thousands of policies is a large share of a lint run.
+/// The document every rule sees as `input`: `today`, `config`, and
+/// `policies` (each with its computed `review` status). Built on every core:
+/// converting thousands of policies is a large share of a lint run.
 fn input_value(policies: &[Policy], config: Value, today: jiff::civil::Date) -> regorus::Value {
-    let parts = crate::parallel::map(policies, |p| regorus::Value::from(p.to_rule_input()));
+    let interval = config
+        .get("review_interval_days")
+        .and_then(Value::as_i64)
+        .unwrap_or(crate::config::DEFAULT_REVIEW_INTERVAL_DAYS);
+    let parts = crate::parallel::map(policies, |p| {
+        let mut document = p.to_rule_input();
+        document["review"] = crate::review::rule_input(p, interval, today);
+        regorus::Value::from(document)
+    });
     let mut input = regorus::Value::from(json!({"today": today.to_string(), "config": config}));
     if let Ok(object) = input.as_object_mut() {
         object.insert(
@@ -420,15 +427,6 @@ fn input_value(policies: &[Policy], config: Value, today: jiff::civil::Date) -> 
         );
     }
     input
-}
-
-/// The document every rule sees as `input`.
-pub fn input_document(policies: &[Policy], config: Value, today: jiff::civil::Date) -> Value {
-    json!({
-        "today": today.to_string(),
-        "config": config,
-        "policies": policies.iter().map(Policy::to_rule_input).collect::<Vec<_>>(),
-    })
 }
 
 fn run_rule(

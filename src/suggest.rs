@@ -345,6 +345,8 @@ mod tests {
                 },
             ],
             diff: None,
+            desired_last_change: None,
+            live_last_change: None,
         };
         let edited = edit(text, &entry).unwrap();
         assert!(

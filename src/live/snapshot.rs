@@ -118,6 +118,47 @@ impl Snapshot {
     }
 }
 
+/// Every dated snapshot in `dir` as (fetched_at, policies), for live
+/// "observed since" dates. Files that are not snapshots are skipped.
+pub fn read_history(dir: &Path) -> Result<Vec<(String, Vec<Value>)>, LiveError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| LiveError::ReadSnapshot {
+        path: dir.display().to_string(),
+        detail: e.to_string(),
+        help: "check the history folder (`--history` or `history_dir` under [review])".into(),
+    })?;
+    let mut history = Vec::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "json") {
+            if let Ok(snapshot) = Snapshot::read(&path) {
+                if let Some(at) = snapshot.fetched_at {
+                    history.push((at, snapshot.policies));
+                }
+            }
+        }
+    }
+    history.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(history)
+}
+
+impl Snapshot {
+    /// Keeps a copy in `dir` named after `fetched_at` (creating `dir`).
+    pub fn keep_in_history(&self, dir: &Path) -> Result<std::path::PathBuf, LiveError> {
+        let stamp = self
+            .fetched_at
+            .clone()
+            .unwrap_or_else(|| jiff::Timestamp::now().to_string())
+            .replace(':', "-");
+        std::fs::create_dir_all(dir).map_err(|e| LiveError::WriteSnapshot {
+            path: dir.display().to_string(),
+            detail: e.to_string(),
+        })?;
+        let path = dir.join(format!("snapshot-{stamp}.json"));
+        self.write(&path)?;
+        Ok(path)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -123,6 +123,35 @@ pub fn render(report: &Report) -> String {
         out.push_str("</table>\n");
     }
 
+    if let Some(review) = &report.review {
+        out.push_str("<h2>Review status</h2>\n<table>\n<tr><th>Status</th><th>Next review</th><th>File last changed</th><th>Live last changed</th><th>Last reviewed</th><th>Policy</th></tr>\n");
+        for row in &review.rows {
+            let class = match row.status {
+                crate::review::ReviewStatus::Overdue => "error",
+                crate::review::ReviewStatus::DueSoon => "warning",
+                crate::review::ReviewStatus::Ok => "ok",
+            };
+            let desired = row
+                .desired_last_change
+                .as_ref()
+                .map_or(String::new(), |c| format!("{} ({})", c.date, c.author));
+            let live = row
+                .live_last_change
+                .as_ref()
+                .map_or(String::new(), |l| format!("{} ({})", l.date, l.source));
+            let _ = writeln!(
+                out,
+                "<tr><td class=\"{class}\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                row.status.as_str(),
+                escape(row.next_review_due.as_deref().unwrap_or("now")),
+                escape(&desired),
+                escape(&live),
+                escape(row.last_reviewed.as_deref().unwrap_or("never")),
+                escape(&row.policy)
+            );
+        }
+        out.push_str("</table>\n");
+    }
     if let Some(drift) = &report.drift {
         for entry in &drift.entries {
             if entry.changes.is_empty() {
@@ -130,11 +159,13 @@ pub fn render(report: &Report) -> String {
             }
             let _ = writeln!(
                 out,
-                "<section>\n<h2>Drift in {}</h2>\n<p class=\"meta\">{} · file <code>{}</code> · live id <code>{}</code></p>",
+                "<section>\n<h2>Drift in {}</h2>\n<p class=\"meta\">{} · file <code>{}</code> (last changed {}) · live id <code>{}</code> (last changed {})</p>",
                 escape(&entry.policy),
                 escape(&entry.policy_type),
                 escape(entry.file.as_deref().unwrap_or("")),
-                escape(entry.live_id.as_deref().unwrap_or(""))
+                escape(&entry.desired_last_change.as_ref().map_or("unknown".to_string(), |c| format!("{} by {}", c.date, c.author))),
+                escape(entry.live_id.as_deref().unwrap_or("")),
+                escape(&entry.live_last_change.as_ref().map_or("unknown".to_string(), |l| format!("{}, {}", l.date, l.source)))
             );
             out.push_str("<table>\n<tr><th>Field</th><th>File</th><th>Live</th></tr>\n");
             for change in &entry.changes {

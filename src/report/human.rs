@@ -28,6 +28,41 @@ pub fn render(report: &Report, style: Style) -> String {
         }
         out.push('\n');
     }
+    if let Some(review) = &report.review {
+        let _ = writeln!(
+            out,
+            "{:<9} {:<11} {:<26} {:<26} {:<11} POLICY",
+            "STATUS", "NEXT DUE", "FILE LAST CHANGED", "LIVE LAST CHANGED", "REVIEWED"
+        );
+        for row in &review.rows {
+            let desired = match (&row.desired_last_change, row.desired_state) {
+                (Some(change), _) => change.date.clone(),
+                (None, Some(state)) => format!(
+                    "({})",
+                    serde_json::to_value(state)
+                        .ok()
+                        .and_then(|v| v.as_str().map(String::from))
+                        .unwrap_or_default()
+                ),
+                (None, None) => "(unknown)".into(),
+            };
+            let live = row
+                .live_last_change
+                .as_ref()
+                .map_or("-".to_string(), |l| l.date.clone());
+            let _ = writeln!(
+                out,
+                "{:<9} {:<11} {:<26} {:<26} {:<11} {}",
+                row.status.as_str(),
+                row.next_review_due.as_deref().unwrap_or("now"),
+                desired,
+                live,
+                row.last_reviewed.as_deref().unwrap_or("never"),
+                row.policy
+            );
+        }
+        out.push('\n');
+    }
     if let Some(drift) = &report.drift {
         for entry in drift.entries.iter().filter(|e| e.diff.is_some()) {
             let _ = writeln!(

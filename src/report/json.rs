@@ -38,6 +38,10 @@ pub fn render(report: &Report) -> String {
         document["live"] = json!({"tenant": drift.tenant, "fetched_at": drift.fetched_at});
         document["drift"] = serde_json::to_value(&drift.entries).expect("drift serializes");
     }
+    if let Some(review) = &report.review {
+        document["policies"] = serde_json::to_value(&review.rows).expect("review serializes");
+        document["notes"] = json!(review.notes);
+    }
     let mut text = serde_json::to_string_pretty(&document).expect("report serializes");
     text.push('\n');
     text

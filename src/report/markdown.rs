@@ -50,6 +50,35 @@ pub fn render(report: &Report) -> String {
             drift.counts()
         );
     }
+    if let Some(review) = &report.review {
+        out.push_str("| Status | Next review | File last changed | Live last changed | Last reviewed | Policy |\n|---|---|---|---|---|---|\n");
+        for row in &review.rows {
+            let desired = row.desired_last_change.as_ref().map_or_else(
+                || {
+                    row.desired_state
+                        .and_then(|s| serde_json::to_value(s).ok())
+                        .and_then(|v| v.as_str().map(|s| format!("({s})")))
+                        .unwrap_or_default()
+                },
+                |c| format!("{} ({})", c.date, cell(&c.author)),
+            );
+            let live = row
+                .live_last_change
+                .as_ref()
+                .map_or(String::new(), |l| format!("{} ({})", l.date, l.source));
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} |",
+                row.status.as_str(),
+                row.next_review_due.as_deref().unwrap_or("now"),
+                desired,
+                cell(&live),
+                row.last_reviewed.as_deref().unwrap_or("never"),
+                cell(&row.policy)
+            );
+        }
+        out.push('\n');
+    }
     if report.findings.is_empty() {
         out.push_str("No findings.\n");
     } else {
@@ -77,9 +106,11 @@ pub fn render(report: &Report) -> String {
         for entry in drift.entries.iter().filter(|e| !e.changes.is_empty()) {
             let _ = writeln!(
                 out,
-                "\n<details><summary>Drift in <b>{}</b> ({})</summary>\n\n| Field | File | Live |\n|---|---|---|",
+                "\n<details><summary>Drift in <b>{}</b> ({})</summary>\n\nFile last changed: {}. Live last changed: {}.\n\n| Field | File | Live |\n|---|---|---|",
                 cell(&entry.policy),
-                cell(entry.file.as_deref().unwrap_or(""))
+                cell(entry.file.as_deref().unwrap_or("")),
+                entry.desired_last_change.as_ref().map_or("unknown".to_string(), |c| format!("{} by {}", c.date, cell(&c.author))),
+                entry.live_last_change.as_ref().map_or("unknown".to_string(), |l| format!("{} ({})", l.date, l.source))
             );
             for change in &entry.changes {
                 let _ = writeln!(

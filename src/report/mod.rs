@@ -59,6 +59,16 @@ pub struct Report {
     pub sources: Sources,
     /// Set by `drift`: what differs, policy by policy.
     pub drift: Option<DriftSection>,
+    /// Set by `review`: dates and review status, most urgent first.
+    pub review: Option<ReviewSection>,
+}
+
+/// The review part of a report.
+#[derive(Debug, Default)]
+pub struct ReviewSection {
+    pub rows: Vec<crate::review::ReviewEntry>,
+    /// Why git dates are missing (not a repository, shallow clone...).
+    pub notes: Vec<String>,
 }
 
 /// The drift part of a report.

@@ -1,0 +1,360 @@
+//! Review cadence and last-change dates: when each policy last changed in
+//! git and in the tenant, when it was last reviewed, and when the next
+//! review is due. Pure: git dates arrive from `history`, live dates from
+//! snapshots.
+//!
+//! The status is computed here once, for `casguard review` (REVIEW001) and
+//! for the lint rule CAS202 (through the rule input), so the two agree.
+//! Live dates come from a timestamp field the tenant returns (configurable
+//! names, epoch milliseconds or ISO 8601) or, failing that, from casguard's
+//! own snapshot history: the first snapshot of the latest unbroken run in
+//! which the policy's normalized content looked as it does now.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::history::{FileHistory, FileState, LastChange};
+use crate::model::{Finding, Policy, Severity, Sources};
+use crate::rules::RuleDoc;
+
+pub const REVIEW001: RuleDoc = RuleDoc {
+    id: "REVIEW001",
+    title: "Review overdue",
+    severity: Severity::Warning,
+    rationale: "Policies are reviewed on a cadence (quarterly by default). A policy past its review date may no longer fit the threats, apps and teams it was written for.",
+    remediation: "Review the policy, then set `meta.last_reviewed` to the review date (and `meta.review_interval_days` to change its cadence).",
+};
+
+pub const DRIFT005: RuleDoc = RuleDoc {
+    id: "DRIFT005",
+    title: "Out-of-band edit",
+    severity: Severity::Warning,
+    rationale: "The live policy changed after the policy file's last commit: someone edited it in the portal rather than through git.",
+    remediation: "Find out who changed it (Defender portal activity log), then restore the desired state or adopt the change in git (`casguard suggest`).",
+};
+
+pub const REVIEW_RULES: &[RuleDoc] = &[REVIEW001, DRIFT005];
+
+/// Days before the due date from which a review counts as due soon.
+pub const DUE_SOON_DAYS: i64 = 14;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum ReviewStatus {
+    #[serde(rename = "overdue")]
+    Overdue,
+    #[serde(rename = "due soon")]
+    DueSoon,
+    #[serde(rename = "ok")]
+    Ok,
+}
+
+impl ReviewStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewStatus::Overdue => "overdue",
+            ReviewStatus::DueSoon => "due soon",
+            ReviewStatus::Ok => "ok",
+        }
+    }
+}
+
+/// Next due date (none when never reviewed) and status of a policy's review.
+pub fn review_status(
+    policy: &Policy,
+    default_interval: i64,
+    today: jiff::civil::Date,
+) -> (Option<jiff::civil::Date>, ReviewStatus) {
+    let interval = policy.meta.review_interval_days.unwrap_or(default_interval);
+    let Some(reviewed) = policy.meta.last_reviewed else {
+        return (None, ReviewStatus::Overdue);
+    };
+    let due = reviewed
+        .checked_add(jiff::Span::new().days(interval))
+        .unwrap_or(reviewed);
+    let days_left = today
+        .until(due)
+        .map(|span| span.get_days() as i64)
+        .unwrap_or(0);
+    let status = if due < today {
+        ReviewStatus::Overdue
+    } else if days_left <= DUE_SOON_DAYS {
+        ReviewStatus::DueSoon
+    } else {
+        ReviewStatus::Ok
+    };
+    (Some(due), status)
+}
+
+/// The part of the rule input CAS202 reads.
+pub fn rule_input(policy: &Policy, default_interval: i64, today: jiff::civil::Date) -> Value {
+    let (due, status) = review_status(policy, default_interval, today);
+    json!({"next_due": due.map(|d| d.to_string()), "status": status.as_str(), "interval_days": policy.meta.review_interval_days.unwrap_or(default_interval)})
+}
+
+/// When a live policy last changed, and how that is known.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LiveChange {
+    /// RFC 3339.
+    pub date: String,
+    /// `field lastModified`, or `observed since (snapshot history)`.
+    pub source: String,
+    #[serde(skip)]
+    pub epoch: i64,
+}
+
+/// Reads a live timestamp: epoch milliseconds (possibly fractional) or ISO 8601.
+pub fn parse_live_time(value: &Value) -> Option<jiff::Timestamp> {
+    match value {
+        Value::Number(n) => {
+            let ms = n.as_f64()?;
+            // Values this small are seconds, not milliseconds.
+            let ms = if ms.abs() < 1.0e11 { ms * 1000.0 } else { ms };
+            jiff::Timestamp::from_millisecond(ms as i64).ok()
+        }
+        Value::String(s) => s.parse::<jiff::Timestamp>().ok(),
+        _ => None,
+    }
+}
+
+/// Live change dates by live `_id` (lower case): a timestamp field first,
+/// else the snapshot history (`history`: (fetched_at, policies), any order).
+pub fn live_changes(
+    live: &[Value],
+    fields: &[String],
+    history: &[(String, Vec<Value>)],
+    ignore: &[Vec<String>],
+) -> HashMap<String, LiveChange> {
+    let mut changes = HashMap::new();
+    let mut ordered: Vec<&(String, Vec<Value>)> = history.iter().collect();
+    ordered.sort_by(|a, b| a.0.cmp(&b.0));
+    let forms: Vec<(jiff::Timestamp, HashMap<String, Value>)> = ordered
+        .iter()
+        .filter_map(|(at, policies)| {
+            let at = at.parse::<jiff::Timestamp>().ok()?;
+            let by_id = policies
+                .iter()
+                .filter_map(|p| {
+                    let object = p.as_object()?;
+                    let id = object.get("_id")?.as_str()?.to_ascii_lowercase();
+                    Some((id, crate::normalize::live(object, ignore)))
+                })
+                .collect();
+            Some((at, by_id))
+        })
+        .collect();
+    for policy in live.iter().filter_map(Value::as_object) {
+        let Some(id) = policy
+            .get("_id")
+            .and_then(Value::as_str)
+            .map(str::to_ascii_lowercase)
+        else {
+            continue;
+        };
+        let from_field = fields
+            .iter()
+            .find_map(|f| policy.get(f).and_then(parse_live_time).map(|t| (f, t)));
+        if let Some((field, at)) = from_field {
+            changes.insert(
+                id,
+                LiveChange {
+                    date: at.to_string(),
+                    source: format!("field {field}"),
+                    epoch: at.as_second(),
+                },
+            );
+            continue;
+        }
+        let current = crate::normalize::live(policy, ignore);
+        let mut since = None;
+        for (at, by_id) in forms.iter().rev() {
+            match by_id.get(&id) {
+                Some(form) if *form == current => since = Some(*at),
+                _ => break,
+            }
+        }
+        if let Some(at) = since {
+            changes.insert(
+                id,
+                LiveChange {
+                    date: at.to_string(),
+                    source: "observed since (snapshot history)".into(),
+                    epoch: at.as_second(),
+                },
+            );
+        }
+    }
+    changes
+}
+
+/// One row of `casguard review`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReviewEntry {
+    pub policy: String,
+    pub file: String,
+    pub desired_last_change: Option<DesiredChange>,
+    pub desired_state: Option<FileState>,
+    pub live_last_change: Option<LiveChange>,
+    pub last_reviewed: Option<String>,
+    pub next_review_due: Option<String>,
+    pub status: ReviewStatus,
+}
+
+/// The git side, in the JSON report's shape.
+#[derive(Debug, Clone, Serialize)]
+pub struct DesiredChange {
+    pub date: String,
+    pub commit: String,
+    pub author: String,
+    pub email: String,
+    pub summary: String,
+}
+
+impl From<&LastChange> for DesiredChange {
+    fn from(c: &LastChange) -> Self {
+        DesiredChange {
+            date: c.date.clone(),
+            commit: c.commit.clone(),
+            author: c.author.clone(),
+            email: c.email.clone(),
+            summary: c.summary.clone(),
+        }
+    }
+}
+
+/// Rows (most urgent first) and REVIEW001 findings.
+pub fn review(
+    policies: &[Policy],
+    sources: &Sources,
+    git: &HashMap<String, FileHistory>,
+    live_dates: &HashMap<String, LiveChange>,
+    live_ids: &HashMap<usize, String>,
+    default_interval: i64,
+    today: jiff::civil::Date,
+) -> (Vec<ReviewEntry>, Vec<Finding>) {
+    let mut rows = Vec::new();
+    let mut findings = Vec::new();
+    for (index, policy) in policies.iter().enumerate() {
+        let (due, status) = review_status(policy, default_interval, today);
+        let file_history = git.get(&policy.file);
+        rows.push(ReviewEntry {
+            policy: policy.name.clone(),
+            file: policy.file.clone(),
+            desired_last_change: file_history
+                .and_then(|h| h.last_change.as_ref())
+                .map(DesiredChange::from),
+            desired_state: file_history.map(|h| h.state),
+            live_last_change: live_ids
+                .get(&index)
+                .and_then(|id| live_dates.get(id))
+                .cloned(),
+            last_reviewed: policy.meta.last_reviewed.map(|d| d.to_string()),
+            next_review_due: due.map(|d| d.to_string()),
+            status,
+        });
+        if status == ReviewStatus::Overdue {
+            let message = match (policy.meta.last_reviewed, due) {
+                (Some(reviewed), Some(due)) => {
+                    format!("review overdue since {due} (last reviewed {reviewed})")
+                }
+                _ => "never reviewed: `meta.last_reviewed` is not set".to_string(),
+            };
+            let location = sources.get(&policy.file).map(|source| {
+                policy
+                    .span_of("meta.last_reviewed")
+                    .map_or_else(|| source.file_location(), |span| source.location(span))
+            });
+            let mut finding = Finding::new(REVIEW001.id, REVIEW001.severity, message)
+                .policy(&policy.name)
+                .help(REVIEW001.remediation);
+            finding.location = location;
+            findings.push(finding);
+        }
+    }
+    rows.sort_by(|a, b| {
+        (a.status, &a.next_review_due, &a.file).cmp(&(b.status, &b.next_review_due, &b.file))
+    });
+    (rows, findings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(meta: &str) -> Policy {
+        let text = format!("name = \"P\"\ntype = \"FILE\"\nenabled = true\n[meta]\n{meta}\n");
+        crate::load::parse_policy_text("p.toml", &text).0.unwrap()
+    }
+
+    #[test]
+    fn statuses() {
+        let today = jiff::civil::date(2026, 11, 22);
+        assert_eq!(
+            review_status(&policy("last_reviewed = 2026-11-01"), 90, today),
+            (Some(jiff::civil::date(2027, 1, 30)), ReviewStatus::Ok)
+        );
+        assert_eq!(
+            review_status(&policy("last_reviewed = 2026-09-01"), 90, today).1,
+            ReviewStatus::DueSoon
+        );
+        assert_eq!(
+            review_status(&policy("last_reviewed = 2026-08-24"), 90, today),
+            (Some(today), ReviewStatus::DueSoon)
+        );
+        assert_eq!(
+            review_status(&policy("last_reviewed = 2026-08-23"), 90, today).1,
+            ReviewStatus::Overdue
+        );
+        assert_eq!(
+            review_status(
+                &policy("last_reviewed = 2026-08-23\nreview_interval_days = 365"),
+                90,
+                today
+            )
+            .1,
+            ReviewStatus::Ok
+        );
+        assert_eq!(
+            review_status(&policy("owner = \"x@y.z\""), 90, today),
+            (None, ReviewStatus::Overdue)
+        );
+    }
+
+    #[test]
+    fn live_times() {
+        assert_eq!(
+            parse_live_time(&json!(1607952165309.8032_f64))
+                .unwrap()
+                .to_string(),
+            "2020-12-14T13:22:45.309Z"
+        );
+        assert_eq!(
+            parse_live_time(&json!("2026-01-02T03:04:05Z"))
+                .unwrap()
+                .as_second(),
+            1767323045
+        );
+        assert!(parse_live_time(&json!(true)).is_none());
+    }
+
+    #[test]
+    fn observed_since_is_the_start_of_the_latest_unchanged_run() {
+        let v = |name: &str| json!({"_id": "A", "name": name});
+        let history = vec![
+            ("2026-11-03T00:00:00Z".to_string(), vec![v("new")]),
+            ("2026-11-01T00:00:00Z".to_string(), vec![v("old")]),
+            ("2026-11-02T00:00:00Z".to_string(), vec![v("new")]),
+        ];
+        let changes = live_changes(&[v("new")], &[], &history, &[]);
+        assert_eq!(changes["a"].date, "2026-11-02T00:00:00Z");
+        assert!(changes["a"].source.contains("observed since"));
+        let with_field = live_changes(
+            &[json!({"_id": "A", "lastModified": 1767323045000u64})],
+            &["lastModified".into()],
+            &history,
+            &[],
+        );
+        assert_eq!(with_field["a"].source, "field lastModified");
+    }
+}
