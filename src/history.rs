@@ -19,7 +19,7 @@
 use std::collections::{BinaryHeap, HashMap};
 use std::path::{Path, PathBuf};
 
-use git2::{DiffOptions, Oid, Repository, Status, StatusOptions};
+use git2::{Oid, Repository, Status, StatusOptions};
 use serde::Serialize;
 
 /// The last commit that changed a file.
@@ -145,6 +145,16 @@ impl Bits {
         }
         for (a, b) in self.0.iter_mut().zip(&other.0) {
             *a |= b;
+        }
+    }
+    fn intersect(&mut self, other: &Bits) {
+        for (i, word) in self.0.iter_mut().enumerate() {
+            *word &= other.0.get(i).copied().unwrap_or(0);
+        }
+    }
+    fn subtract(&mut self, other: &Bits) {
+        for (a, b) in self.0.iter_mut().zip(&other.0) {
+            *a &= !b;
         }
     }
     fn is_empty(&self) -> bool {
@@ -283,70 +293,45 @@ fn walk(repo: &Repository, cwd: &Path, files: &[String]) -> Result<History, Hist
         oid: head,
     });
     carried.insert(head, remaining.clone());
-    let mut diff_options = DiffOptions::new();
-    diff_options.skip_binary_check(true).ignore_submodules(true);
+    // Directories that hold a file of interest: other subtrees are never opened.
+    let mut wanted_dirs: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for path in repo_paths.iter().flatten() {
+        let mut dir = path.as_str();
+        while let Some(cut) = dir.rfind('/') {
+            dir = &dir[..cut];
+            if !wanted_dirs.insert(dir.to_string()) {
+                break;
+            }
+        }
+    }
+    let mut trees = TreeCache::default();
+    let mut changed_paths = Vec::new();
     while let Some(Pending { oid, .. }) = queue.pop() {
         let Some(mut paths) = carried.remove(&oid) else {
             continue;
         };
         // Paths dated meanwhile by a newer commit no longer matter.
-        for i in paths.clone().iter() {
-            if !remaining.contains(i) {
-                paths.remove(i);
-            }
-        }
+        paths.intersect(&remaining);
         if paths.is_empty() {
             continue;
         }
         let commit = repo.find_commit(oid)?;
-        let tree = commit.tree()?;
-        let parents: Vec<git2::Commit> = if shallow_roots.contains(&oid) {
+        let tree = commit.tree_id();
+        let parents: Vec<Oid> = if shallow_roots.contains(&oid) {
             Vec::new()
         } else {
-            commit.parents().collect()
+            commit.parent_ids().collect()
         };
-        // Changed paths against each parent (or, for a root, every path present).
-        let mut changed_by_parent: Vec<Bits> = Vec::with_capacity(parents.len().max(1));
-        if parents.is_empty() {
-            let mut present = Bits::default();
-            for i in paths.iter() {
-                if let Some(p) = repo_paths[i].as_deref() {
-                    if tree.get_path(Path::new(p)).is_ok() {
-                        present.insert(i);
-                    }
-                }
-            }
-            changed_by_parent.push(present);
-        } else {
-            for parent in &parents {
-                let parent_tree = parent.tree()?;
-                let diff = repo.diff_tree_to_tree(
-                    Some(&parent_tree),
-                    Some(&tree),
-                    Some(&mut diff_options),
-                )?;
-                let mut changed = Bits::default();
-                for delta in diff.deltas() {
-                    for file in [delta.old_file(), delta.new_file()] {
-                        for &i in file
-                            .path()
-                            .and_then(|p| p.to_str())
-                            .and_then(|p| index.get(p))
-                            .into_iter()
-                            .flatten()
-                        {
-                            if paths.contains(i) {
-                                changed.insert(i);
-                            }
-                        }
-                    }
-                }
-                changed_by_parent.push(changed);
-            }
-        }
         if parents.is_empty() {
             // A root (or the shallow boundary): it dates the paths it has.
-            for i in changed_by_parent[0].iter() {
+            let root_tree = commit.tree()?;
+            for i in paths.iter() {
+                let present = repo_paths[i]
+                    .as_deref()
+                    .is_some_and(|p| root_tree.get_path(Path::new(p)).is_ok());
+                if !present {
+                    continue;
+                }
                 remaining.remove(i);
                 let entry = if shallow_roots.contains(&oid) {
                     FileHistory {
@@ -363,20 +348,67 @@ fn walk(repo: &Repository, cwd: &Path, files: &[String]) -> Result<History, Hist
             }
             continue;
         }
+        // Changed paths of interest against each parent.
+        let mut changed_by_parent: Vec<Bits> = Vec::with_capacity(parents.len());
+        for parent in &parents {
+            let parent_tree = repo.find_commit(*parent)?.tree_id();
+            changed_paths.clear();
+            trees.diff(
+                repo,
+                Some(parent_tree),
+                Some(tree),
+                "",
+                &wanted_dirs,
+                &mut changed_paths,
+            )?;
+            let mut changed = Bits::default();
+            for path in &changed_paths {
+                for &i in index.get(path.as_str()).into_iter().flatten() {
+                    changed.insert(i);
+                }
+            }
+            changed.intersect(&paths);
+            changed_by_parent.push(changed);
+        }
         let mut follow: Vec<Bits> = vec![Bits::default(); parents.len()];
-        for i in paths.iter() {
-            // TREESAME to a parent: follow that parent only (git's simplification).
-            match (0..parents.len()).find(|&p| !changed_by_parent[p].contains(i)) {
-                Some(p) => follow[p].insert(i),
-                None => {
-                    remaining.remove(i);
-                    history.files.insert(
-                        files[i].clone(),
-                        FileHistory {
-                            state: FileState::Committed,
-                            last_change: Some(last_change(&commit)),
-                        },
-                    );
+        if parents.len() == 1 {
+            // The common case, in whole words: changed paths are dated, the rest move on.
+            let changed = &changed_by_parent[0];
+            for i in changed.iter() {
+                remaining.remove(i);
+                history.files.insert(
+                    files[i].clone(),
+                    FileHistory {
+                        state: FileState::Committed,
+                        last_change: Some(last_change(&commit)),
+                    },
+                );
+            }
+            paths.subtract(changed);
+            follow[0] = paths;
+        } else {
+            let mut touched = Bits::default();
+            for changed in &changed_by_parent {
+                touched.union(changed);
+            }
+            // Paths no parent changed are TREESAME to the first parent.
+            let mut untouched = paths.clone();
+            untouched.subtract(&touched);
+            follow[0] = untouched;
+            for i in touched.iter() {
+                // TREESAME to a parent: follow that parent only (git's simplification).
+                match (0..parents.len()).find(|&p| !changed_by_parent[p].contains(i)) {
+                    Some(p) => follow[p].insert(i),
+                    None => {
+                        remaining.remove(i);
+                        history.files.insert(
+                            files[i].clone(),
+                            FileHistory {
+                                state: FileState::Committed,
+                                last_change: Some(last_change(&commit)),
+                            },
+                        );
+                    }
                 }
             }
         }
@@ -384,15 +416,16 @@ fn walk(repo: &Repository, cwd: &Path, files: &[String]) -> Result<History, Hist
             if bits.is_empty() {
                 continue;
             }
-            match carried.get_mut(&parent.id()) {
+            match carried.get_mut(parent) {
                 Some(existing) => existing.union(&bits),
                 None => {
                     seq += 1;
-                    carried.insert(parent.id(), bits);
+                    let time = repo.find_commit(*parent)?.time().seconds();
+                    carried.insert(*parent, bits);
                     queue.push(Pending {
-                        time: parent.time().seconds(),
+                        time,
                         seq,
-                        oid: parent.id(),
+                        oid: *parent,
                     });
                 }
             }
@@ -409,6 +442,99 @@ fn walk(repo: &Repository, cwd: &Path, files: &[String]) -> Result<History, Hist
             });
     }
     Ok(history)
+}
+
+/// One tree entry: name, object id, whether it is a subtree.
+type Entry = (String, Oid, bool);
+
+/// Parsed trees, each loaded once (bounded, so memory stays flat on long
+/// histories), and a comparison that opens only subtrees whose ids differ.
+#[derive(Default)]
+struct TreeCache {
+    trees: HashMap<Oid, std::rc::Rc<Vec<Entry>>>,
+}
+
+impl TreeCache {
+    fn entries(
+        &mut self,
+        repo: &Repository,
+        oid: Oid,
+    ) -> Result<std::rc::Rc<Vec<Entry>>, git2::Error> {
+        if let Some(entries) = self.trees.get(&oid) {
+            return Ok(entries.clone());
+        }
+        if self.trees.len() > 20_000 {
+            self.trees.clear();
+        }
+        let tree = repo.find_tree(oid)?;
+        let entries: Vec<Entry> = tree
+            .iter()
+            .map(|e| {
+                (
+                    String::from_utf8_lossy(e.name_bytes()).into_owned(),
+                    e.id(),
+                    e.kind() == Some(git2::ObjectType::Tree),
+                )
+            })
+            .collect();
+        let entries = std::rc::Rc::new(entries);
+        self.trees.insert(oid, entries.clone());
+        Ok(entries)
+    }
+
+    /// Appends the paths of blobs that differ between trees `a` and `b`.
+    fn diff(
+        &mut self,
+        repo: &Repository,
+        a: Option<Oid>,
+        b: Option<Oid>,
+        prefix: &str,
+        wanted: &std::collections::HashSet<String>,
+        out: &mut Vec<String>,
+    ) -> Result<(), git2::Error> {
+        if a == b {
+            return Ok(());
+        }
+        let empty = std::rc::Rc::new(Vec::new());
+        let left = match a {
+            Some(oid) => self.entries(repo, oid)?,
+            None => empty.clone(),
+        };
+        let right = match b {
+            Some(oid) => self.entries(repo, oid)?,
+            None => empty,
+        };
+        let join = |name: &str| {
+            if prefix.is_empty() {
+                name.to_string()
+            } else {
+                format!("{prefix}/{name}")
+            }
+        };
+        // Both lists are in git's tree order; a map join is simpler and as fast here.
+        let mut by_name: HashMap<&str, (Option<&Entry>, Option<&Entry>)> = HashMap::new();
+        for entry in left.iter() {
+            by_name.entry(entry.0.as_str()).or_default().0 = Some(entry);
+        }
+        for entry in right.iter() {
+            by_name.entry(entry.0.as_str()).or_default().1 = Some(entry);
+        }
+        for (name, (old, new)) in by_name {
+            if old.map(|e| (e.1, e.2)) == new.map(|e| (e.1, e.2)) {
+                continue;
+            }
+            let path = join(name);
+            let old_tree = old.filter(|e| e.2).map(|e| e.1);
+            let new_tree = new.filter(|e| e.2).map(|e| e.1);
+            if (old_tree.is_some() || new_tree.is_some()) && wanted.contains(&path) {
+                self.diff(repo, old_tree, new_tree, &path, wanted, out)?;
+            }
+            if old.is_some_and(|e| !e.2) || new.is_some_and(|e| !e.2) {
+                out.push(path);
+            }
+        }
+        Ok(())
+    }
 }
 
 fn last_change(commit: &git2::Commit) -> LastChange {
