@@ -284,7 +284,7 @@ fn walk(repo: &Repository, cwd: &Path, files: &[String]) -> Result<History, Hist
     };
 
     let mut queue = BinaryHeap::new();
-    let mut carried: HashMap<Oid, Bits> = HashMap::new();
+    let mut carried: OidMap<Bits> = OidMap::default();
     let mut seq = 0u64;
     let head_commit = repo.find_commit(head)?;
     queue.push(Pending {
@@ -304,7 +304,25 @@ fn walk(repo: &Repository, cwd: &Path, files: &[String]) -> Result<History, Hist
             }
         }
     }
-    let mut trees = TreeCache::default();
+    let mut trees = TreeCache {
+        odb: repo.odb()?,
+        trees: OidMap::default(),
+    };
+    // Tree, time and parents of each commit, parsed once.
+    let mut commits: OidMap<(Oid, i64, Vec<Oid>)> = OidMap::default();
+    let mut info = |oid: Oid| -> Result<(Oid, i64, Vec<Oid>), git2::Error> {
+        if let Some(found) = commits.get(&oid) {
+            return Ok(found.clone());
+        }
+        let commit = repo.find_commit(oid)?;
+        let found = (
+            commit.tree_id(),
+            commit.time().seconds(),
+            commit.parent_ids().collect::<Vec<_>>(),
+        );
+        commits.insert(oid, found.clone());
+        Ok(found)
+    };
     let mut changed_paths = Vec::new();
     while let Some(Pending { oid, .. }) = queue.pop() {
         let Some(mut paths) = carried.remove(&oid) else {
@@ -315,16 +333,23 @@ fn walk(repo: &Repository, cwd: &Path, files: &[String]) -> Result<History, Hist
         if paths.is_empty() {
             continue;
         }
-        let commit = repo.find_commit(oid)?;
-        let tree = commit.tree_id();
+        let (tree, _, all_parents) = info(oid)?;
         let parents: Vec<Oid> = if shallow_roots.contains(&oid) {
             Vec::new()
         } else {
-            commit.parent_ids().collect()
+            all_parents
+        };
+        // Parsed only when it dates something (most commits date nothing of interest).
+        let mut stamp: Option<LastChange> = None;
+        let dated = |stamp: &mut Option<LastChange>| -> Result<LastChange, git2::Error> {
+            if stamp.is_none() {
+                *stamp = Some(last_change(&repo.find_commit(oid)?));
+            }
+            Ok(stamp.clone().expect("set above"))
         };
         if parents.is_empty() {
             // A root (or the shallow boundary): it dates the paths it has.
-            let root_tree = commit.tree()?;
+            let root_tree = repo.find_tree(tree)?;
             for i in paths.iter() {
                 let present = repo_paths[i]
                     .as_deref()
@@ -341,7 +366,7 @@ fn walk(repo: &Repository, cwd: &Path, files: &[String]) -> Result<History, Hist
                 } else {
                     FileHistory {
                         state: FileState::Committed,
-                        last_change: Some(last_change(&commit)),
+                        last_change: Some(dated(&mut stamp)?),
                     }
                 };
                 history.files.insert(files[i].clone(), entry);
@@ -351,7 +376,7 @@ fn walk(repo: &Repository, cwd: &Path, files: &[String]) -> Result<History, Hist
         // Changed paths of interest against each parent.
         let mut changed_by_parent: Vec<Bits> = Vec::with_capacity(parents.len());
         for parent in &parents {
-            let parent_tree = repo.find_commit(*parent)?.tree_id();
+            let parent_tree = info(*parent)?.0;
             changed_paths.clear();
             trees.diff(
                 repo,
@@ -380,7 +405,7 @@ fn walk(repo: &Repository, cwd: &Path, files: &[String]) -> Result<History, Hist
                     files[i].clone(),
                     FileHistory {
                         state: FileState::Committed,
-                        last_change: Some(last_change(&commit)),
+                        last_change: Some(dated(&mut stamp)?),
                     },
                 );
             }
@@ -405,7 +430,7 @@ fn walk(repo: &Repository, cwd: &Path, files: &[String]) -> Result<History, Hist
                             files[i].clone(),
                             FileHistory {
                                 state: FileState::Committed,
-                                last_change: Some(last_change(&commit)),
+                                last_change: Some(dated(&mut stamp)?),
                             },
                         );
                     }
@@ -420,7 +445,7 @@ fn walk(repo: &Repository, cwd: &Path, files: &[String]) -> Result<History, Hist
                 Some(existing) => existing.union(&bits),
                 None => {
                     seq += 1;
-                    let time = repo.find_commit(*parent)?.time().seconds();
+                    let time = info(*parent)?.1;
                     carried.insert(*parent, bits);
                     queue.push(Pending {
                         time,
@@ -444,42 +469,114 @@ fn walk(repo: &Repository, cwd: &Path, files: &[String]) -> Result<History, Hist
     Ok(history)
 }
 
-/// One tree entry: name, object id, whether it is a subtree.
-type Entry = (String, Oid, bool);
-
-/// Parsed trees, each loaded once (bounded, so memory stays flat on long
-/// histories), and a comparison that opens only subtrees whose ids differ.
-#[derive(Default)]
-struct TreeCache {
-    trees: HashMap<Oid, std::rc::Rc<Vec<Entry>>>,
+/// One tree entry: where its sort key lies in the tree's name buffer (the
+/// name, with `/` after a subtree's, which is git's tree order), its object
+/// id, and whether it is a subtree.
+struct Entry {
+    start: u32,
+    len: u32,
+    oid: Oid,
+    is_tree: bool,
 }
 
-impl TreeCache {
-    fn entries(
-        &mut self,
-        repo: &Repository,
-        oid: Oid,
-    ) -> Result<std::rc::Rc<Vec<Entry>>, git2::Error> {
-        if let Some(entries) = self.trees.get(&oid) {
-            return Ok(entries.clone());
+/// A parsed tree: entries sorted by key, names in one buffer (one
+/// allocation per tree, not one per entry).
+struct Tree {
+    names: Vec<u8>,
+    entries: Vec<Entry>,
+}
+
+impl Tree {
+    fn key(&self, entry: &Entry) -> &[u8] {
+        &self.names[entry.start as usize..(entry.start + entry.len) as usize]
+    }
+    fn name(&self, entry: &Entry) -> &[u8] {
+        let key = self.key(entry);
+        if entry.is_tree {
+            &key[..key.len() - 1]
+        } else {
+            key
         }
-        if self.trees.len() > 20_000 {
+    }
+}
+
+/// Object ids are uniformly random: their first bytes are a perfect hash.
+#[derive(Default, Clone, Copy)]
+struct OidHasher(u64);
+
+impl std::hash::Hasher for OidHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8).take(1) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 ^= u64::from_le_bytes(word);
+        }
+    }
+    fn write_usize(&mut self, _: usize) {}
+}
+
+type OidMap<V> = HashMap<Oid, V, std::hash::BuildHasherDefault<OidHasher>>;
+
+/// Parsed trees, each loaded once while it is likely to be needed again
+/// (a commit's tree is its child's parent tree), and a comparison that
+/// opens only subtrees whose ids differ.
+struct TreeCache<'r> {
+    odb: git2::Odb<'r>,
+    trees: OidMap<std::rc::Rc<Tree>>,
+}
+
+impl TreeCache<'_> {
+    fn load(&mut self, oid: Oid) -> Result<std::rc::Rc<Tree>, git2::Error> {
+        if let Some(tree) = self.trees.get(&oid) {
+            return Ok(tree.clone());
+        }
+        // Small and cleared often: reuse is between neighbouring commits.
+        if self.trees.len() > 2048 {
             self.trees.clear();
         }
-        let tree = repo.find_tree(oid)?;
-        let entries: Vec<Entry> = tree
-            .iter()
-            .map(|e| {
-                (
-                    String::from_utf8_lossy(e.name_bytes()).into_owned(),
-                    e.id(),
-                    e.kind() == Some(git2::ObjectType::Tree),
-                )
-            })
-            .collect();
-        let entries = std::rc::Rc::new(entries);
-        self.trees.insert(oid, entries.clone());
-        Ok(entries)
+        // Raw tree bytes, parsed here: `<mode> <name>\0<20-byte id>` per
+        // entry; cheaper than libgit2's tree objects for a one-pass walk.
+        let odb_object = self.odb.read(oid)?;
+        let data = odb_object.data();
+        let mut names = Vec::with_capacity(data.len());
+        let mut entries = Vec::new();
+        let mut at = 0;
+        while at < data.len() {
+            let space = data[at..].iter().position(|&b| b == b' ').map(|p| at + p);
+            let nul = space.and_then(|s| data[s..].iter().position(|&b| b == 0).map(|p| s + p));
+            let (Some(space), Some(nul)) = (space, nul) else {
+                break;
+            };
+            if nul + 21 > data.len() {
+                break;
+            }
+            let is_tree = &data[at..space] == b"40000";
+            let start = names.len() as u32;
+            names.extend_from_slice(&data[space + 1..nul]);
+            if is_tree {
+                names.push(b'/');
+            }
+            let entry_oid = Oid::from_bytes(&data[nul + 1..nul + 21])?;
+            entries.push(Entry {
+                start,
+                len: names.len() as u32 - start,
+                oid: entry_oid,
+                is_tree,
+            });
+            at = nul + 21;
+        }
+        let mut tree = Tree {
+            names,
+            entries: Vec::new(),
+        };
+        // Git stores entries in exactly this key order (a subtree sorts as `name/`).
+        tree.entries = entries;
+        let tree = std::rc::Rc::new(tree);
+        self.trees.insert(oid, tree.clone());
+        Ok(tree)
     }
 
     /// Appends the paths of blobs that differ between trees `a` and `b`.
@@ -495,41 +592,67 @@ impl TreeCache {
         if a == b {
             return Ok(());
         }
-        let empty = std::rc::Rc::new(Vec::new());
+        let empty = std::rc::Rc::new(Tree {
+            names: Vec::new(),
+            entries: Vec::new(),
+        });
         let left = match a {
-            Some(oid) => self.entries(repo, oid)?,
+            Some(oid) => self.load(oid)?,
             None => empty.clone(),
         };
         let right = match b {
-            Some(oid) => self.entries(repo, oid)?,
+            Some(oid) => self.load(oid)?,
             None => empty,
         };
-        let join = |name: &str| {
-            if prefix.is_empty() {
-                name.to_string()
+        // Merge join over two sorted lists: no hashing, no allocation for equal entries.
+        let (mut i, mut j) = (0, 0);
+        while i < left.entries.len() || j < right.entries.len() {
+            let order = match (left.entries.get(i), right.entries.get(j)) {
+                (Some(l), Some(r)) => left.key(l).cmp(right.key(r)),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                _ => std::cmp::Ordering::Greater,
+            };
+            let (old, new) = match order {
+                std::cmp::Ordering::Equal => {
+                    i += 1;
+                    j += 1;
+                    if left.entries[i - 1].oid == right.entries[j - 1].oid {
+                        continue;
+                    }
+                    (Some(&left.entries[i - 1]), Some(&right.entries[j - 1]))
+                }
+                std::cmp::Ordering::Less => {
+                    i += 1;
+                    (Some(&left.entries[i - 1]), None)
+                }
+                std::cmp::Ordering::Greater => {
+                    j += 1;
+                    (None, Some(&right.entries[j - 1]))
+                }
+            };
+            let (name, is_tree) = match (old, new) {
+                (Some(e), _) => (left.name(e), e.is_tree),
+                (None, Some(e)) => (right.name(e), e.is_tree),
+                (None, None) => unreachable!("one side is set"),
+            };
+            let name = String::from_utf8_lossy(name);
+            let path = if prefix.is_empty() {
+                name.into_owned()
             } else {
                 format!("{prefix}/{name}")
-            }
-        };
-        // Both lists are in git's tree order; a map join is simpler and as fast here.
-        let mut by_name: HashMap<&str, (Option<&Entry>, Option<&Entry>)> = HashMap::new();
-        for entry in left.iter() {
-            by_name.entry(entry.0.as_str()).or_default().0 = Some(entry);
-        }
-        for entry in right.iter() {
-            by_name.entry(entry.0.as_str()).or_default().1 = Some(entry);
-        }
-        for (name, (old, new)) in by_name {
-            if old.map(|e| (e.1, e.2)) == new.map(|e| (e.1, e.2)) {
-                continue;
-            }
-            let path = join(name);
-            let old_tree = old.filter(|e| e.2).map(|e| e.1);
-            let new_tree = new.filter(|e| e.2).map(|e| e.1);
-            if (old_tree.is_some() || new_tree.is_some()) && wanted.contains(&path) {
-                self.diff(repo, old_tree, new_tree, &path, wanted, out)?;
-            }
-            if old.is_some_and(|e| !e.2) || new.is_some_and(|e| !e.2) {
+            };
+            if is_tree {
+                if wanted.contains(&path) {
+                    self.diff(
+                        repo,
+                        old.map(|e| e.oid),
+                        new.map(|e| e.oid),
+                        &path,
+                        wanted,
+                        out,
+                    )?;
+                }
+            } else {
                 out.push(path);
             }
         }
