@@ -379,7 +379,6 @@ fn walk(repo: &Repository, cwd: &Path, files: &[String]) -> Result<History, Hist
             let parent_tree = info(*parent)?.0;
             changed_paths.clear();
             trees.diff(
-                repo,
                 Some(parent_tree),
                 Some(tree),
                 "",
@@ -582,7 +581,6 @@ impl TreeCache<'_> {
     /// Appends the paths of blobs that differ between trees `a` and `b`.
     fn diff(
         &mut self,
-        repo: &Repository,
         a: Option<Oid>,
         b: Option<Oid>,
         prefix: &str,
@@ -643,14 +641,7 @@ impl TreeCache<'_> {
             };
             if is_tree {
                 if wanted.contains(&path) {
-                    self.diff(
-                        repo,
-                        old.map(|e| e.oid),
-                        new.map(|e| e.oid),
-                        &path,
-                        wanted,
-                        out,
-                    )?;
+                    self.diff(old.map(|e| e.oid), new.map(|e| e.oid), &path, wanted, out)?;
                 }
             } else {
                 out.push(path);
