@@ -80,6 +80,8 @@ enum Command {
     Drift(DriftArgs),
     /// Last-change dates and review status of every policy
     Review(ReviewArgs),
+    /// Write an audit evidence bundle (`evidence verify` checks one, `evidence keygen` makes a signing key)
+    Evidence(EvidenceArgs),
     /// Write one policy file per live policy (the API, or --snapshot FILE)
     Import(ImportArgs),
     /// Turn drift into action: a checklist to restore the tenant, or a patch that adopts live state
@@ -122,6 +124,44 @@ struct FetchArgs {
     out: PathBuf,
     #[command(flatten)]
     live: LiveArgs,
+}
+
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+struct EvidenceArgs {
+    #[command(subcommand)]
+    action: Option<EvidenceAction>,
+    /// Bundle to write: a folder, or a single archive when it ends in .tar.gz
+    #[arg(long, value_name = "DIR|FILE.tar.gz", required = true)]
+    out: Option<PathBuf>,
+    /// Sign manifest.json with this Ed25519 private key (else $CASGUARD_SIGNING_KEY, hex)
+    #[arg(long, value_name = "FILE")]
+    signing_key: Option<PathBuf>,
+    /// Generation time to record [default: $SOURCE_DATE_EPOCH, else now]
+    #[arg(long, value_name = "RFC3339")]
+    generated_at: Option<jiff::Timestamp>,
+    /// Replace an existing bundle (only once the new one is complete)
+    #[arg(long)]
+    force: bool,
+    #[command(flatten)]
+    live: LiveArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum EvidenceAction {
+    /// Check every hash (and the signature, given a public key); exit 1 when anything differs
+    Verify {
+        /// The bundle folder or .tar.gz archive
+        path: PathBuf,
+        /// Ed25519 public key (from `evidence keygen`) to check manifest.sig with
+        #[arg(long, value_name = "FILE")]
+        public_key: Option<PathBuf>,
+    },
+    /// Make an Ed25519 key pair: PREFIX.key (private, keep it secret) and PREFIX.pub
+    Keygen {
+        #[arg(long, value_name = "PREFIX")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -270,6 +310,14 @@ pub enum Trouble {
     InvalidPolicies,
     #[error("cannot build the patch: {0}")]
     Patch(String),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Evidence(#[from] crate::evidence::EvidenceError),
+    #[error("bad signing key in CASGUARD_SIGNING_KEY: {0}")]
+    #[diagnostic(help(
+        "it holds 64 hex digits, as written by `casguard evidence keygen` into PREFIX.key"
+    ))]
+    SigningKeyEnv(String),
     #[error("unknown rule `{id}`")]
     #[diagnostic(help("{help}"))]
     UnknownRule { id: String, help: String },
@@ -321,6 +369,8 @@ pub fn main() -> i32 {
 struct Context {
     config: Config,
     today: jiff::civil::Date,
+    /// Whether --today (or CASGUARD_TODAY) set `today`.
+    today_given: bool,
     color: bool,
 }
 
@@ -354,6 +404,7 @@ fn run(cli: Cli) -> Result<i32, Trouble> {
     let context = Context {
         config,
         today,
+        today_given: cli.today.is_some(),
         color,
     };
     match cli.command {
@@ -362,6 +413,7 @@ fn run(cli: Cli) -> Result<i32, Trouble> {
         Command::Drift(args) => drift(&context, args),
         Command::Import(args) => import(&context, args),
         Command::Review(args) => review(&context, args),
+        Command::Evidence(args) => evidence(&context, args),
         Command::Suggest(args) => suggest(&context, args),
         Command::Rules(command) => rules(&context, command),
         Command::Schema => unreachable!("handled above"),
@@ -692,6 +744,266 @@ fn drift(context: &Context, args: DriftArgs) -> Result<i32, Trouble> {
         context.today,
     )?;
     emit(context, &report, &args.output)
+}
+
+fn evidence(context: &Context, args: EvidenceArgs) -> Result<i32, Trouble> {
+    use crate::evidence;
+    match args.action {
+        Some(EvidenceAction::Verify { path, public_key }) => {
+            let key = public_key
+                .as_deref()
+                .map(evidence::read_public_key)
+                .transpose()?;
+            let files = evidence::read(&path)?;
+            let problems = evidence::verify(&files, key.as_ref());
+            let mut text = String::new();
+            for problem in &problems {
+                text.push_str(&format!("FAILED {problem}\n"));
+            }
+            if problems.is_empty() {
+                text.push_str(&format!(
+                    "ok: {} files intact{}\n",
+                    files.len(),
+                    key.map_or(String::new(), |k| format!(
+                        "; signature valid for key {}",
+                        evidence::fingerprint(&k)
+                    ))
+                ));
+            } else {
+                text.push_str(&format!(
+                    "{} in {}\n",
+                    report::plural(problems.len(), "problem"),
+                    path.display()
+                ));
+            }
+            print_stdout(&text)?;
+            Ok(if problems.is_empty() {
+                EXIT_OK
+            } else {
+                EXIT_FINDINGS
+            })
+        }
+        Some(EvidenceAction::Keygen { out }) => {
+            let key =
+                evidence::generate_key().map_err(|e| Trouble::SigningKeyEnv(e.to_string()))?;
+            let private = PathBuf::from(format!("{}.key", out.display()));
+            let public = PathBuf::from(format!("{}.pub", out.display()));
+            for path in [&private, &public] {
+                if path.exists() {
+                    return Err(Trouble::Evidence(evidence::EvidenceError::Exists(
+                        path.clone(),
+                    )));
+                }
+            }
+            crate::fsutil::write_atomic(
+                &private,
+                format!("{}\n", hex::encode(key.to_bytes())).as_bytes(),
+            )
+            .map_err(|source| Trouble::Write {
+                path: private.clone(),
+                source,
+            })?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let _ = std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o600));
+            }
+            crate::fsutil::write_atomic(
+                &public,
+                format!("{}\n", hex::encode(key.verifying_key().to_bytes())).as_bytes(),
+            )
+            .map_err(|source| Trouble::Write {
+                path: public.clone(),
+                source,
+            })?;
+            print_stdout(&format!(
+                "wrote {} (private: keep it secret) and {} (public); fingerprint {}\n",
+                private.display(),
+                public.display(),
+                evidence::fingerprint(&key.verifying_key())
+            ))
+        }
+        None => {
+            let out = args.out.clone().expect("clap requires --out");
+            let signing_key = match (
+                &args.signing_key,
+                std::env::var("CASGUARD_SIGNING_KEY")
+                    .ok()
+                    .filter(|k| !k.trim().is_empty()),
+            ) {
+                (Some(path), _) => Some(evidence::read_signing_key(path)?),
+                (None, Some(text)) => {
+                    Some(evidence::parse_signing_key(&text).map_err(Trouble::SigningKeyEnv)?)
+                }
+                (None, None) => None,
+            };
+            let generated_at = match args.generated_at {
+                Some(at) => at,
+                None => match std::env::var("SOURCE_DATE_EPOCH")
+                    .ok()
+                    .and_then(|s| s.trim().parse::<i64>().ok())
+                {
+                    Some(seconds) => jiff::Timestamp::from_second(seconds)
+                        .unwrap_or_else(|_| jiff::Timestamp::now()),
+                    None => jiff::Timestamp::now()
+                        .round(jiff::Unit::Second)
+                        .unwrap_or_else(|_| jiff::Timestamp::now()),
+                },
+            };
+            let today = if context.today_given {
+                context.today
+            } else {
+                generated_at.to_zoned(jiff::tz::TimeZone::UTC).date()
+            };
+            let rules = crate::lint::load_rules(&context.config)?;
+            let snapshot = read_live(context, &args.live)?;
+            let history = read_history(context, &args.live)?;
+            let config = &context.config;
+            // Read the policy files once for every part of the bundle.
+            let policies = crate::load::load_policies(std::slice::from_ref(&config.policies_dir))?;
+            let lint = crate::lint::lint_loaded(config, &rules, policies.clone(), true, today)?;
+            let drift = crate::lint::drift_loaded(
+                config,
+                &rules,
+                policies.clone(),
+                &snapshot,
+                &history,
+                today,
+            )?;
+            let review = crate::lint::review_loaded(
+                config,
+                &rules,
+                policies.clone(),
+                Some(&snapshot),
+                &history,
+                today,
+            )?;
+            let desired: serde_json::Map<String, serde_json::Value> = policies
+                .policies
+                .iter()
+                .map(|p| {
+                    (
+                        p.file.clone(),
+                        crate::normalize::desired(p, &config.drift.ignore),
+                    )
+                })
+                .collect();
+            let live: serde_json::Map<String, serde_json::Value> = snapshot
+                .policies
+                .iter()
+                .filter_map(|p| p.as_object())
+                .map(|p| {
+                    let id = p
+                        .get("_id")
+                        .and_then(serde_json::Value::as_str)
+                        .unwrap_or("(no _id)")
+                        .to_string();
+                    (id, crate::normalize::live(p, &config.drift.ignore))
+                })
+                .collect();
+            let (git_commit, git_dirty) =
+                crate::history::head_state(&std::env::current_dir().unwrap_or_default());
+            let summary = drift.summary();
+            let drift_section = drift.drift.as_ref();
+            let counts = serde_json::json!({
+                "desired_policies": policies.policies.len(),
+                "live_policies": snapshot.policies.len(),
+                "lint_findings": lint.findings.len(),
+                "drift_findings": drift.findings.len(),
+                "review_findings": review.findings.len(),
+                "errors": summary.errors,
+                "in_sync": drift_section.map(|d| d.in_sync),
+                "missing": drift_section.map(|d| d.count(crate::drift::DriftKind::Missing)),
+                "unmanaged": drift_section.map(|d| d.count(crate::drift::DriftKind::Unmanaged)),
+                "changed": drift_section.map(|d| d.count(crate::drift::DriftKind::Changed)),
+            });
+            let style = Style::default();
+            let report_md = format!(
+                "# casguard evidence\n\nTenant: {} (live state of {}). Desired state: git commit {}{}.\n\n{}\n{}\n{}",
+                snapshot.tenant.as_deref().unwrap_or("(snapshot)"),
+                snapshot.fetched_at.as_deref().unwrap_or("unknown date"),
+                git_commit.as_deref().unwrap_or("(not a git repository)"),
+                if git_dirty == Some(true) { ", with uncommitted changes" } else { "" },
+                report::render(report::Format::Markdown, &lint, style),
+                report::render(report::Format::Markdown, &drift, style),
+                report::render(report::Format::Markdown, &review, style)
+            );
+            let combined = Report {
+                command: "evidence".into(),
+                findings: lint
+                    .findings
+                    .iter()
+                    .chain(&drift.findings)
+                    .chain(&review.findings)
+                    .cloned()
+                    .collect(),
+                suppressed: lint
+                    .suppressed
+                    .iter()
+                    .chain(&drift.suppressed)
+                    .chain(&review.suppressed)
+                    .cloned()
+                    .collect(),
+                rules: rules.metas().to_vec(),
+                files: lint.files.clone(),
+                policies_checked: lint.policies_checked,
+                sources: lint.sources.clone(),
+                drift: drift.drift.as_ref().map(|d| report::DriftSection {
+                    entries: d.entries.clone(),
+                    in_sync: d.in_sync,
+                    live_count: d.live_count,
+                    tenant: d.tenant.clone(),
+                    fetched_at: d.fetched_at.clone(),
+                    compared: d.compared,
+                }),
+                review: review.review.as_ref().map(|r| report::ReviewSection {
+                    rows: r.rows.clone(),
+                    notes: r.notes.clone(),
+                }),
+            };
+            let config_sha256 = config
+                .source
+                .as_ref()
+                .map(|s| evidence::sha256_hex(s.text.as_bytes()));
+            let mut live_raw =
+                serde_json::to_vec_pretty(&snapshot.policies).expect("policies serialize");
+            live_raw.push(b'\n');
+            let inputs = evidence::Inputs {
+                tenant: snapshot.tenant.clone(),
+                fetched_at: snapshot.fetched_at.clone(),
+                generated_at,
+                live_raw,
+                live_normalized: serde_json::Value::Object(live),
+                desired_normalized: serde_json::Value::Object(desired),
+                lint_json: report::render(report::Format::Json, &lint, style),
+                drift_json: report::render(report::Format::Json, &drift, style),
+                review_json: report::render(report::Format::Json, &review, style),
+                report_md,
+                report_html: report::render(report::Format::Html, &combined, style),
+                git_commit,
+                git_dirty,
+                config_sha256,
+                counts,
+                signing_key: signing_key.as_ref(),
+            };
+            let files = evidence::build(&inputs);
+            evidence::write(
+                &out,
+                &files,
+                generated_at.as_second().max(0) as u64,
+                args.force,
+            )?;
+            print_stdout(&format!(
+                "wrote evidence bundle {} ({} files{})\n",
+                out.display(),
+                files.len(),
+                signing_key.map_or(String::new(), |k| format!(
+                    ", signed by {}",
+                    evidence::fingerprint(&k.verifying_key())
+                ))
+            ))
+        }
+    }
 }
 
 fn review(context: &Context, args: ReviewArgs) -> Result<i32, Trouble> {

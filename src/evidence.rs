@@ -51,7 +51,13 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// The public key's fingerprint: SHA-256 of its bytes, first 16 hex digits pairs.
 pub fn fingerprint(key: &VerifyingKey) -> String {
     let digest = sha256_hex(key.as_bytes());
-    digest.as_bytes().chunks(4).take(8).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join(":")
+    digest
+        .as_bytes()
+        .chunks(4)
+        .take(8)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(":")
 }
 
 fn pretty(value: &Value) -> Vec<u8> {
@@ -66,7 +72,12 @@ fn sorted(value: &Value) -> Value {
         Value::Object(map) => {
             let mut entries: Vec<(&String, &Value)> = map.iter().collect();
             entries.sort_by(|a, b| a.0.cmp(b.0));
-            Value::Object(entries.into_iter().map(|(k, v)| (k.clone(), sorted(v))).collect())
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k.clone(), sorted(v)))
+                    .collect(),
+            )
         }
         Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
         other => other.clone(),
@@ -77,11 +88,20 @@ fn sorted(value: &Value) -> Value {
 pub fn build(inputs: &Inputs<'_>) -> BTreeMap<String, Vec<u8>> {
     let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     files.insert("live-raw.json".into(), inputs.live_raw.clone());
-    files.insert("live-normalized.json".into(), pretty(&inputs.live_normalized));
-    files.insert("desired-normalized.json".into(), pretty(&inputs.desired_normalized));
+    files.insert(
+        "live-normalized.json".into(),
+        pretty(&inputs.live_normalized),
+    );
+    files.insert(
+        "desired-normalized.json".into(),
+        pretty(&inputs.desired_normalized),
+    );
     files.insert("lint.json".into(), inputs.lint_json.clone().into_bytes());
     files.insert("drift.json".into(), inputs.drift_json.clone().into_bytes());
-    files.insert("review.json".into(), inputs.review_json.clone().into_bytes());
+    files.insert(
+        "review.json".into(),
+        inputs.review_json.clone().into_bytes(),
+    );
     let mut report_md = inputs.report_md.clone();
     let key = inputs.signing_key.map(|k| fingerprint(&k.verifying_key()));
     report_md.push_str(&format!(
@@ -91,8 +111,14 @@ pub fn build(inputs: &Inputs<'_>) -> BTreeMap<String, Vec<u8>> {
         key.as_ref().map_or(String::new(), |k| format!("; `manifest.sig` is signed with the Ed25519 key {k}"))
     ));
     files.insert("report.md".into(), report_md.into_bytes());
-    files.insert("report.html".into(), inputs.report_html.clone().into_bytes());
-    let hashes: BTreeMap<&String, String> = files.iter().map(|(name, bytes)| (name, sha256_hex(bytes))).collect();
+    files.insert(
+        "report.html".into(),
+        inputs.report_html.clone().into_bytes(),
+    );
+    let hashes: BTreeMap<&String, String> = files
+        .iter()
+        .map(|(name, bytes)| (name, sha256_hex(bytes)))
+        .collect();
     let manifest = json!({
         "format_version": FORMAT_VERSION,
         "casguard_version": env!("CARGO_PKG_VERSION"),
@@ -108,10 +134,16 @@ pub fn build(inputs: &Inputs<'_>) -> BTreeMap<String, Vec<u8>> {
     let manifest = pretty(&manifest);
     if let Some(key) = inputs.signing_key {
         let signature = key.sign(&manifest);
-        files.insert(SIGNATURE.into(), format!("{}\n", hex::encode(signature.to_bytes())).into_bytes());
+        files.insert(
+            SIGNATURE.into(),
+            format!("{}\n", hex::encode(signature.to_bytes())).into_bytes(),
+        );
     }
     files.insert(MANIFEST.into(), manifest);
-    let sums: String = files.iter().map(|(name, bytes)| format!("{}  {name}\n", sha256_hex(bytes))).collect();
+    let sums: String = files
+        .iter()
+        .map(|(name, bytes)| format!("{}  {name}\n", sha256_hex(bytes)))
+        .collect();
     files.insert(SUMS.into(), sums.into_bytes());
     files
 }
@@ -121,19 +153,24 @@ pub enum EvidenceError {
     #[error("`{}` already exists", .0.display())]
     #[diagnostic(help("pass --force to replace it (the old bundle is kept until the new one is complete), or choose another --out"))]
     Exists(PathBuf),
-    #[error("cannot write the bundle `{}`: {1}", .0.display())]
+    #[error("cannot write the bundle `{path}`: {source}", path = .0.display(), source = .1)]
     #[diagnostic(help("check that the folder is writable; no partial bundle was left behind"))]
     Write(PathBuf, std::io::Error),
-    #[error("cannot read the bundle `{}`: {1}", .0.display())]
+    #[error("cannot read the bundle `{path}`: {detail}", path = .0.display(), detail = .1)]
     #[diagnostic(help("give the bundle folder or its .tar.gz archive"))]
     Read(PathBuf, String),
-    #[error("bad key `{}`: {1}", .0.display())]
+    #[error("bad key `{path}`: {detail}", path = .0.display(), detail = .1)]
     #[diagnostic(help("keys come from `casguard evidence keygen`: the private key is 64 hex digits, the public key too"))]
     Key(PathBuf, String),
 }
 
 /// Writes the bundle as a folder, or as a `.tar.gz` when `out` ends so.
-pub fn write(out: &Path, files: &BTreeMap<String, Vec<u8>>, mtime: u64, force: bool) -> Result<(), EvidenceError> {
+pub fn write(
+    out: &Path,
+    files: &BTreeMap<String, Vec<u8>>,
+    mtime: u64,
+    force: bool,
+) -> Result<(), EvidenceError> {
     if out.exists() && !force {
         return Err(EvidenceError::Exists(out.to_path_buf()));
     }
@@ -142,8 +179,14 @@ pub fn write(out: &Path, files: &BTreeMap<String, Vec<u8>>, mtime: u64, force: b
         let bytes = archive(files, mtime).map_err(write_error)?;
         return crate::fsutil::write_atomic(out, &bytes).map_err(write_error);
     }
-    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let staging = tempfile::Builder::new().prefix(".casguard-evidence-").tempdir_in(parent).map_err(write_error)?;
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let staging = tempfile::Builder::new()
+        .prefix(".casguard-evidence-")
+        .tempdir_in(parent)
+        .map_err(write_error)?;
     for (name, bytes) in files {
         std::fs::write(staging.path().join(name), bytes).map_err(write_error)?;
     }
@@ -172,7 +215,9 @@ fn is_archive(path: &Path) -> bool {
 
 /// A gzip'd tar with fixed metadata: same files, same bytes.
 fn archive(files: &BTreeMap<String, Vec<u8>>, mtime: u64) -> std::io::Result<Vec<u8>> {
-    let encoder = flate2::GzBuilder::new().mtime(0).write(Vec::new(), flate2::Compression::default());
+    let encoder = flate2::GzBuilder::new()
+        .mtime(0)
+        .write(Vec::new(), flate2::Compression::fast());
     let mut builder = tar::Builder::new(encoder);
     builder.mode(tar::HeaderMode::Deterministic);
     for (name, bytes) in files {
@@ -195,7 +240,11 @@ pub fn read(path: &Path) -> Result<BTreeMap<String, Vec<u8>>, EvidenceError> {
     if path.is_dir() {
         for entry in std::fs::read_dir(path).map_err(|e| fail(e.to_string()))? {
             let entry = entry.map_err(|e| fail(e.to_string()))?;
-            if entry.file_type().map_err(|e| fail(e.to_string()))?.is_file() {
+            if entry
+                .file_type()
+                .map_err(|e| fail(e.to_string()))?
+                .is_file()
+            {
                 let bytes = std::fs::read(entry.path()).map_err(|e| fail(e.to_string()))?;
                 files.insert(entry.file_name().to_string_lossy().into_owned(), bytes);
             }
@@ -205,9 +254,16 @@ pub fn read(path: &Path) -> Result<BTreeMap<String, Vec<u8>>, EvidenceError> {
         let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
         for entry in archive.entries().map_err(|e| fail(e.to_string()))? {
             let mut entry = entry.map_err(|e| fail(e.to_string()))?;
-            let name = entry.path().map_err(|e| fail(e.to_string()))?.to_string_lossy().trim_start_matches("evidence/").to_string();
+            let name = entry
+                .path()
+                .map_err(|e| fail(e.to_string()))?
+                .to_string_lossy()
+                .trim_start_matches("evidence/")
+                .to_string();
             let mut bytes = Vec::new();
-            entry.read_to_end(&mut bytes).map_err(|e| fail(e.to_string()))?;
+            entry
+                .read_to_end(&mut bytes)
+                .map_err(|e| fail(e.to_string()))?;
             files.insert(name, bytes);
         }
     }
@@ -224,11 +280,17 @@ pub fn verify(files: &BTreeMap<String, Vec<u8>>, public_key: Option<&VerifyingKe
         Ok(v) => v,
         Err(e) => return vec![format!("{MANIFEST}: not valid JSON ({e})")],
     };
-    let listed = parsed.get("files").and_then(Value::as_object).cloned().unwrap_or_default();
+    let listed = parsed
+        .get("files")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
     for (name, hash) in &listed {
         match files.get(name) {
             None => problems.push(format!("{name}: missing")),
-            Some(bytes) if Some(sha256_hex(bytes).as_str()) != hash.as_str() => problems.push(format!("{name}: altered (SHA-256 differs from the manifest)")),
+            Some(bytes) if Some(sha256_hex(bytes).as_str()) != hash.as_str() => problems.push(
+                format!("{name}: altered (SHA-256 differs from the manifest)"),
+            ),
             Some(_) => {}
         }
     }
@@ -248,9 +310,13 @@ pub fn verify(files: &BTreeMap<String, Vec<u8>>, public_key: Option<&VerifyingKe
                 };
                 match files.get(name) {
                     Some(bytes) if sha256_hex(bytes) == hash => {}
-                    Some(_) if !problems.iter().any(|p| p.starts_with(&format!("{name}:"))) => problems.push(format!("{name}: altered (SHA-256 differs from {SUMS})")),
+                    Some(_) if !problems.iter().any(|p| p.starts_with(&format!("{name}:"))) => {
+                        problems.push(format!("{name}: altered (SHA-256 differs from {SUMS})"))
+                    }
                     Some(_) => {}
-                    None if !problems.iter().any(|p| p.starts_with(&format!("{name}:"))) => problems.push(format!("{name}: missing")),
+                    None if !problems.iter().any(|p| p.starts_with(&format!("{name}:"))) => {
+                        problems.push(format!("{name}: missing"))
+                    }
                     None => {}
                 }
             }
@@ -260,10 +326,18 @@ pub fn verify(files: &BTreeMap<String, Vec<u8>>, public_key: Option<&VerifyingKe
         match files.get(SIGNATURE) {
             None => problems.push(format!("{SIGNATURE}: missing, but a public key was given")),
             Some(text) => {
-                let bytes = hex::decode(String::from_utf8_lossy(text).trim()).ok().and_then(|b| <[u8; 64]>::try_from(b).ok());
+                let bytes = hex::decode(String::from_utf8_lossy(text).trim())
+                    .ok()
+                    .and_then(|b| <[u8; 64]>::try_from(b).ok());
                 match bytes {
-                    Some(bytes) if key.verify(manifest, &ed25519_dalek::Signature::from_bytes(&bytes)).is_ok() => {}
-                    Some(_) => problems.push(format!("{SIGNATURE}: the signature does not match this public key ({})", fingerprint(key))),
+                    Some(bytes)
+                        if key
+                            .verify(manifest, &ed25519_dalek::Signature::from_bytes(&bytes))
+                            .is_ok() => {}
+                    Some(_) => problems.push(format!(
+                        "{SIGNATURE}: the signature does not match this public key ({})",
+                        fingerprint(key)
+                    )),
                     None => problems.push(format!("{SIGNATURE}: not a hex Ed25519 signature")),
                 }
             }
@@ -276,13 +350,16 @@ pub fn verify(files: &BTreeMap<String, Vec<u8>>, public_key: Option<&VerifyingKe
 
 /// Reads a private key: 64 hex digits (a 32-byte seed), from a file.
 pub fn read_signing_key(path: &Path) -> Result<SigningKey, EvidenceError> {
-    let text = std::fs::read_to_string(path).map_err(|e| EvidenceError::Key(path.to_path_buf(), e.to_string()))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| EvidenceError::Key(path.to_path_buf(), e.to_string()))?;
     parse_signing_key(&text).map_err(|e| EvidenceError::Key(path.to_path_buf(), e))
 }
 
 pub fn parse_signing_key(text: &str) -> Result<SigningKey, String> {
     let bytes = hex::decode(text.trim()).map_err(|e| e.to_string())?;
-    let seed: [u8; 32] = bytes.try_into().map_err(|_| "expected 32 bytes".to_string())?;
+    let seed: [u8; 32] = bytes
+        .try_into()
+        .map_err(|_| "expected 32 bytes".to_string())?;
     Ok(SigningKey::from_bytes(&seed))
 }
 
@@ -290,7 +367,9 @@ pub fn read_public_key(path: &Path) -> Result<VerifyingKey, EvidenceError> {
     let fail = |e: String| EvidenceError::Key(path.to_path_buf(), e);
     let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
     let bytes = hex::decode(text.trim()).map_err(|e| fail(e.to_string()))?;
-    let bytes: [u8; 32] = bytes.try_into().map_err(|_| fail("expected 32 bytes".into()))?;
+    let bytes: [u8; 32] = bytes
+        .try_into()
+        .map_err(|_| fail("expected 32 bytes".into()))?;
     VerifyingKey::from_bytes(&bytes).map_err(|e| fail(e.to_string()))
 }
 
@@ -310,14 +389,14 @@ mod tests {
             tenant: Some("https://t".into()),
             fetched_at: Some("2026-11-20T00:00:00Z".into()),
             generated_at: "2026-11-22T00:00:00Z".parse().unwrap(),
-            live_raw: b"[{\\"_id\\":\\"1\\"}]".to_vec(),
+            live_raw: br#"[{"_id":"1"}]"#.to_vec(),
             live_normalized: json!({"b": 1, "a": 2}),
             desired_normalized: json!({}),
-            lint_json: "{}\\n".into(),
-            drift_json: "{}\\n".into(),
-            review_json: "{}\\n".into(),
-            report_md: "# r\\n".into(),
-            report_html: "<html></html>\\n".into(),
+            lint_json: "{}\n".into(),
+            drift_json: "{}\n".into(),
+            review_json: "{}\n".into(),
+            report_md: "# r\n".into(),
+            report_html: "<html></html>\n".into(),
             git_commit: Some("abc".into()),
             git_dirty: Some(false),
             config_sha256: None,
@@ -336,7 +415,14 @@ mod tests {
         altered.remove("lint.json");
         altered.insert("extra.txt".into(), b"x".to_vec());
         let problems = verify(&altered, None);
-        assert_eq!(problems, ["drift.json: altered (SHA-256 differs from the manifest)", "extra.txt: extra (not in the manifest)", "lint.json: missing"]);
+        assert_eq!(
+            problems,
+            [
+                "drift.json: altered (SHA-256 differs from the manifest)",
+                "extra.txt: extra (not in the manifest)",
+                "lint.json: missing"
+            ]
+        );
         let other = SigningKey::from_bytes(&[8; 32]);
         assert!(verify(&files, Some(&other.verifying_key()))[0].contains("does not match"));
     }

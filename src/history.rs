@@ -679,6 +679,26 @@ fn last_change(commit: &git2::Commit) -> LastChange {
     }
 }
 
+/// The HEAD commit of the repository holding `base`, and whether its
+/// working tree has uncommitted changes; `None`s outside a repository.
+pub fn head_state(base: &Path) -> (Option<String>, Option<bool>) {
+    let Ok(repo) = Repository::discover(base) else {
+        return (None, None);
+    };
+    let commit = repo
+        .head()
+        .ok()
+        .and_then(|h| h.target())
+        .map(|oid| oid.to_string());
+    let mut options = StatusOptions::new();
+    options.include_untracked(true).include_ignored(false);
+    let dirty = repo
+        .statuses(Some(&mut options))
+        .ok()
+        .map(|s| !s.is_empty());
+    (commit, dirty)
+}
+
 /// Where git keeps this working directory's repository, if anywhere.
 pub fn repository_root() -> Option<PathBuf> {
     Repository::discover(".")

@@ -9,6 +9,7 @@
 pub mod cli;
 pub mod config;
 pub mod drift;
+pub mod evidence;
 pub mod fix;
 pub mod fsutil;
 pub mod history;

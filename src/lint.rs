@@ -74,7 +74,24 @@ pub fn lint(
     } else {
         paths.to_vec()
     };
-    let loaded = load::load_policies(&inputs)?;
+    lint_loaded(
+        config,
+        rules,
+        load::load_policies(&inputs)?,
+        complete,
+        today,
+    )
+}
+
+/// `lint` of policies already loaded; `complete` says whether they are the
+/// whole policies folder (only then can a suppression be called unused).
+pub fn lint_loaded(
+    config: &Config,
+    rules: &RuleSet,
+    loaded: load::LoadOutcome,
+    complete: bool,
+    today: jiff::civil::Date,
+) -> Result<Report, LintError> {
     let skip: BTreeSet<String> = rules
         .metas()
         .iter()
@@ -147,6 +164,18 @@ pub fn review(
     today: jiff::civil::Date,
 ) -> Result<Report, LintError> {
     let loaded = load::load_policies(std::slice::from_ref(&config.policies_dir))?;
+    review_loaded(config, rules, loaded, live, history, today)
+}
+
+/// `review` of policies already loaded.
+pub fn review_loaded(
+    config: &Config,
+    rules: &RuleSet,
+    loaded: load::LoadOutcome,
+    live: Option<&crate::live::Snapshot>,
+    history: &[(String, Vec<serde_json::Value>)],
+    today: jiff::civil::Date,
+) -> Result<Report, LintError> {
     let (git, live_dates, notes) = dates(config, &loaded.files, live, history);
     let matched = match live {
         Some(snapshot) => {
@@ -218,6 +247,18 @@ pub fn drift_with_history(
     today: jiff::civil::Date,
 ) -> Result<Report, LintError> {
     let loaded = load::load_policies(std::slice::from_ref(&config.policies_dir))?;
+    drift_loaded(config, rules, loaded, snapshot, history, today)
+}
+
+/// `drift` of policies already loaded.
+pub fn drift_loaded(
+    config: &Config,
+    rules: &RuleSet,
+    loaded: load::LoadOutcome,
+    snapshot: &crate::live::Snapshot,
+    history: &[(String, Vec<serde_json::Value>)],
+    today: jiff::civil::Date,
+) -> Result<Report, LintError> {
     let mut findings = loaded.findings;
     let compared = !findings.iter().any(|f| f.rule == load::CAS001.id);
     let outcome = if compared {

@@ -66,7 +66,7 @@ pub const CAS004: RuleDoc = RuleDoc {
 pub const LOADER_RULES: &[RuleDoc] = &[CAS001, CAS002, CAS003, CAS004];
 
 /// The policies read, the problems found, and the texts they point into.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct LoadOutcome {
     pub policies: Vec<Policy>,
     pub findings: Vec<Finding>,

@@ -816,6 +816,33 @@ fn secrets_never_appear_in_any_output() {
         outputs.push_str(&out.stdout);
         outputs.push_str(&out.stderr);
     }
+    // An evidence bundle read through the API, with a signing key from the environment.
+    let signing_key = "7f".repeat(32);
+    let out = run(
+        dir.path(),
+        &["-vv", "evidence", "--out", "bundle.tar.gz"],
+        &[
+            ("CASGUARD_API_TOKEN", &api_token),
+            ("CASGUARD_SIGNING_KEY", &signing_key),
+        ],
+    );
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    outputs.push_str(&out.stdout);
+    outputs.push_str(&out.stderr);
+    let archive = std::fs::read(dir.path().join("bundle.tar.gz")).unwrap();
+    let mut unpacked = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(archive.as_slice()),
+        &mut unpacked,
+    )
+    .unwrap();
+    let bundle = String::from_utf8_lossy(&unpacked).into_owned();
+    assert!(bundle.contains("manifest.json") && bundle.contains("live-raw.json"));
+    assert!(
+        !bundle.contains(&signing_key),
+        "signing key leaked into the bundle"
+    );
+    outputs.push_str(&bundle);
     assert!(outputs.len() > 1000, "the outputs were captured");
     let issued = tenant.with(|s| s.issued_tokens.clone());
     for (name, secret) in [
