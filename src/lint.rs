@@ -88,7 +88,7 @@ pub fn lint(
 pub fn lint_loaded(
     config: &Config,
     rules: &RuleSet,
-    loaded: load::LoadOutcome,
+    mut loaded: load::LoadOutcome,
     complete: bool,
     today: jiff::civil::Date,
 ) -> Result<Report, LintError> {
@@ -98,7 +98,7 @@ pub fn lint_loaded(
         .filter(|m| config.rule_level(&m.id) == Some(RuleLevel::Off))
         .map(|m| m.id.clone())
         .collect();
-    let mut findings = loaded.findings;
+    let mut findings = std::mem::take(&mut loaded.findings);
     findings.extend(crate::fix::check(&loaded.policies, &loaded.sources));
     findings.extend(rules.evaluate(
         &loaded.policies,
@@ -108,22 +108,15 @@ pub fn lint_loaded(
         &skip,
     )?);
     let ran: BTreeSet<String> = rules.metas().iter().map(|m| m.id.clone()).collect();
-    let outcome = suppress::apply(findings, config, today, &ran, complete);
-    let mut sources = loaded.sources;
-    if let Some(source) = &config.source {
-        sources.insert(source.path.clone(), source.clone());
+    Ok(Finish {
+        command: "lint",
+        config,
+        rules,
+        ran,
+        complete,
+        today,
     }
-    Ok(Report {
-        command: "lint".into(),
-        findings: outcome.active,
-        suppressed: outcome.suppressed,
-        rules: rules.metas().to_vec(),
-        files: loaded.files,
-        policies_checked: loaded.policies.len(),
-        sources,
-        drift: None,
-        review: None,
-    })
+    .report(loaded, findings))
 }
 
 /// Last-change dates on both sides: git for the files, timestamp fields or
@@ -171,7 +164,7 @@ pub fn review(
 pub fn review_loaded(
     config: &Config,
     rules: &RuleSet,
-    loaded: load::LoadOutcome,
+    mut loaded: load::LoadOutcome,
     live: Option<&crate::live::Snapshot>,
     history: &[(String, Vec<serde_json::Value>)],
     today: jiff::civil::Date,
@@ -198,30 +191,24 @@ pub fn review_loaded(
         config.review_interval_days,
         today,
     );
-    let mut findings = loaded.findings;
+    let mut findings = std::mem::take(&mut loaded.findings);
     findings.extend(review_findings);
-    let ran: BTreeSet<String> = load::LOADER_RULES
-        .iter()
-        .chain(crate::review::REVIEW_RULES)
-        .chain(suppress::CONFIG_RULES)
-        .map(|r| r.id.to_string())
-        .collect();
-    let suppressed = suppress::apply(findings, config, today, &ran, true);
-    let mut sources = loaded.sources;
-    if let Some(source) = &config.source {
-        sources.insert(source.path.clone(), source.clone());
+    let ran = ids(&[
+        load::LOADER_RULES,
+        crate::review::REVIEW_RULES,
+        suppress::CONFIG_RULES,
+    ]);
+    let mut report = Finish {
+        command: "review",
+        config,
+        rules,
+        ran,
+        complete: true,
+        today,
     }
-    Ok(Report {
-        command: "review".into(),
-        findings: suppressed.active,
-        suppressed: suppressed.suppressed,
-        rules: rules.metas().to_vec(),
-        files: loaded.files,
-        policies_checked: loaded.policies.len(),
-        sources,
-        drift: None,
-        review: Some(crate::report::ReviewSection { rows, notes }),
-    })
+    .report(loaded, findings);
+    report.review = Some(crate::report::ReviewSection { rows, notes });
+    Ok(report)
 }
 
 /// Compares the configured policies folder with `snapshot`. Invalid policy
@@ -254,12 +241,12 @@ pub fn drift_with_history(
 pub fn drift_loaded(
     config: &Config,
     rules: &RuleSet,
-    loaded: load::LoadOutcome,
+    mut loaded: load::LoadOutcome,
     snapshot: &crate::live::Snapshot,
     history: &[(String, Vec<serde_json::Value>)],
     today: jiff::civil::Date,
 ) -> Result<Report, LintError> {
-    let mut findings = loaded.findings;
+    let mut findings = std::mem::take(&mut loaded.findings);
     let compared = !findings.iter().any(|f| f.rule == load::CAS001.id);
     let outcome = if compared {
         crate::drift::compare(
@@ -308,36 +295,72 @@ pub fn drift_loaded(
             }
         }
     }
-    let ran: BTreeSet<String> = load::LOADER_RULES
-        .iter()
-        .chain(crate::drift::DRIFT_RULES)
-        .chain(crate::review::REVIEW_RULES)
-        .chain(suppress::CONFIG_RULES)
-        .map(|r| r.id.to_string())
-        .collect();
-    let suppressed = suppress::apply(findings, config, today, &ran, true);
-    let mut sources = loaded.sources;
-    if let Some(source) = &config.source {
-        sources.insert(source.path.clone(), source.clone());
+    let ran = ids(&[
+        load::LOADER_RULES,
+        crate::drift::DRIFT_RULES,
+        crate::review::REVIEW_RULES,
+        suppress::CONFIG_RULES,
+    ]);
+    let live_count = snapshot.policies.len();
+    let mut report = Finish {
+        command: "drift",
+        config,
+        rules,
+        ran,
+        complete: true,
+        today,
     }
-    Ok(Report {
-        command: "drift".into(),
-        findings: suppressed.active,
-        suppressed: suppressed.suppressed,
-        rules: rules.metas().to_vec(),
-        files: loaded.files,
-        policies_checked: loaded.policies.len(),
-        sources,
-        drift: Some(crate::report::DriftSection {
-            entries,
-            in_sync: outcome.in_sync,
-            live_count: snapshot.policies.len(),
-            tenant: snapshot.tenant.clone(),
-            fetched_at: snapshot.fetched_at.clone(),
-            compared,
-        }),
-        review: None,
-    })
+    .report(loaded, findings);
+    report.drift = Some(crate::report::DriftSection {
+        entries,
+        in_sync: outcome.in_sync,
+        live_count,
+        tenant: snapshot.tenant.clone(),
+        fetched_at: snapshot.fetched_at.clone(),
+        compared,
+    });
+    Ok(report)
+}
+
+/// The common end of every pipeline: rule levels and suppressions applied,
+/// the config file added to the sources (suppression findings point into
+/// it), and the report assembled.
+struct Finish<'a> {
+    command: &'a str,
+    config: &'a Config,
+    rules: &'a RuleSet,
+    ran: BTreeSet<String>,
+    complete: bool,
+    today: jiff::civil::Date,
+}
+
+impl Finish<'_> {
+    fn report(self, loaded: load::LoadOutcome, findings: Vec<Finding>) -> Report {
+        let outcome = suppress::apply(findings, self.config, self.today, &self.ran, self.complete);
+        let mut sources = loaded.sources;
+        if let Some(source) = &self.config.source {
+            sources.insert(source.path.clone(), source.clone());
+        }
+        Report {
+            command: self.command.into(),
+            findings: outcome.active,
+            suppressed: outcome.suppressed,
+            rules: self.rules.metas().to_vec(),
+            files: loaded.files,
+            policies_checked: loaded.policies.len(),
+            sources,
+            drift: None,
+            review: None,
+        }
+    }
+}
+
+/// Ids of the Rust-implemented rules given, for `suppress::apply`.
+fn ids(docs: &[&[crate::rules::RuleDoc]]) -> BTreeSet<String> {
+    docs.iter()
+        .flat_map(|d| d.iter())
+        .map(|r| r.id.to_string())
+        .collect()
 }
 
 /// Every rule: the Rust-implemented ones plus built-in and custom Rego rules,
