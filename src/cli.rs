@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Instant;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use miette::Diagnostic;
 
 use crate::config::{Config, ConfigError};
@@ -91,6 +91,15 @@ enum Command {
     Rules(RulesCommand),
     /// Print the JSON Schema of the policy file format
     Schema,
+    /// Print a shell completion script
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff)
+    Man,
+    /// Scaffold a policy repository: casguard.toml, policies/, rules/, a CI workflow
+    Init(InitArgs),
 }
 
 #[derive(Args, Debug)]
@@ -162,6 +171,15 @@ enum EvidenceAction {
         #[arg(long, value_name = "PREFIX")]
         out: PathBuf,
     },
+}
+
+#[derive(Args, Debug)]
+struct InitArgs {
+    /// Folder to scaffold [default: the working directory]
+    dir: Option<PathBuf>,
+    /// Overwrite files that already exist
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Args, Debug)]
@@ -294,9 +312,9 @@ pub enum Trouble {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{count} of the files to import already exist, e.g. `{first}`")]
+    #[error("{count} of the files to write already exist, e.g. `{first}`")]
     #[diagnostic(help(
-        "nothing was written; pass --force to overwrite them, or choose another --out folder"
+        "nothing was written; pass --force to overwrite them, or choose another folder"
     ))]
     WouldOverwrite { count: usize, first: String },
     #[error("cannot write `{}`: {source}", path.display())]
@@ -389,6 +407,24 @@ fn run(cli: Cli) -> Result<i32, Trouble> {
         }
     };
     let today = cli.today.unwrap_or_else(|| jiff::Zoned::now().date());
+    match &cli.command {
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "casguard", &mut out);
+            return print_stdout(&String::from_utf8_lossy(&out));
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut out)
+                .map_err(Trouble::Stdout)?;
+            return print_stdout(&String::from_utf8_lossy(&out));
+        }
+        Command::Init(args) => {
+            return init(args, cli.today.unwrap_or_else(|| jiff::Zoned::now().date()))
+        }
+        _ => {}
+    }
     if matches!(cli.command, Command::Schema) {
         return print_stdout(&format!(
             "{}\n",
@@ -416,7 +452,9 @@ fn run(cli: Cli) -> Result<i32, Trouble> {
         Command::Evidence(args) => evidence(&context, args),
         Command::Suggest(args) => suggest(&context, args),
         Command::Rules(command) => rules(&context, command),
-        Command::Schema => unreachable!("handled above"),
+        Command::Schema | Command::Completions { .. } | Command::Man | Command::Init(_) => {
+            unreachable!("handled above")
+        }
     }
 }
 
@@ -744,6 +782,41 @@ fn drift(context: &Context, args: DriftArgs) -> Result<i32, Trouble> {
         context.today,
     )?;
     emit(context, &report, &args.output)
+}
+
+fn init(args: &InitArgs, today: jiff::civil::Date) -> Result<i32, Trouble> {
+    let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from("."));
+    let files = crate::init::files();
+    let existing: Vec<PathBuf> = files
+        .iter()
+        .map(|(p, _)| dir.join(p))
+        .filter(|p| p.exists())
+        .collect();
+    if !existing.is_empty() && !args.force {
+        return Err(Trouble::WouldOverwrite {
+            count: existing.len(),
+            first: existing[0].display().to_string(),
+        });
+    }
+    for (path, text) in &files {
+        let path = dir.join(path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| Trouble::Write {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        let text = text.replace("{{TODAY}}", &today.to_string());
+        crate::fsutil::write_atomic(&path, text.as_bytes()).map_err(|source| Trouble::Write {
+            path: path.clone(),
+            source,
+        })?;
+    }
+    print_stdout(&format!(
+        "scaffolded {} files in {}: edit casguard.toml (tenant URL, allowed domains), then run `casguard lint`\n",
+        files.len(),
+        dir.display()
+    ))
 }
 
 fn evidence(context: &Context, args: EvidenceArgs) -> Result<i32, Trouble> {
@@ -1167,7 +1240,6 @@ fn origin_kind(origin: &RuleOrigin) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
 
     #[test]
     fn cli_definition_is_valid() {

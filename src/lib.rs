@@ -14,6 +14,7 @@ pub mod fix;
 pub mod fsutil;
 pub mod history;
 pub mod import;
+pub mod init;
 pub mod lint;
 pub mod live;
 pub mod load;

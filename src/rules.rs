@@ -364,6 +364,21 @@ impl RuleSet {
     }
 }
 
+/// The documentation page of a rule (`docs/rules/<ID>.md`), generated from
+/// its metadata so the two cannot disagree.
+pub fn doc_page(meta: &RuleMeta) -> String {
+    let origin = match &meta.origin {
+        RuleOrigin::Builtin => "Implemented in casguard itself.".to_string(),
+        RuleOrigin::BuiltinRego(file) | RuleOrigin::Custom(file) => {
+            format!("Defined in [`{file}`](../../{file}), with its examples.")
+        }
+    };
+    format!(
+        "<!-- Generated from the rule's metadata by `CASGUARD_UPDATE_DOCS=1 cargo test --test docs`; do not edit. -->\n# {}: {}\n\nDefault severity: **{}**. {origin}\n\n## Why it matters\n\n{}\n\n## How to fix\n\n{}\n\n## Configuration\n\nChange its level with `[rules] {} = \"warning\"` (or `\"off\"`, `\"note\"`, `\"error\"`) in casguard.toml, or accept one policy's finding with a `[[suppress]]` entry (reason and expiry required). `casguard rules explain {}` prints this page.\n",
+        meta.id, meta.title, meta.severity, meta.rationale, meta.remediation, meta.id, meta.id
+    )
+}
+
 /// The result of one rule example.
 #[derive(Debug, Clone, Serialize)]
 pub struct ExampleOutcome {
