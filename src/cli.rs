@@ -935,12 +935,15 @@ fn evidence(context: &Context, args: EvidenceArgs) -> Result<i32, Trouble> {
             // Read the policy files once for every part of the bundle.
             let policies = crate::load::load_policies(std::slice::from_ref(&config.policies_dir))?;
             let lint = crate::lint::lint_loaded(config, &rules, policies.clone(), true, today)?;
+            // Date both sides once (one git walk) for drift and review alike.
+            let dates = crate::lint::dates(config, &policies.files, Some(&snapshot), &history);
             let drift = crate::lint::drift_loaded(
                 config,
                 &rules,
                 policies.clone(),
                 &snapshot,
                 &history,
+                Some(&dates),
                 today,
             )?;
             let review = crate::lint::review_loaded(
@@ -948,7 +951,7 @@ fn evidence(context: &Context, args: EvidenceArgs) -> Result<i32, Trouble> {
                 &rules,
                 policies.clone(),
                 Some(&snapshot),
-                &history,
+                &dates,
                 today,
             )?;
             let desired: serde_json::Map<String, serde_json::Value> = policies

@@ -119,24 +119,29 @@ pub fn lint_loaded(
     .report(loaded, findings))
 }
 
-/// Last-change dates on both sides: git for the files, timestamp fields or
-/// the snapshot history for the live policies; plus notes on what is unknown.
-fn dates(
+/// Last-change dates on both sides, and notes on what is unknown.
+pub struct Dates {
+    pub git: crate::history::History,
+    /// By live `_id`.
+    pub live: HashMap<String, crate::review::LiveChange>,
+    pub notes: Vec<String>,
+}
+
+/// Git dates for the files (one revision walk), and timestamp fields or the
+/// snapshot history for the live policies. Computed once per command, so
+/// callers that need them twice (evidence) pass them along.
+pub fn dates(
     config: &Config,
     files: &[String],
     live: Option<&crate::live::Snapshot>,
     history: &[(String, Vec<serde_json::Value>)],
-) -> (
-    crate::history::History,
-    HashMap<String, crate::review::LiveChange>,
-    Vec<String>,
-) {
+) -> Dates {
     let git = crate::history::date_files(&std::env::current_dir().unwrap_or_default(), files);
     let mut notes: Vec<String> = git.note.iter().cloned().collect();
     if git.shallow {
         notes.push("shallow clone: changes older than the clone's depth show as `truncated`; fetch full history (`git fetch --unshallow`, or `fetch-depth: 0` in CI) for dates".into());
     }
-    let live_dates = live.map_or_else(HashMap::new, |s| {
+    let live = live.map_or_else(HashMap::new, |s| {
         crate::review::live_changes(
             &s.policies,
             &config.review.live_timestamp_fields,
@@ -144,7 +149,7 @@ fn dates(
             &config.drift.ignore,
         )
     });
-    (git, live_dates, notes)
+    Dates { git, live, notes }
 }
 
 /// Dates and review status of every policy (`casguard review`); live
@@ -157,7 +162,8 @@ pub fn review(
     today: jiff::civil::Date,
 ) -> Result<Report, LintError> {
     let loaded = load::load_policies(std::slice::from_ref(&config.policies_dir))?;
-    review_loaded(config, rules, loaded, live, history, today)
+    let dates = dates(config, &loaded.files, live, history);
+    review_loaded(config, rules, loaded, live, &dates, today)
 }
 
 /// `review` of policies already loaded.
@@ -166,10 +172,9 @@ pub fn review_loaded(
     rules: &RuleSet,
     mut loaded: load::LoadOutcome,
     live: Option<&crate::live::Snapshot>,
-    history: &[(String, Vec<serde_json::Value>)],
+    dates: &Dates,
     today: jiff::civil::Date,
 ) -> Result<Report, LintError> {
-    let (git, live_dates, notes) = dates(config, &loaded.files, live, history);
     let matched = match live {
         Some(snapshot) => {
             crate::drift::compare(
@@ -185,8 +190,8 @@ pub fn review_loaded(
     let (rows, review_findings) = crate::review::review(
         &loaded.policies,
         &loaded.sources,
-        &git.files,
-        &live_dates,
+        &dates.git.files,
+        &dates.live,
         &matched,
         config.review_interval_days,
         today,
@@ -207,7 +212,10 @@ pub fn review_loaded(
         today,
     }
     .report(loaded, findings);
-    report.review = Some(crate::report::ReviewSection { rows, notes });
+    report.review = Some(crate::report::ReviewSection {
+        rows,
+        notes: dates.notes.clone(),
+    });
     Ok(report)
 }
 
@@ -234,7 +242,7 @@ pub fn drift_with_history(
     today: jiff::civil::Date,
 ) -> Result<Report, LintError> {
     let loaded = load::load_policies(std::slice::from_ref(&config.policies_dir))?;
-    drift_loaded(config, rules, loaded, snapshot, history, today)
+    drift_loaded(config, rules, loaded, snapshot, history, None, today)
 }
 
 /// `drift` of policies already loaded.
@@ -244,6 +252,7 @@ pub fn drift_loaded(
     mut loaded: load::LoadOutcome,
     snapshot: &crate::live::Snapshot,
     history: &[(String, Vec<serde_json::Value>)],
+    known_dates: Option<&Dates>,
     today: jiff::civil::Date,
 ) -> Result<Report, LintError> {
     let mut findings = std::mem::take(&mut loaded.findings);
@@ -261,7 +270,19 @@ pub fn drift_loaded(
     findings.extend(outcome.findings);
     let mut entries = outcome.entries;
     if !entries.is_empty() {
-        let (git, live_dates, _) = dates(config, &loaded.files, Some(snapshot), history);
+        // Only drifted policies need dates; skip the git walk when nothing drifted.
+        let computed;
+        let Dates {
+            git,
+            live: live_dates,
+            ..
+        } = match known_dates {
+            Some(known) => known,
+            None => {
+                computed = dates(config, &loaded.files, Some(snapshot), history);
+                &computed
+            }
+        };
         for entry in &mut entries {
             let desired = entry
                 .file
