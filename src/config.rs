@@ -337,41 +337,6 @@ struct RawSuppression {
 }
 
 impl Config {
-    /// Reads `explicit` if given (it must exist), else `casguard.toml` in the
-    /// working directory if present, else the defaults.
-    pub fn discover(explicit: Option<&Path>) -> Result<Config, ConfigError> {
-        let path = match explicit {
-            Some(path) => path.to_path_buf(),
-            None => {
-                let default = PathBuf::from(FILE_NAME);
-                if !default.exists() {
-                    return Ok(Config::default());
-                }
-                default
-            }
-        };
-        let text = std::fs::read(&path).map_err(|e| ConfigProblem {
-            message: format!("cannot read config file `{}`: {e}", path.display()),
-            source_code: None,
-            span: None,
-            label: String::new(),
-            help: Some(if explicit.is_some() {
-                "check the path given to --config".into()
-            } else {
-                "check the file's permissions".into()
-            }),
-        })?;
-        let text = String::from_utf8(text).map_err(|_| ConfigProblem {
-            message: format!("config file `{}` is not valid UTF-8", path.display()),
-            source_code: None,
-            span: None,
-            label: String::new(),
-            help: Some("save it as UTF-8".into()),
-        })?;
-        let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        Config::parse(&crate::load::display_path(&path), &text, &root)
-    }
-
     /// Parses config text; `root` is the folder relative paths start from.
     pub fn parse(display: &str, text: &str, root: &Path) -> Result<Config, ConfigError> {
         let source = Arc::new(SourceFile::new(display, text));
@@ -727,7 +692,9 @@ impl Config {
             if !known.contains(&o.rule.as_str()) {
                 return Err(unknown(&o.rule, o.span.clone(), "[rules]"));
             }
-            if o.rule == crate::load::CAS001.id && o.level != RuleLevel::Severity(Severity::Error) {
+            if o.rule == crate::registry::CAS001.id
+                && o.level != RuleLevel::Severity(Severity::Error)
+            {
                 return Err(ConfigError::from(ConfigProblem {
                     message: format!("{}: CAS001 (invalid policy file) cannot be turned off or lowered", source.path),
                     source_code: Some(NamedSource::new(source.path.clone(), source.text.clone())),
@@ -741,7 +708,7 @@ impl Config {
             if !known.iter().any(|id| s.matches_rule(id)) {
                 return Err(unknown(&s.rule, s.rule_span.clone(), "a suppression"));
             }
-            if s.rule.eq_ignore_ascii_case(crate::load::CAS001.id) {
+            if s.rule.eq_ignore_ascii_case(crate::registry::CAS001.id) {
                 return Err(ConfigError::from(ConfigProblem {
                     message: format!(
                         "{}: CAS001 (invalid policy file) cannot be suppressed",

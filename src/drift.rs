@@ -10,92 +10,13 @@
 
 use std::collections::HashMap;
 
-use serde::Serialize;
 use serde_json::Value;
 
 use crate::config::DriftConfig;
 use crate::load::{join_path, name_key};
-use crate::model::{Finding, Location, Policy, Severity, Sources};
+use crate::model::{Change, DriftEntry, DriftKind, Finding, Location, Policy, Severity, Sources};
 use crate::normalize;
-use crate::rules::RuleDoc;
-
-pub const DRIFT001: RuleDoc = RuleDoc {
-    id: "DRIFT001",
-    title: "Policy missing from the tenant",
-    severity: Severity::Error,
-    rationale: "A policy declared in git does not exist in the tenant: the protection it describes is not in force.",
-    remediation: "Create the policy in the Defender portal (Cloud apps > Policies > Policy management), or delete the file if the policy was retired on purpose. If it exists under another name, pin its `id`.",
-};
-
-pub const DRIFT002: RuleDoc = RuleDoc {
-    id: "DRIFT002",
-    title: "Unmanaged policy in the tenant",
-    severity: Severity::Warning,
-    rationale: "A live policy that no file declares is invisible to review and can change without anyone noticing.",
-    remediation: "Declare it in a policy file so it is reviewed like the others, delete it from the tenant, or list its name under `ignore_unmanaged` in [drift].",
-};
-
-pub const DRIFT003: RuleDoc = RuleDoc {
-    id: "DRIFT003",
-    title: "Policy setting differs from the tenant",
-    severity: Severity::Error,
-    rationale: "The tenant no longer matches what was reviewed and approved in git: someone changed it in the portal, or the file changed and was never applied.",
-    remediation: "Restore the desired value in the portal, or, if the live value is right, adopt it in the policy file so git says so.",
-};
-
-pub const DRIFT004: RuleDoc = RuleDoc {
-    id: "DRIFT004",
-    title: "Policy disabled in the tenant",
-    severity: Severity::Error,
-    rationale: "A policy that should be enabled is disabled live, so it protects nothing. MDCA also disables policies by itself when their configuration breaks.",
-    remediation: "Check the policy in the Defender portal for a configuration error, fix it and enable it; or set `enabled = false` with `meta.disabled_reason` if this is intended.",
-};
-
-pub const DRIFT006: RuleDoc = RuleDoc {
-    id: "DRIFT006",
-    title: "Ambiguous match",
-    severity: Severity::Error,
-    rationale: "Several live policies have the same type and name, so casguard cannot tell which one a file describes; it does not guess.",
-    remediation: "Pin the file to one live policy with `id = \"<_id>\"` (see the live ids in the message), or rename the duplicates in the portal.",
-};
-
-pub const DRIFT_RULES: &[RuleDoc] = &[DRIFT001, DRIFT002, DRIFT003, DRIFT004, DRIFT006];
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DriftKind {
-    Missing,
-    Unmanaged,
-    Changed,
-}
-
-/// One differing field, by its policy-file path.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Change {
-    pub path: String,
-    /// `null` when the field is not set in the file.
-    pub desired: Value,
-    /// `null` when the tenant does not set it.
-    pub live: Value,
-}
-
-/// A policy that is missing, unmanaged or changed.
-#[derive(Debug, Clone, Serialize)]
-pub struct DriftEntry {
-    pub kind: DriftKind,
-    pub policy: String,
-    pub policy_type: String,
-    pub file: Option<String>,
-    pub live_id: Option<String>,
-    pub changes: Vec<Change>,
-    /// Unified diff of the canonical forms (changed policies only).
-    #[serde(skip)]
-    pub diff: Option<String>,
-    /// When the file last changed in git (set by the pipeline).
-    pub desired_last_change: Option<crate::review::DesiredChange>,
-    /// When the live policy last changed, and how that is known.
-    pub live_last_change: Option<crate::review::LiveChange>,
-}
+use crate::registry::{DRIFT001, DRIFT002, DRIFT003, DRIFT004, DRIFT005, DRIFT006};
 
 #[derive(Debug, Default)]
 pub struct DriftOutcome {
@@ -105,7 +26,7 @@ pub struct DriftOutcome {
     pub in_sync: usize,
     pub live_count: usize,
     /// Desired policy index -> the live `_id` it matched (lower case).
-    pub matched: std::collections::HashMap<usize, String>,
+    pub matched: HashMap<usize, String>,
 }
 
 struct Live<'a> {
@@ -113,6 +34,15 @@ struct Live<'a> {
     id: Option<String>,
     name: String,
     policy_type: String,
+}
+
+/// What a desired policy matched live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Match {
+    None,
+    One(usize),
+    /// Several live policies share its type and name (DRIFT006).
+    Ambiguous,
 }
 
 /// Compares desired `policies` with `live` raw objects.
@@ -123,27 +53,98 @@ pub fn compare(
     config: &DriftConfig,
 ) -> DriftOutcome {
     let empty = serde_json::Map::new();
-    let live: Vec<Live> = live
+    let live: Vec<Live> = live.iter().map(|v| live_view(v, &empty)).collect();
+    let mut outcome = DriftOutcome {
+        live_count: live.len(),
+        ..DriftOutcome::default()
+    };
+    let matching = match_policies(policies, sources, &live, &mut outcome.findings);
+    let matched: Vec<(usize, usize)> = matching
+        .matches
         .iter()
-        .map(|value| {
-            let raw = value.as_object().unwrap_or(&empty);
-            let text = |key: &str| {
-                raw.get(key)
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string()
-            };
-            Live {
-                raw,
-                id: raw
-                    .get("_id")
-                    .and_then(Value::as_str)
-                    .map(|id| id.to_ascii_lowercase()),
-                name: text("name"),
-                policy_type: text("policyType").trim().to_ascii_uppercase(),
-            }
+        .enumerate()
+        .filter_map(|(d, m)| match m {
+            Match::One(l) => Some((d, *l)),
+            _ => None,
         })
         .collect();
+    outcome.matched = matched
+        .iter()
+        .filter_map(|&(d, l)| live[l].id.clone().map(|id| (d, id)))
+        .collect();
+    for (index, policy) in policies.iter().enumerate() {
+        if matching.matches[index] == Match::None {
+            outcome.findings.push(missing_finding(policy, sources));
+            outcome
+                .entries
+                .push(entry(DriftKind::Missing, policy, None, Vec::new(), None));
+        }
+    }
+    let compared = compare_matched(policies, &live, &matched, config);
+    for (&(d, l), (changes, diff)) in matched.iter().zip(compared) {
+        let policy = &policies[d];
+        if changes.is_empty() {
+            outcome.in_sync += 1;
+            continue;
+        }
+        outcome
+            .findings
+            .extend(changes.iter().map(|c| change_finding(policy, sources, c)));
+        let live_id = live[l].id.clone();
+        outcome
+            .entries
+            .push(entry(DriftKind::Changed, policy, live_id, changes, diff));
+    }
+    for (index, policy) in live.iter().enumerate() {
+        if matching.claimed[index] || config.ignores_unmanaged(&policy.name) {
+            continue;
+        }
+        if let Some(severity) = config.unmanaged {
+            outcome.findings.push(unmanaged_finding(policy, severity));
+            outcome.entries.push(unmanaged_entry(policy));
+        }
+    }
+    outcome.entries.sort_by(|a, b| {
+        (a.kind as u8, &a.file, &a.policy).cmp(&(b.kind as u8, &b.file, &b.policy))
+    });
+    outcome
+}
+
+fn live_view<'a>(value: &'a Value, empty: &'a serde_json::Map<String, Value>) -> Live<'a> {
+    let raw = value.as_object().unwrap_or(empty);
+    let text = |key: &str| {
+        raw.get(key)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    Live {
+        raw,
+        id: raw
+            .get("_id")
+            .and_then(Value::as_str)
+            .map(|id| id.to_ascii_lowercase()),
+        name: text("name"),
+        policy_type: text("policyType").trim().to_ascii_uppercase(),
+    }
+}
+
+struct Matching {
+    /// Per desired policy.
+    matches: Vec<Match>,
+    /// Per live policy: taken by a desired policy, or part of an ambiguous match.
+    claimed: Vec<bool>,
+}
+
+/// Matches by pinned id first, so a pinned policy is never taken by a name
+/// match; then by (type, name). A name that matches several live policies is
+/// reported (DRIFT006), never guessed.
+fn match_policies(
+    policies: &[Policy],
+    sources: &Sources,
+    live: &[Live],
+    findings: &mut Vec<Finding>,
+) -> Matching {
     let mut by_id: HashMap<&str, usize> = HashMap::new();
     let mut by_key: HashMap<(String, String), Vec<usize>> = HashMap::new();
     for (index, policy) in live.iter().enumerate() {
@@ -155,21 +156,14 @@ pub fn compare(
             .or_default()
             .push(index);
     }
-
-    // Pinned ids first, so a pinned policy is never taken by a name match.
-    let mut claimed = vec![false; live.len()];
-    let mut ambiguous = vec![false; live.len()];
-    let mut matches: Vec<Option<usize>> = vec![None; policies.len()];
-    let mut outcome = DriftOutcome {
-        live_count: live.len(),
-        ..DriftOutcome::default()
+    let mut matching = Matching {
+        matches: vec![Match::None; policies.len()],
+        claimed: vec![false; live.len()],
     };
     for (index, policy) in policies.iter().enumerate() {
-        if let Some(id) = &policy.id {
-            if let Some(&live_index) = by_id.get(id.as_str()) {
-                claimed[live_index] = true;
-                matches[index] = Some(live_index);
-            }
+        if let Some(&l) = policy.id.as_deref().and_then(|id| by_id.get(id)) {
+            matching.claimed[l] = true;
+            matching.matches[index] = Match::One(l);
         }
     }
     for (index, policy) in policies.iter().enumerate() {
@@ -185,54 +179,38 @@ pub fn compare(
             .into_iter()
             .flatten()
             .copied()
-            .filter(|&i| !claimed[i])
+            .filter(|&i| !matching.claimed[i])
             .collect();
         match candidates.as_slice() {
             [] => {}
             [single] => {
-                claimed[*single] = true;
-                matches[index] = Some(*single);
+                matching.claimed[*single] = true;
+                matching.matches[index] = Match::One(*single);
             }
             several => {
-                let ids: Vec<String> = several
-                    .iter()
-                    .map(|&i| live[i].id.clone().unwrap_or_else(|| "(no _id)".into()))
-                    .collect();
                 for &i in several {
-                    ambiguous[i] = true;
+                    matching.claimed[i] = true;
                 }
-                outcome.findings.push(
-                    Finding::new(
-                        DRIFT006.id,
-                        DRIFT006.severity,
-                        format!(
-                            "{} live {} policies are named `{}`: {}",
-                            several.len(),
-                            policy.policy_type,
-                            policy.name,
-                            ids.join(", ")
-                        ),
-                    )
-                    .policy(&policy.name)
-                    .at(locate(policy, sources, "name"))
-                    .label("matches several live policies")
-                    .help(DRIFT006.remediation),
-                );
-                matches[index] = Some(usize::MAX);
+                findings.push(ambiguous_finding(policy, sources, several, live));
+                matching.matches[index] = Match::Ambiguous;
             }
         }
     }
+    matching
+}
 
-    let desired_forms = crate::parallel::map(policies, |p| normalize::desired(p, &config.ignore));
-    let matched: Vec<(usize, usize)> = matches
-        .iter()
-        .enumerate()
-        .filter_map(|(d, m)| m.filter(|&l| l != usize::MAX).map(|l| (d, l)))
-        .collect();
-    let compared = crate::parallel::map(&matched, |&(d, l)| {
+/// Field changes and a unified diff per matched (desired, live) pair, on every core.
+fn compare_matched(
+    policies: &[Policy],
+    live: &[Live],
+    matched: &[(usize, usize)],
+    config: &DriftConfig,
+) -> Vec<(Vec<Change>, Option<String>)> {
+    crate::parallel::map(matched, |&(d, l)| {
+        let desired_form = normalize::desired(&policies[d], &config.ignore);
         let live_form = normalize::live(live[l].raw, &config.ignore);
         let mut changes = Vec::new();
-        diff_values("", Some(&desired_forms[d]), Some(&live_form), &mut changes);
+        diff_values("", Some(&desired_form), Some(&live_form), &mut changes);
         // Names match ignoring case and outer spaces; a difference in case alone is not drift.
         changes.retain(|c| {
             !(c.path == "name"
@@ -243,114 +221,141 @@ pub fn compare(
             unified_diff(
                 &policies[d].file,
                 live[l].id.as_deref(),
-                &desired_forms[d],
+                &desired_form,
                 &live_form,
             )
         });
         (changes, diff)
-    });
+    })
+}
 
-    outcome.matched = matched
+fn entry(
+    kind: DriftKind,
+    policy: &Policy,
+    live_id: Option<String>,
+    changes: Vec<Change>,
+    diff: Option<String>,
+) -> DriftEntry {
+    DriftEntry {
+        kind,
+        policy: policy.name.clone(),
+        policy_type: policy.policy_type.as_str().into(),
+        file: Some(policy.file.clone()),
+        live_id,
+        changes,
+        diff,
+        desired_last_change: None,
+        live_last_change: None,
+    }
+}
+
+fn unmanaged_entry(policy: &Live) -> DriftEntry {
+    DriftEntry {
+        kind: DriftKind::Unmanaged,
+        policy: policy.name.clone(),
+        policy_type: policy.policy_type.clone(),
+        file: None,
+        live_id: policy.id.clone(),
+        changes: Vec::new(),
+        diff: None,
+        desired_last_change: None,
+        live_last_change: None,
+    }
+}
+
+fn ambiguous_finding(
+    policy: &Policy,
+    sources: &Sources,
+    several: &[usize],
+    live: &[Live],
+) -> Finding {
+    let ids: Vec<String> = several
         .iter()
-        .filter_map(|&(d, l)| live[l].id.clone().map(|id| (d, id)))
+        .map(|&i| live[i].id.clone().unwrap_or_else(|| "(no _id)".into()))
         .collect();
-    for (index, policy) in policies.iter().enumerate() {
-        if matches[index].is_none() {
-            let how = match &policy.id {
-                Some(id) => format!("no live policy has the pinned id `{id}`"),
-                None => "no live policy has this type and name".to_string(),
-            };
-            outcome.findings.push(
-                Finding::new(
-                    DRIFT001.id,
-                    DRIFT001.severity,
-                    format!(
-                        "{} `{}` is declared but not in the tenant: {how}",
-                        policy.policy_type, policy.name
-                    ),
-                )
-                .policy(&policy.name)
-                .at(locate(
-                    policy,
-                    sources,
-                    if policy.id.is_some() { "id" } else { "name" },
-                ))
-                .label("missing live")
-                .help(DRIFT001.remediation),
+    Finding::new(
+        DRIFT006.id,
+        DRIFT006.severity,
+        format!(
+            "{} live {} policies are named `{}`: {}",
+            several.len(),
+            policy.policy_type,
+            policy.name,
+            ids.join(", ")
+        ),
+    )
+    .policy(&policy.name)
+    .at(locate(policy, sources, "name"))
+    .label("matches several live policies")
+    .help(DRIFT006.remediation)
+}
+
+fn missing_finding(policy: &Policy, sources: &Sources) -> Finding {
+    let how = match &policy.id {
+        Some(id) => format!("no live policy has the pinned id `{id}`"),
+        None => "no live policy has this type and name".to_string(),
+    };
+    let at = if policy.id.is_some() { "id" } else { "name" };
+    Finding::new(
+        DRIFT001.id,
+        DRIFT001.severity,
+        format!(
+            "{} `{}` is declared but not in the tenant: {how}",
+            policy.policy_type, policy.name
+        ),
+    )
+    .policy(&policy.name)
+    .at(locate(policy, sources, at))
+    .label("missing live")
+    .help(DRIFT001.remediation)
+}
+
+/// An unmanaged policy has no file: the finding carries no location here,
+/// and the command anchors it on the configuration (see `app`).
+fn unmanaged_finding(policy: &Live, severity: Severity) -> Finding {
+    let id = policy.id.clone().unwrap_or_else(|| "(no _id)".into());
+    Finding::new(
+        DRIFT002.id,
+        severity,
+        format!(
+            "{} `{}` (id {id}) exists in the tenant but no policy file declares it",
+            display_type(&policy.policy_type),
+            policy.name
+        ),
+    )
+    .policy(&policy.name)
+    .help(DRIFT002.remediation)
+}
+
+/// DRIFT005: changed policies whose live change is newer than their file's
+/// last commit were edited out of band. Needs the entries' dates set.
+pub fn out_of_band(entries: &[DriftEntry], sources: &Sources) -> Vec<Finding> {
+    entries
+        .iter()
+        .filter(|e| e.kind == DriftKind::Changed)
+        .filter_map(|entry| {
+            let (desired, live) = (
+                entry.desired_last_change.as_ref()?,
+                entry.live_last_change.as_ref()?,
             );
-            outcome.entries.push(DriftEntry {
-                kind: DriftKind::Missing,
-                policy: policy.name.clone(),
-                policy_type: policy.policy_type.as_str().into(),
-                file: Some(policy.file.clone()),
-                live_id: None,
-                changes: Vec::new(),
-                diff: None,
-                desired_last_change: None,
-                live_last_change: None,
-            });
-        }
-    }
-    for (&(d, l), (changes, diff)) in matched.iter().zip(compared) {
-        let policy = &policies[d];
-        if changes.is_empty() {
-            outcome.in_sync += 1;
-            continue;
-        }
-        for change in &changes {
-            outcome
-                .findings
-                .push(change_finding(policy, sources, change));
-        }
-        outcome.entries.push(DriftEntry {
-            kind: DriftKind::Changed,
-            policy: policy.name.clone(),
-            policy_type: policy.policy_type.as_str().into(),
-            file: Some(policy.file.clone()),
-            live_id: live[l].id.clone(),
-            changes,
-            diff,
-            desired_last_change: None,
-            live_last_change: None,
-        });
-    }
-    for (index, policy) in live.iter().enumerate() {
-        if claimed[index] || ambiguous[index] || config.ignores_unmanaged(&policy.name) {
-            continue;
-        }
-        let Some(severity) = config.unmanaged else {
-            continue;
-        };
-        let id = policy.id.clone().unwrap_or_else(|| "(no _id)".into());
-        outcome.findings.push(
-            Finding::new(
-                DRIFT002.id,
-                severity,
+            if live.epoch <= desired.epoch {
+                return None;
+            }
+            let file = entry.file.as_deref()?;
+            let mut finding = Finding::new(
+                DRIFT005.id,
+                DRIFT005.severity,
                 format!(
-                    "{} `{}` (id {id}) exists in the tenant but no policy file declares it",
-                    display_type(&policy.policy_type),
-                    policy.name
+                    "changed in the tenant on {} ({}), after the file's last commit on {} by {}",
+                    live.date, live.source, desired.date, desired.author
                 ),
             )
-            .policy(&policy.name)
-            .help(DRIFT002.remediation),
-        );
-        outcome.entries.push(DriftEntry {
-            kind: DriftKind::Unmanaged,
-            policy: policy.name.clone(),
-            policy_type: policy.policy_type.clone(),
-            file: None,
-            live_id: policy.id.clone(),
-            changes: Vec::new(),
-            diff: None,
-            desired_last_change: None,
-            live_last_change: None,
-        });
-    }
-    outcome.entries.sort_by(|a, b| {
-        (a.kind as u8, &a.file, &a.policy).cmp(&(b.kind as u8, &b.file, &b.policy))
-    });
-    outcome
+            .policy(&entry.policy)
+            .help(DRIFT005.remediation);
+            finding.location = sources.get(file).map(|s| s.file_location());
+            Some(finding)
+        })
+        .collect()
 }
 
 fn display_type(policy_type: &str) -> &str {
@@ -362,12 +367,9 @@ fn display_type(policy_type: &str) -> &str {
 }
 
 fn locate(policy: &Policy, sources: &Sources, path: &str) -> Location {
-    match sources.get(&policy.file) {
-        Some(source) => policy
-            .span_of(path)
-            .map_or_else(|| source.file_location(), |span| source.location(span)),
-        None => Location::whole_file(policy.file.clone()),
-    }
+    policy
+        .locate(sources, path)
+        .unwrap_or_else(|| Location::whole_file(policy.file.clone()))
 }
 
 fn change_finding(policy: &Policy, sources: &Sources, change: &Change) -> Finding {

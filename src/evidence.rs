@@ -150,9 +150,9 @@ pub fn build(inputs: &Inputs<'_>) -> BTreeMap<String, Vec<u8>> {
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum EvidenceError {
-    #[error("`{}` already exists", .0.display())]
+    #[error("`{0}` already exists")]
     #[diagnostic(help("pass --force to replace it (the old bundle is kept until the new one is complete), or choose another --out"))]
-    Exists(PathBuf),
+    Exists(String),
     #[error("cannot write the bundle `{path}`: {source}", path = .0.display(), source = .1)]
     #[diagnostic(help("check that the folder is writable; no partial bundle was left behind"))]
     Write(PathBuf, std::io::Error),
@@ -172,7 +172,7 @@ pub fn write(
     force: bool,
 ) -> Result<(), EvidenceError> {
     if out.exists() && !force {
-        return Err(EvidenceError::Exists(out.to_path_buf()));
+        return Err(EvidenceError::Exists(out.display().to_string()));
     }
     let write_error = |e: std::io::Error| EvidenceError::Write(out.to_path_buf(), e);
     if is_archive(out) {

@@ -9,26 +9,8 @@
 
 use toml_edit::{DocumentMut, Item, Value};
 
-use crate::model::{Finding, Policy, PolicySeverity, PolicyType, Severity, Sources};
-use crate::rules::RuleDoc;
-
-pub const CAS205: RuleDoc = RuleDoc {
-    id: "CAS205",
-    title: "Enum value not in canonical spelling",
-    severity: Severity::Note,
-    rationale: "`type` and `severity` are read in any case, but one spelling per value keeps files consistent and searches reliable.",
-    remediation: "Run `casguard lint --fix`, or write types in upper case (`FILE`) and severities in lower case (`high`).",
-};
-
-pub const CAS206: RuleDoc = RuleDoc {
-    id: "CAS206",
-    title: "Unsorted or duplicated alert recipients",
-    severity: Severity::Note,
-    rationale: "Recipients are a set: duplicates and order carry no meaning, and sorted, lower-case lists make reviews and diffs easier.",
-    remediation: "Run `casguard lint --fix` to sort, lower-case and de-duplicate `alerts.email_recipients`.",
-};
-
-pub const FIX_RULES: &[RuleDoc] = &[CAS205, CAS206];
+use crate::model::{Finding, Policy, PolicySeverity, PolicyType, Sources};
+use crate::registry::{CAS205, CAS206};
 
 fn tidy_recipients(list: &[String]) -> Vec<String> {
     let mut tidy: Vec<String> = list.iter().map(|r| r.trim().to_lowercase()).collect();

@@ -1,7 +1,8 @@
 //! Atomic file writes: every file casguard writes goes to a temporary file in
 //! the same folder and is renamed over the target only once complete, so an
 //! error or an interruption never leaves a half-written report and never
-//! destroys a good file. `tempfile` handles unique names and cleanup.
+//! destroys a good file. `tempfile` handles unique names and cleanup. Also
+//! the one way paths are shown to users (`display_path`).
 
 use std::io::Write;
 use std::path::Path;
@@ -22,9 +23,41 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
+/// A path as users see it: relative to `base` when under it, `/`-separated,
+/// without a leading `./`; other absolute paths stay absolute.
+pub fn display_path(base: &Path, path: &Path) -> String {
+    let relative = if path.is_absolute() {
+        path.strip_prefix(base).unwrap_or(path)
+    } else {
+        path
+    };
+    let text = relative.to_string_lossy().replace('\\', "/");
+    let text = text.strip_prefix("./").map(str::to_string).unwrap_or(text);
+    if text.is_empty() {
+        ".".into()
+    } else {
+        text
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn display_paths_are_relative_to_the_base() {
+        let base = Path::new("/repo");
+        assert_eq!(
+            display_path(base, Path::new("/repo/policies/a.toml")),
+            "policies/a.toml"
+        );
+        assert_eq!(
+            display_path(base, Path::new("/elsewhere/a.toml")),
+            "/elsewhere/a.toml"
+        );
+        assert_eq!(display_path(base, Path::new("./a.toml")), "a.toml");
+        assert_eq!(display_path(base, Path::new("/repo")), ".");
+    }
 
     #[test]
     fn replaces_whole_file_and_leaves_no_temp() {

@@ -22,6 +22,9 @@ use std::path::{Path, PathBuf};
 use git2::{Oid, Repository, Status, StatusOptions};
 use serde::Serialize;
 
+use crate::model::DesiredChange;
+pub use crate::model::FileState;
+
 /// The last commit that changed a file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LastChange {
@@ -36,14 +39,17 @@ pub struct LastChange {
     pub epoch: i64,
 }
 
-/// What git says about one file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FileState {
-    Committed,
-    Modified,
-    Untracked,
-    Truncated,
+impl From<&LastChange> for DesiredChange {
+    fn from(c: &LastChange) -> Self {
+        DesiredChange {
+            date: c.date.clone(),
+            commit: c.commit.clone(),
+            author: c.author.clone(),
+            email: c.email.clone(),
+            summary: c.summary.clone(),
+            epoch: c.epoch,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

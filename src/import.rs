@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 use toml_edit::{Array, ArrayOfTables, DocumentMut, InlineTable, Item, Table};
 
+pub use crate::model::Skipped;
 use crate::model::{PolicySeverity, PolicyType};
 use crate::normalize::{self, Convert};
 
@@ -22,14 +23,6 @@ pub struct PolicyFile {
     pub path: String,
     pub text: String,
     pub name: String,
-}
-
-/// A live field that could not be expressed in the policy file.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Skipped {
-    pub policy: String,
-    pub field: String,
-    pub reason: String,
 }
 
 /// Renders every live policy as a policy file, with stable, collision-free

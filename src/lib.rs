@@ -1,26 +1,37 @@
 //! casguard: Microsoft Defender for Cloud Apps policies as code.
 //!
-//! The crate is a pipeline of stages with I/O at the edges (see DESIGN.md):
-//! `load` reads desired policies and `config` reads casguard.toml; `rules`
-//! evaluates Rego over them; `suppress` applies accountable suppressions;
-//! `report` renders the resulting data in one file per format; `cli` wires the
-//! stages to commands and exit codes. Analysis never prints.
+//! Modules are layered, dependencies pointing down only (a test checks that
+//! there are no cycles):
+//!
+//! - `cli`: clap definitions, one call into `app`, one render, one exit code.
+//! - `app`: one file per command, typed inputs + `Env` -> typed outcome.
+//! - `report` (renderers, one file per format), `drift`, `review`, `rules`,
+//!   `suppress`, `fix`, `import`, `suggest`, `evidence`, `history`, `live`,
+//!   `load`, `normalize`, `config`, `schema`, `init`: the stages.
+//! - `registry`: every built-in rule id, once.
+//! - `env`: the project root, config path, environment variables and clock.
+//! - `model`: pure data (policies, findings, rule metadata, outcomes).
+//! - `fsutil`, `parallel`: small helpers with no casguard dependencies.
+//!
+//! Analysis never prints; only `cli` writes to stdout and stderr.
 
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod drift;
+pub mod env;
 pub mod evidence;
 pub mod fix;
 pub mod fsutil;
 pub mod history;
 pub mod import;
 pub mod init;
-pub mod lint;
 pub mod live;
 pub mod load;
 pub mod model;
 pub mod normalize;
 pub mod parallel;
+pub mod registry;
 pub mod report;
 pub mod review;
 pub mod rules;

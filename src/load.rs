@@ -20,50 +20,16 @@ use serde_json::{Map, Number, Value};
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
+use crate::fsutil::display_path;
 use crate::model::{
-    Alerts, Finding, Location, Meta, Policy, PolicySeverity, PolicyType, Severity, SourceFile,
-    Sources,
+    Alerts, Finding, Location, Meta, Policy, PolicySeverity, PolicyType, SourceFile, Sources,
 };
 use crate::normalize;
-use crate::rules::RuleDoc;
+use crate::registry::{CAS001, CAS002, CAS003, CAS004};
 
 /// Policy files larger than this are refused: a policy file holds one
 /// policy, and a huge file is almost always a mistake (or an attack on CI).
 pub const MAX_POLICY_FILE_BYTES: u64 = 4 * 1024 * 1024;
-
-pub const CAS001: RuleDoc = RuleDoc {
-    id: "CAS001",
-    title: "Invalid policy file",
-    severity: Severity::Error,
-    rationale: "A policy file that cannot be read, parsed or validated cannot be compared with the tenant; every later check would be silently incomplete.",
-    remediation: "Fix the problem at the reported line: TOML syntax, a value of the wrong type, an unknown key (unmodeled live fields belong under [extra]) or an enum value outside the allowed list.",
-};
-
-pub const CAS002: RuleDoc = RuleDoc {
-    id: "CAS002",
-    title: "Duplicate policy name",
-    severity: Severity::Error,
-    rationale: "Policies are matched with the tenant by type and name; two files declaring the same type and name make the match ambiguous (unless each pins a different live `id`).",
-    remediation: "Rename one of the policies or delete the duplicate file. Names are compared after trimming and ignoring case.",
-};
-
-pub const CAS003: RuleDoc = RuleDoc {
-    id: "CAS003",
-    title: "Duplicate pinned id",
-    severity: Severity::Error,
-    rationale: "A pinned `id` binds a file to one live policy; two files pinned to the same id cannot both describe it.",
-    remediation: "Remove or correct the `id` in one of the files.",
-};
-
-pub const CAS004: RuleDoc = RuleDoc {
-    id: "CAS004",
-    title: "No policy files",
-    severity: Severity::Warning,
-    rationale: "A policies folder without policy files usually means a wrong `policies_dir` or misnamed files; lint would pass and drift would call every live policy unmanaged.",
-    remediation: "Check `policies_dir` in casguard.toml and that policy files end in `.toml`.",
-};
-
-pub const LOADER_RULES: &[RuleDoc] = &[CAS001, CAS002, CAS003, CAS004];
 
 /// The policies read, the problems found, and the texts they point into.
 #[derive(Debug, Default, Clone)]
@@ -78,27 +44,28 @@ pub struct LoadOutcome {
 /// A problem that stops loading altogether (exit 2), as opposed to a finding.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum LoadError {
-    #[error("policy path `{}` does not exist", .0.display())]
+    #[error("policy path `{0}` does not exist")]
     #[diagnostic(
         code(casguard::load::missing_path),
         help("check the path, or set `policies_dir` in casguard.toml")
     )]
-    MissingPath(PathBuf),
+    MissingPath(String),
 }
 
 /// Finds, reads and validates every policy file under `inputs`.
-pub fn load_policies(inputs: &[PathBuf]) -> Result<LoadOutcome, LoadError> {
+/// `base` is the folder display paths are relative to (the project root).
+pub fn load_policies(base: &Path, inputs: &[PathBuf]) -> Result<LoadOutcome, LoadError> {
     let mut outcome = LoadOutcome::default();
     let mut files = Vec::new();
     for input in inputs {
-        discover(input, &mut files, &mut outcome.findings)?;
+        discover(base, input, &mut files, &mut outcome.findings)?;
     }
     // The same file named twice (`policies ./policies`, a symlink) is read once.
     let mut seen = std::collections::HashSet::new();
     files.retain(|f| seen.insert(fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
     files.sort();
     if files.is_empty() {
-        let shown: Vec<String> = inputs.iter().map(|i| display_path(i)).collect();
+        let shown: Vec<String> = inputs.iter().map(|i| display_path(base, i)).collect();
         outcome.findings.push(
             Finding::new(
                 CAS004.id,
@@ -109,7 +76,7 @@ pub fn load_policies(inputs: &[PathBuf]) -> Result<LoadOutcome, LoadError> {
             .help(CAS004.remediation),
         );
     }
-    for loaded in crate::parallel::map(&files, |file| load_file(file)) {
+    for loaded in crate::parallel::map(&files, |file| load_file(base, file)) {
         outcome.files.push(loaded.display.clone());
         outcome.findings.extend(loaded.findings);
         outcome.policies.extend(loaded.policy);
@@ -131,8 +98,8 @@ struct LoadedFile {
     findings: Vec<Finding>,
 }
 
-fn load_file(file: &Path) -> LoadedFile {
-    let display = display_path(file);
+fn load_file(base: &Path, file: &Path) -> LoadedFile {
+    let display = display_path(base, file);
     match read_policy_text(file, &display) {
         Ok(text) => {
             let source = Arc::new(SourceFile::new(display.clone(), text));
@@ -163,26 +130,14 @@ pub fn parse_policy_text(
     (policy, findings, source)
 }
 
-/// Path as users see it: relative to the working directory, `/`-separated.
-pub fn display_path(path: &Path) -> String {
-    let relative = if path.is_absolute() {
-        std::env::current_dir()
-            .ok()
-            .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
-            .unwrap_or_else(|| path.to_path_buf())
-    } else {
-        path.to_path_buf()
-    };
-    let text = relative.to_string_lossy().replace('\\', "/");
-    text.strip_prefix("./").map(str::to_string).unwrap_or(text)
-}
-
 fn discover(
+    base: &Path,
     input: &Path,
     files: &mut Vec<PathBuf>,
     findings: &mut Vec<Finding>,
 ) -> Result<(), LoadError> {
-    let metadata = fs::metadata(input).map_err(|_| LoadError::MissingPath(input.to_path_buf()))?;
+    let metadata =
+        fs::metadata(input).map_err(|_| LoadError::MissingPath(display_path(base, input)))?;
     if metadata.is_file() {
         files.push(input.to_path_buf());
         return Ok(());
@@ -198,19 +153,22 @@ fn discover(
                     files.push(entry.into_path());
                 }
             }
-            Err(error) => findings.push(walk_error_finding(&error)),
+            Err(error) => findings.push(walk_error_finding(base, &error)),
         }
     }
     Ok(())
 }
 
-fn walk_error_finding(error: &walkdir::Error) -> Finding {
-    let path = error.path().map(display_path).unwrap_or_default();
+fn walk_error_finding(base: &Path, error: &walkdir::Error) -> Finding {
+    let path = error
+        .path()
+        .map(|p| display_path(base, p))
+        .unwrap_or_default();
     let (message, help) = match error.loop_ancestor() {
         Some(ancestor) => (
             format!(
                 "symbolic link loop: `{path}` points back to its ancestor `{}`",
-                display_path(ancestor)
+                display_path(base, ancestor)
             ),
             "remove the link or point it outside the policies folder; casguard skipped it",
         ),

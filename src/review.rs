@@ -3,8 +3,9 @@
 //! review is due. Pure: git dates arrive from `history`, live dates from
 //! snapshots.
 //!
-//! The status is computed here once, for `casguard review` (REVIEW001) and
-//! for the lint rule CAS202 (through the rule input), so the two agree.
+//! The status is computed here once and handed to the Rego rule CAS202
+//! through the rule input; `lint` and `review` both run that one rule, so
+//! they always agree (REVIEW001, which `review` used to report, is retired).
 //! Live dates come from a timestamp field the tenant returns (configurable
 //! names, epoch milliseconds or ISO 8601) or, failing that, from casguard's
 //! own snapshot history: the first snapshot of the latest unbroken run in
@@ -12,53 +13,13 @@
 
 use std::collections::HashMap;
 
-use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::history::{FileHistory, FileState, LastChange};
-use crate::model::{Finding, Policy, Severity, Sources};
-use crate::rules::RuleDoc;
-
-pub const REVIEW001: RuleDoc = RuleDoc {
-    id: "REVIEW001",
-    title: "Review overdue",
-    severity: Severity::Warning,
-    rationale: "Policies are reviewed on a cadence (quarterly by default). A policy past its review date may no longer fit the threats, apps and teams it was written for.",
-    remediation: "Review the policy, then set `meta.last_reviewed` to the review date (and `meta.review_interval_days` to change its cadence).",
-};
-
-pub const DRIFT005: RuleDoc = RuleDoc {
-    id: "DRIFT005",
-    title: "Out-of-band edit",
-    severity: Severity::Warning,
-    rationale: "The live policy changed after the policy file's last commit: someone edited it in the portal rather than through git.",
-    remediation: "Find out who changed it (Defender portal activity log), then restore the desired state or adopt the change in git (`casguard suggest`).",
-};
-
-pub const REVIEW_RULES: &[RuleDoc] = &[REVIEW001, DRIFT005];
+use crate::history::FileHistory;
+use crate::model::{DesiredChange, LiveChange, Policy, ReviewEntry, ReviewStatus};
 
 /// Days before the due date from which a review counts as due soon.
 pub const DUE_SOON_DAYS: i64 = 14;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub enum ReviewStatus {
-    #[serde(rename = "overdue")]
-    Overdue,
-    #[serde(rename = "due soon")]
-    DueSoon,
-    #[serde(rename = "ok")]
-    Ok,
-}
-
-impl ReviewStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReviewStatus::Overdue => "overdue",
-            ReviewStatus::DueSoon => "due soon",
-            ReviewStatus::Ok => "ok",
-        }
-    }
-}
 
 /// Next due date (none when never reviewed) and status of a policy's review.
 pub fn review_status(
@@ -91,17 +52,6 @@ pub fn review_status(
 pub fn rule_input(policy: &Policy, default_interval: i64, today: jiff::civil::Date) -> Value {
     let (due, status) = review_status(policy, default_interval, today);
     json!({"next_due": due.map(|d| d.to_string()), "status": status.as_str(), "interval_days": policy.meta.review_interval_days.unwrap_or(default_interval)})
-}
-
-/// When a live policy last changed, and how that is known.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct LiveChange {
-    /// RFC 3339.
-    pub date: String,
-    /// `field lastModified`, or `observed since (snapshot history)`.
-    pub source: String,
-    #[serde(skip)]
-    pub epoch: i64,
 }
 
 /// Reads a live timestamp: epoch milliseconds (possibly fractional) or ISO 8601.
@@ -188,94 +138,43 @@ pub fn live_changes(
     changes
 }
 
-/// One row of `casguard review`.
-#[derive(Debug, Clone, Serialize)]
-pub struct ReviewEntry {
-    pub policy: String,
-    pub file: String,
-    pub desired_last_change: Option<DesiredChange>,
-    pub desired_state: Option<FileState>,
-    pub live_last_change: Option<LiveChange>,
-    pub last_reviewed: Option<String>,
-    pub next_review_due: Option<String>,
-    pub status: ReviewStatus,
-}
-
-/// The git side, in the JSON report's shape.
-#[derive(Debug, Clone, Serialize)]
-pub struct DesiredChange {
-    pub date: String,
-    pub commit: String,
-    pub author: String,
-    pub email: String,
-    pub summary: String,
-}
-
-impl From<&LastChange> for DesiredChange {
-    fn from(c: &LastChange) -> Self {
-        DesiredChange {
-            date: c.date.clone(),
-            commit: c.commit.clone(),
-            author: c.author.clone(),
-            email: c.email.clone(),
-            summary: c.summary.clone(),
-        }
-    }
-}
-
-/// Rows (most urgent first) and REVIEW001 findings.
+/// One row per policy, most urgent first. `live_ids` maps a policy's index
+/// to the live `_id` it matched, for the live dates.
 pub fn review(
     policies: &[Policy],
-    sources: &Sources,
     git: &HashMap<String, FileHistory>,
     live_dates: &HashMap<String, LiveChange>,
     live_ids: &HashMap<usize, String>,
     default_interval: i64,
     today: jiff::civil::Date,
-) -> (Vec<ReviewEntry>, Vec<Finding>) {
-    let mut rows = Vec::new();
-    let mut findings = Vec::new();
-    for (index, policy) in policies.iter().enumerate() {
-        let (due, status) = review_status(policy, default_interval, today);
-        let file_history = git.get(&policy.file);
-        rows.push(ReviewEntry {
-            policy: policy.name.clone(),
-            file: policy.file.clone(),
-            desired_last_change: file_history
-                .and_then(|h| h.last_change.as_ref())
-                .map(DesiredChange::from),
-            desired_state: file_history.map(|h| h.state),
-            live_last_change: live_ids
-                .get(&index)
-                .and_then(|id| live_dates.get(id))
-                .cloned(),
-            last_reviewed: policy.meta.last_reviewed.map(|d| d.to_string()),
-            next_review_due: due.map(|d| d.to_string()),
-            status,
-        });
-        if status == ReviewStatus::Overdue {
-            let message = match (policy.meta.last_reviewed, due) {
-                (Some(reviewed), Some(due)) => {
-                    format!("review overdue since {due} (last reviewed {reviewed})")
-                }
-                _ => "never reviewed: `meta.last_reviewed` is not set".to_string(),
-            };
-            let location = sources.get(&policy.file).map(|source| {
-                policy
-                    .span_of("meta.last_reviewed")
-                    .map_or_else(|| source.file_location(), |span| source.location(span))
-            });
-            let mut finding = Finding::new(REVIEW001.id, REVIEW001.severity, message)
-                .policy(&policy.name)
-                .help(REVIEW001.remediation);
-            finding.location = location;
-            findings.push(finding);
-        }
-    }
+) -> Vec<ReviewEntry> {
+    let mut rows: Vec<ReviewEntry> = policies
+        .iter()
+        .enumerate()
+        .map(|(index, policy)| {
+            let (due, status) = review_status(policy, default_interval, today);
+            let file_history = git.get(&policy.file);
+            ReviewEntry {
+                policy: policy.name.clone(),
+                file: policy.file.clone(),
+                desired_last_change: file_history
+                    .and_then(|h| h.last_change.as_ref())
+                    .map(DesiredChange::from),
+                desired_state: file_history.map(|h| h.state),
+                live_last_change: live_ids
+                    .get(&index)
+                    .and_then(|id| live_dates.get(id))
+                    .cloned(),
+                last_reviewed: policy.meta.last_reviewed.map(|d| d.to_string()),
+                next_review_due: due.map(|d| d.to_string()),
+                status,
+            }
+        })
+        .collect();
     rows.sort_by(|a, b| {
         (a.status, &a.next_review_due, &a.file).cmp(&(b.status, &b.next_review_due, &b.file))
     });
-    (rows, findings)
+    rows
 }
 
 #[cfg(test)]

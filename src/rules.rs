@@ -1,12 +1,13 @@
-//! The rule registry and the Rego engine that runs rules.
+//! The rule set of a run and the Rego engine that runs rules.
 //!
-//! Built-in rules are the `.rego` files in `rules/`, embedded in the binary;
-//! custom rules are `.rego` files in the folders `rules_dirs` names. Each rule
-//! file declares, beside its logic, `metadata` (id, title, severity,
-//! rationale, remediation), a `findings` set and pass/fail `examples`, so a
-//! rule's id, docs, logic and tests stay together (as in ruff and oxc).
-//! Rules that live in Rust (the loader's CAS001-003, the suppression checks)
-//! register a `RuleDoc` so that `rules list` and every report see one registry.
+//! Built-in rules come from the registry (`crate::registry`): Rust rules with
+//! their `RuleDoc`, and the embedded `.rego` files of `rules/`. Custom rules
+//! are `.rego` files in the folders `rules_dirs` names. Each Rego file
+//! declares, beside its logic, `metadata` (id, title, severity, rationale,
+//! remediation), a `findings` set and pass/fail `examples`, so a rule's id,
+//! docs, logic and tests stay together (as in ruff and oxc). `RuleSet` merges
+//! them into one list of `RuleMeta` that `rules list`, `rules explain`, the
+//! docs and every report read.
 //!
 //! Evaluation uses `regorus`, Microsoft's in-process Rego interpreter: one
 //! input document holds every policy, the config and today's date, and each
@@ -19,70 +20,12 @@ use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::model::{Finding, Policy, Severity, Sources};
-
-/// Documentation of a rule implemented in Rust.
-#[derive(Debug, Clone, Copy)]
-pub struct RuleDoc {
-    pub id: &'static str,
-    pub title: &'static str,
-    pub severity: Severity,
-    pub rationale: &'static str,
-    pub remediation: &'static str,
-}
-
-/// Where a rule comes from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase", tag = "kind", content = "file")]
-pub enum RuleOrigin {
-    /// Implemented in casguard's Rust code.
-    Builtin,
-    /// A built-in Rego file, by its path in the repository.
-    BuiltinRego(String),
-    /// A custom Rego file from `rules_dirs`.
-    Custom(String),
-}
-
-/// A rule's metadata, whatever it is implemented in.
-#[derive(Debug, Clone, Serialize)]
-pub struct RuleMeta {
-    pub id: String,
-    pub title: String,
-    pub severity: Severity,
-    pub rationale: String,
-    pub remediation: String,
-    pub origin: RuleOrigin,
-}
-
-impl RuleMeta {
-    fn from_doc(doc: &RuleDoc) -> RuleMeta {
-        RuleMeta {
-            id: doc.id.into(),
-            title: doc.title.into(),
-            severity: doc.severity,
-            rationale: doc.rationale.into(),
-            remediation: doc.remediation.into(),
-            origin: RuleOrigin::Builtin,
-        }
-    }
-}
-
-/// The built-in Rego rules, embedded at compile time. A test checks that
-/// this list and the `rules/` folder agree.
-pub const BUILTIN_REGO: &[(&str, &str)] = &[
-    ("rules/CAS101.rego", include_str!("../rules/CAS101.rego")),
-    ("rules/CAS102.rego", include_str!("../rules/CAS102.rego")),
-    ("rules/CAS103.rego", include_str!("../rules/CAS103.rego")),
-    ("rules/CAS104.rego", include_str!("../rules/CAS104.rego")),
-    ("rules/CAS201.rego", include_str!("../rules/CAS201.rego")),
-    ("rules/CAS202.rego", include_str!("../rules/CAS202.rego")),
-    ("rules/CAS203.rego", include_str!("../rules/CAS203.rego")),
-    ("rules/CAS204.rego", include_str!("../rules/CAS204.rego")),
-    ("rules/CAS301.rego", include_str!("../rules/CAS301.rego")),
-];
+use crate::model::{
+    ExampleOutcome, Family, Finding, Policy, RuleMeta, RuleOrigin, Severity, Sources,
+};
+use crate::registry;
 
 /// A rule that could not be loaded or run. Always fatal (exit 2): a rule
 /// that silently fails would make a clean report a lie.
@@ -96,7 +39,7 @@ pub struct RuleError {
     pub help: Option<String>,
 }
 
-struct RegoRule {
+struct LoadedRego {
     meta: RuleMeta,
     /// Rule path of the package, e.g. `data.casguard.rules.cas101`.
     package: String,
@@ -106,47 +49,81 @@ struct RegoRule {
 /// Every rule: Rust-implemented docs plus a loaded Rego engine.
 pub struct RuleSet {
     engine: regorus::Engine,
-    rego: Vec<RegoRule>,
+    rego: Vec<LoadedRego>,
     metas: Vec<RuleMeta>,
 }
 
+/// Where custom rules are and how long one evaluation may take.
+pub struct RuleSettings<'a> {
+    pub custom_dirs: &'a [PathBuf],
+    /// Folder display paths are relative to.
+    pub base: &'a Path,
+    pub time_limit: Duration,
+}
+
 impl RuleSet {
-    /// Loads the built-in rules, the Rust rule docs in `rust_rules`, and every
-    /// `.rego` file in `custom_dirs`; each evaluation may take `time_limit`.
-    pub fn load(
-        rust_rules: &[RuleDoc],
-        custom_dirs: &[PathBuf],
-        time_limit: Duration,
-    ) -> Result<RuleSet, RuleError> {
+    /// The registry's rules alone (no custom rules), with the default time limit.
+    pub fn builtin() -> Result<RuleSet, RuleError> {
+        RuleSet::load(&RuleSettings {
+            custom_dirs: &[],
+            base: Path::new("."),
+            time_limit: Duration::from_secs(crate::config::DEFAULT_RULE_TIMEOUT_SECONDS),
+        })
+    }
+
+    /// Loads every registered rule and every `.rego` file in the custom folders.
+    pub fn load(settings: &RuleSettings<'_>) -> Result<RuleSet, RuleError> {
         let mut engine = regorus::Engine::new();
         engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
-            limit: time_limit,
+            limit: settings.time_limit,
             check_interval: NonZeroU32::new(256).expect("non-zero"),
         });
         let mut set = RuleSet {
             engine,
             rego: Vec::new(),
-            metas: rust_rules.iter().map(RuleMeta::from_doc).collect(),
+            metas: registry::RUST_RULES
+                .iter()
+                .map(RuleMeta::from_doc)
+                .collect(),
         };
-        for (file, text) in BUILTIN_REGO {
-            set.add_rego(file, text, RuleOrigin::BuiltinRego(file.to_string()))?;
+        for rule in registry::REGO_RULES {
+            let origin = RuleOrigin::BuiltinRego(rule.file.to_string());
+            let id = set.add_rego(rule.file, rule.source, origin, rule.family)?;
+            if id != rule.id {
+                return Err(RuleError {
+                    file: rule.file.into(),
+                    message: format!(
+                        "declares id `{id}`, but the registry lists it as `{}`",
+                        rule.id
+                    ),
+                    help: Some("keep the registry and the rule's metadata in agreement".into()),
+                });
+            }
         }
-        for dir in custom_dirs {
-            for file in custom_rule_files(dir)? {
-                let display = crate::load::display_path(&file);
+        for dir in settings.custom_dirs {
+            for file in custom_rule_files(settings.base, dir)? {
+                let display = crate::fsutil::display_path(settings.base, &file);
                 let text = std::fs::read_to_string(&file).map_err(|e| RuleError {
                     file: display.clone(),
                     message: format!("cannot read custom rule: {e}"),
                     help: Some("check the file's permissions and that it is UTF-8".into()),
                 })?;
-                set.add_rego(&display, &text, RuleOrigin::Custom(display.clone()))?;
+                let origin = RuleOrigin::Custom(display.clone());
+                set.add_rego(&display, &text, origin, Family::Lint)?;
             }
         }
         set.metas.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(set)
     }
 
-    fn add_rego(&mut self, file: &str, text: &str, origin: RuleOrigin) -> Result<(), RuleError> {
+    /// Adds one Rego file; returns the id it declares.
+    fn add_rego(
+        &mut self,
+        file: &str,
+        text: &str,
+        origin: RuleOrigin,
+        family: Family,
+    ) -> Result<String, RuleError> {
         let error = |message: String, help: &str| RuleError {
             file: file.to_string(),
             message,
@@ -210,9 +187,10 @@ impl RuleSet {
                 "set `\"severity\": \"warning\"` (or error, note)",
             )
         })?;
-        if let Some(existing) = self.metas.iter().find(|m| m.id == id) {
+        let taken = self.metas.iter().find(|m| m.id.eq_ignore_ascii_case(&id));
+        if let Some(existing) = taken {
             let other = match &existing.origin {
-                RuleOrigin::Builtin => "a built-in rule".to_string(),
+                RuleOrigin::Builtin(_) => "a built-in rule".to_string(),
                 RuleOrigin::BuiltinRego(f) | RuleOrigin::Custom(f) => format!("`{f}`"),
             };
             return Err(error(
@@ -220,8 +198,15 @@ impl RuleSet {
                 "rule ids are never reused; pick another id",
             ));
         }
+        if let Some(retired) = registry::retired(&id) {
+            return Err(error(
+                format!("rule id `{}` is retired and never reused", retired.id),
+                "pick another id",
+            ));
+        }
         let meta = RuleMeta {
-            id,
+            id: id.clone(),
+            family,
             title: field("title").unwrap_or_default(),
             severity,
             rationale: field("rationale").unwrap_or_default(),
@@ -229,12 +214,12 @@ impl RuleSet {
             origin,
         };
         self.metas.push(meta.clone());
-        self.rego.push(RegoRule {
+        self.rego.push(LoadedRego {
             meta,
             package,
             file: file.to_string(),
         });
-        Ok(())
+        Ok(id)
     }
 
     pub fn metas(&self) -> &[RuleMeta] {
@@ -245,24 +230,29 @@ impl RuleSet {
         self.metas.iter().find(|m| m.id.eq_ignore_ascii_case(id))
     }
 
-    /// Runs every Rego rule not in `skip` over `policies`.
+    /// The rules of these families, built-in and custom.
+    pub fn of_families<'a>(&'a self, families: &'a [Family]) -> impl Iterator<Item = &'a RuleMeta> {
+        self.metas.iter().filter(|m| families.contains(&m.family))
+    }
+
+    /// Runs the Rego rules of `families` not in `skip` over `policies`.
     pub fn evaluate(
         &self,
         policies: &[Policy],
         sources: &Sources,
-        config: Value,
-        today: jiff::civil::Date,
+        input: &RuleInput<'_>,
+        families: &[Family],
         skip: &BTreeSet<String>,
     ) -> Result<Vec<Finding>, RuleError> {
-        let rules: Vec<&RegoRule> = self
+        let rules: Vec<&LoadedRego> = self
             .rego
             .iter()
-            .filter(|r| !skip.contains(&r.meta.id))
+            .filter(|r| families.contains(&r.meta.family) && !skip.contains(&r.meta.id))
             .collect();
         if rules.is_empty() {
             return Ok(Vec::new());
         }
-        let input = input_value(policies, config, today);
+        let input = input_value(policies, input.config.clone(), input.today);
         let by_key: HashMap<&str, &Policy> =
             policies.iter().map(|p| (p.file.as_str(), p)).collect();
         // Rules are independent: each core takes the next rule not yet run
@@ -364,11 +354,19 @@ impl RuleSet {
     }
 }
 
+/// What rules see besides the policies: `input.config` and `input.today`.
+pub struct RuleInput<'a> {
+    pub config: &'a Value,
+    pub today: jiff::civil::Date,
+}
+
 /// The documentation page of a rule (`docs/rules/<ID>.md`), generated from
 /// its metadata so the two cannot disagree.
 pub fn doc_page(meta: &RuleMeta) -> String {
     let origin = match &meta.origin {
-        RuleOrigin::Builtin => "Implemented in casguard itself.".to_string(),
+        RuleOrigin::Builtin(module) => {
+            format!("Implemented in casguard itself (`src/{module}.rs`).")
+        }
         RuleOrigin::BuiltinRego(file) | RuleOrigin::Custom(file) => {
             format!("Defined in [`{file}`](../../{file}), with its examples.")
         }
@@ -379,19 +377,21 @@ pub fn doc_page(meta: &RuleMeta) -> String {
     )
 }
 
-/// The result of one rule example.
-#[derive(Debug, Clone, Serialize)]
-pub struct ExampleOutcome {
-    pub rule: String,
-    pub file: String,
-    pub name: String,
-    /// `None` when the example behaved as declared.
-    pub problem: Option<String>,
+/// The documentation page of a retired rule id.
+pub fn retired_page(retired: &crate::model::RetiredRule) -> String {
+    let now = retired.replaced_by.map_or_else(
+        || "It has no replacement.".to_string(),
+        |r| format!("What it reported is now reported by [{r}]({r}.md)."),
+    );
+    format!(
+        "<!-- Generated from the rule registry by `CASGUARD_UPDATE_DOCS=1 cargo test --test docs`; do not edit. -->\n# {}: retired\n\n{now}\n\n{}\n\nRule ids are never reused. `[rules]` entries and `[[suppress]]` entries that still name {} keep working, applied to its replacement, and casguard notes them (CAS903) so they can be renamed.\n",
+        retired.id, retired.note, retired.id
+    )
 }
 
 fn run_example(
     engine: &mut regorus::Engine,
-    rule: &RegoRule,
+    rule: &LoadedRego,
     example: &Value,
     config: Value,
     today: jiff::civil::Date,
@@ -446,7 +446,7 @@ fn input_value(policies: &[Policy], config: Value, today: jiff::civil::Date) -> 
 
 fn run_rule(
     engine: &mut regorus::Engine,
-    rule: &RegoRule,
+    rule: &LoadedRego,
     by_key: &HashMap<&str, &Policy>,
     sources: &Sources,
 ) -> Result<Vec<Finding>, RuleError> {
@@ -489,11 +489,7 @@ fn run_rule(
         if let Some(key) = item.get("policy").and_then(Value::as_str) {
             if let Some(policy) = by_key.get(key) {
                 finding = finding.policy(&policy.name);
-                if let Some(source) = sources.get(&policy.file) {
-                    let span = path.and_then(|p| policy.span_of(p));
-                    finding = finding
-                        .at(span.map_or_else(|| source.file_location(), |s| source.location(s)));
-                }
+                finding.location = policy.locate(sources, path.unwrap_or_default());
             }
         }
         if let Some(label) = item.get("label").and_then(Value::as_str) {
@@ -516,8 +512,8 @@ fn kind_of(value: &Value) -> &'static str {
     }
 }
 
-fn custom_rule_files(dir: &Path) -> Result<Vec<PathBuf>, RuleError> {
-    let display = crate::load::display_path(dir);
+fn custom_rule_files(base: &Path, dir: &Path) -> Result<Vec<PathBuf>, RuleError> {
+    let display = crate::fsutil::display_path(base, dir);
     if !dir.is_dir() {
         return Err(RuleError {
             file: display,

@@ -16,9 +16,8 @@ use std::fmt::Write;
 use serde_json::Value;
 use toml_edit::{DocumentMut, Item, Table};
 
-use crate::drift::{DriftEntry, DriftKind};
+use crate::model::{DriftEntry, DriftKind, Report};
 use crate::normalize::split_path;
-use crate::report::Report;
 
 /// Where a policy type is edited in the Defender portal (Cloud apps >
 /// Policies > Policy management). The tab names follow the portal's typed
@@ -310,7 +309,7 @@ fn inline(value: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::drift::Change;
+    use crate::model::Change;
     use serde_json::json;
 
     #[test]

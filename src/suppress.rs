@@ -4,44 +4,16 @@
 //! Suppressed findings are kept (reports count them separately), an expired
 //! suppression stops working and is itself reported (CAS901), and one that
 //! matched nothing is dead configuration and is reported too (CAS902), as
-//! cargo-deny does for unused skips.
+//! cargo-deny does for unused skips. A retired rule id (see `registry`) keeps
+//! working in both places, mapped to the rule that replaced it, with a note
+//! (CAS903) asking to rename it.
 
 use std::collections::BTreeSet;
 
-use serde::Serialize;
-
 use crate::config::{Config, RuleLevel, Suppression};
-use crate::model::{Finding, Severity};
-use crate::rules::RuleDoc;
-
-pub const CAS901: RuleDoc = RuleDoc {
-    id: "CAS901",
-    title: "Expired suppression",
-    severity: Severity::Warning,
-    rationale: "Suppressions are temporary, accountable exceptions. Once past its expiry date a suppression no longer hides anything; the findings it covered are reported again.",
-    remediation: "Fix the underlying findings and delete the suppression, or, if the exception still holds, renew it with a new `expires` date and an updated reason.",
-};
-
-pub const CAS902: RuleDoc = RuleDoc {
-    id: "CAS902",
-    title: "Unused suppression",
-    severity: Severity::Warning,
-    rationale: "A suppression that matches no finding is dead configuration: the problem was fixed or the policy renamed, and a stale exception could later hide a new, unrelated finding.",
-    remediation: "Delete the suppression, or correct its `rule` or `policy` glob.",
-};
-
-pub const CONFIG_RULES: &[RuleDoc] = &[CAS901, CAS902];
-
-/// A finding hidden by a suppression, with the suppression's accountability data.
-#[derive(Debug, Clone, Serialize)]
-pub struct SuppressedFinding {
-    #[serde(skip)]
-    pub finding: Finding,
-    pub reason: String,
-    pub expires: String,
-    pub owner: Option<String>,
-    pub ticket: Option<String>,
-}
+use crate::model::{Finding, SuppressedFinding};
+use crate::registry;
+use crate::registry::{CAS001, CAS901, CAS902, CAS903};
 
 #[derive(Debug, Default)]
 pub struct Outcome {
@@ -64,7 +36,7 @@ pub fn apply(
     let mut used = vec![false; config.suppressions.len()];
     for finding in findings.into_iter().filter_map(|f| leveled(f, config)) {
         // An invalid policy file is never hidden: every other result depends on it.
-        if finding.rule == crate::load::CAS001.id {
+        if finding.rule == CAS001.id {
             outcome.active.push(finding);
             continue;
         }
@@ -72,7 +44,7 @@ pub fn apply(
         let matching: Vec<usize> = (0..config.suppressions.len())
             .filter(|&i| {
                 let s = &config.suppressions[i];
-                s.matches_rule(&finding.rule) && s.matches_policy(finding.policy.as_deref(), file)
+                matches_rule(s, &finding.rule) && s.matches_policy(finding.policy.as_deref(), file)
             })
             .collect();
         for &index in &matching {
@@ -97,7 +69,7 @@ pub fn apply(
     for (suppression, used) in config.suppressions.iter().zip(used) {
         let finding = if suppression.expires < today {
             Some(expired(suppression))
-        } else if !used && complete && ran.iter().any(|id| suppression.matches_rule(id)) {
+        } else if !used && complete && ran.iter().any(|id| matches_rule(suppression, id)) {
             Some(unused(suppression))
         } else {
             None
@@ -106,6 +78,11 @@ pub fn apply(
             .active
             .extend(finding.and_then(|f| leveled(f, config)));
     }
+    outcome.active.extend(
+        retired_names(config)
+            .into_iter()
+            .filter_map(|f| leveled(f, config)),
+    );
     outcome
         .active
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -115,8 +92,62 @@ pub fn apply(
     outcome
 }
 
+/// Whether `s` names `rule`, directly or through a retired id it replaced.
+fn matches_rule(s: &Suppression, rule: &str) -> bool {
+    s.matches_rule(rule) || registry::retired(&s.rule).is_some_and(|r| r.replaced_by == Some(rule))
+}
+
+/// The `[rules]` level of `rule`, also when set under a retired id it replaced.
+fn rule_level(config: &Config, rule: &str) -> Option<RuleLevel> {
+    config.rule_level(rule).or_else(|| {
+        registry::RETIRED
+            .iter()
+            .filter(|r| r.replaced_by == Some(rule))
+            .find_map(|r| config.rule_level(r.id))
+    })
+}
+
+/// CAS903 notes for every `[rules]` entry and suppression naming a retired id.
+fn retired_names(config: &Config) -> Vec<Finding> {
+    let mut named: Vec<(&str, crate::model::Location)> = config
+        .suppressions
+        .iter()
+        .map(|s| (s.rule.as_str(), s.location.clone()))
+        .collect();
+    if let Some(source) = &config.source {
+        named.extend(
+            config
+                .rule_overrides
+                .iter()
+                .map(|o| (o.rule.as_str(), source.location(o.span.clone()))),
+        );
+    }
+    named
+        .into_iter()
+        .filter_map(|(id, location)| {
+            let retired = registry::retired(id)?;
+            let now = retired
+                .replaced_by
+                .map_or_else(|| "no rule".to_string(), str::to_string);
+            Some(
+                Finding::new(
+                    CAS903.id,
+                    CAS903.severity,
+                    format!(
+                        "rule {} is retired; it is now {now}: {}",
+                        retired.id, retired.note
+                    ),
+                )
+                .at(location)
+                .label(format!("use {now}"))
+                .help(CAS903.remediation),
+            )
+        })
+        .collect()
+}
+
 fn leveled(mut finding: Finding, config: &Config) -> Option<Finding> {
-    match config.rule_level(&finding.rule) {
+    match rule_level(config, &finding.rule) {
         Some(RuleLevel::Off) => None,
         Some(RuleLevel::Severity(severity)) => {
             finding.severity = severity;
@@ -157,7 +188,7 @@ fn unused(s: &Suppression) -> Finding {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Location;
+    use crate::model::{Location, Severity};
     use std::path::Path;
 
     fn finding(rule: &str, policy: &str) -> Finding {

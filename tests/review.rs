@@ -133,8 +133,9 @@ fn review_reports_both_sides_and_agrees_with_lint() {
         .iter()
         .map(|f| f["rule"].as_str().unwrap())
         .collect();
-    assert_eq!(findings, ["REVIEW001"]);
-    // lint's CAS202 says the same about the same policy.
+    assert_eq!(findings, ["CAS202"], "review runs the same rule as lint");
+    let review_cas202 = json["findings"][0].clone();
+    // lint's CAS202 is the same finding about the same policy.
     let (_, lint, _) = casguard(d, &["lint", "--format", "json", "--fail-on", "never"]);
     let lint: Value = serde_json::from_str(&lint).unwrap();
     let cas202: Vec<&Value> = lint["findings"]
@@ -144,6 +145,7 @@ fn review_reports_both_sides_and_agrees_with_lint() {
         .filter(|f| f["rule"] == "CAS202")
         .collect();
     assert_eq!(cas202.len(), 1);
+    assert_eq!(cas202[0], &review_cas202);
     assert_eq!(cas202[0]["policy"], "Mass download");
     assert!(cas202[0]["message"]
         .as_str()

@@ -1,16 +1,18 @@
 //! Every Rego rule's pass and fail examples run here, and every rule has both.
-//! The Rust-implemented rules (CAS001-003, CAS901-902) are covered by the
+//! The Rust-implemented rules (CAS001-004, CAS205-206, DRIFT*, CAS901-903) are covered by the
 //! fixtures in tests/fixtures/bad and tests/fixtures/rules.
 
 use std::collections::BTreeMap;
 
 use casguard::config::Config;
-use casguard::rules::{RuleOrigin, BUILTIN_REGO};
+use casguard::model::RuleOrigin;
+use casguard::registry::REGO_RULES;
+use casguard::rules::RuleSet;
 
 #[test]
 fn every_rule_example_behaves_as_declared() {
     let config = Config::default();
-    let rules = casguard::lint::load_rules(&config).unwrap();
+    let rules = RuleSet::builtin().unwrap();
     let outcomes = rules.run_examples(&config);
     let failures: Vec<_> = outcomes
         .iter()
@@ -46,20 +48,17 @@ fn builtin_list_matches_the_rules_folder() {
         .filter(|name| name.ends_with(".rego"))
         .collect();
     on_disk.sort();
-    let mut embedded: Vec<String> = BUILTIN_REGO
-        .iter()
-        .map(|(name, _)| name.to_string())
-        .collect();
+    let mut embedded: Vec<String> = REGO_RULES.iter().map(|r| r.file.to_string()).collect();
     embedded.sort();
     assert_eq!(
         on_disk, embedded,
-        "add new rules/*.rego files to BUILTIN_REGO in src/rules.rs"
+        "add new rules/*.rego files to REGO_RULES in src/registry.rs"
     );
 }
 
 #[test]
 fn rule_ids_match_file_names_and_every_required_id_exists() {
-    let rules = casguard::lint::load_rules(&Config::default()).unwrap();
+    let rules = RuleSet::builtin().unwrap();
     for meta in rules.metas() {
         if let RuleOrigin::BuiltinRego(file) = &meta.origin {
             assert_eq!(file, &format!("rules/{}.rego", meta.id));

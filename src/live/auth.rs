@@ -108,19 +108,17 @@ impl Auth {
             }
             AuthMethod::EntraSecret | AuthMethod::EntraWorkloadIdentity => {
                 let tenant_id = required(
-                    tenant.tenant_id.clone().or_else(|| env("AZURE_TENANT_ID")),
+                    env("AZURE_TENANT_ID").or_else(|| tenant.tenant_id.clone()),
                     "the Entra tenant id",
-                    "set `tenant_id` under [tenant] (or AZURE_TENANT_ID)",
+                    "set AZURE_TENANT_ID, or `tenant_id` under [tenant]",
                 )?;
                 let client_id = required(
-                    tenant.client_id.clone().or_else(|| env("AZURE_CLIENT_ID")),
+                    env("AZURE_CLIENT_ID").or_else(|| tenant.client_id.clone()),
                     "the Entra application (client) id",
-                    "set `client_id` under [tenant] (or AZURE_CLIENT_ID)",
+                    "set AZURE_CLIENT_ID, or `client_id` under [tenant]",
                 )?;
-                let authority = tenant
-                    .authority_host
-                    .clone()
-                    .or_else(|| env("AZURE_AUTHORITY_HOST"))
+                let authority = env("AZURE_AUTHORITY_HOST")
+                    .or_else(|| tenant.authority_host.clone())
                     .unwrap_or_else(|| DEFAULT_AUTHORITY.to_string());
                 let authority = validate_url("the Entra authority host", &authority)?;
                 let credential = if tenant.auth == AuthMethod::EntraSecret {

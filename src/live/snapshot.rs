@@ -48,7 +48,12 @@ impl Snapshot {
 
     /// Reads a casguard snapshot, a raw `{"data": [...]}` dump, or a bare array.
     pub fn read(path: &Path) -> Result<Snapshot, LiveError> {
-        let display = path.display().to_string();
+        Snapshot::read_as(path, &path.display().to_string())
+    }
+
+    /// `read`, naming the file `display` in errors.
+    pub fn read_as(path: &Path, display: &str) -> Result<Snapshot, LiveError> {
+        let display = display.to_string();
         let fail = |detail: String, help: &str| LiveError::ReadSnapshot {
             path: display.clone(),
             detail,
@@ -142,12 +147,16 @@ pub fn read_history(dir: &Path) -> Result<Vec<(String, Vec<Value>)>, LiveError> 
 }
 
 impl Snapshot {
-    /// Keeps a copy in `dir` named after `fetched_at` (creating `dir`).
-    pub fn keep_in_history(&self, dir: &Path) -> Result<std::path::PathBuf, LiveError> {
+    /// Keeps a copy in `dir` named after `fetched_at`, else `now` (creating `dir`).
+    pub fn keep_in_history(
+        &self,
+        dir: &Path,
+        now: jiff::Timestamp,
+    ) -> Result<std::path::PathBuf, LiveError> {
         let stamp = self
             .fetched_at
             .clone()
-            .unwrap_or_else(|| jiff::Timestamp::now().to_string())
+            .unwrap_or_else(|| now.to_string())
             .replace(':', "-");
         std::fs::create_dir_all(dir).map_err(|e| LiveError::WriteSnapshot {
             path: dir.display().to_string(),

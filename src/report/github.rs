@@ -17,7 +17,10 @@ pub fn render(report: &Report) -> String {
         };
         let mut properties = Vec::new();
         if let Some(l) = &finding.location {
-            properties.push(format!("file={}", escape_property(&l.file)));
+            properties.push(format!(
+                "file={}",
+                escape_property(&report.repository_path(&l.file))
+            ));
             properties.push(format!("line={}", l.line));
             properties.push(format!("col={}", l.column));
             if l.span.is_some() {

@@ -60,7 +60,7 @@ pub fn render(report: &Report) -> String {
     card(&mut out, "notes", summary.notes, "note");
     card(&mut out, "suppressed", summary.suppressed, "");
     if let Some(drift) = &report.drift {
-        use crate::drift::DriftKind;
+        use crate::model::DriftKind;
         card(&mut out, "in sync", drift.in_sync, "ok");
         card(
             &mut out,
@@ -127,9 +127,9 @@ pub fn render(report: &Report) -> String {
         out.push_str("<h2>Review status</h2>\n<table>\n<tr><th>Status</th><th>Next review</th><th>File last changed</th><th>Live last changed</th><th>Last reviewed</th><th>Policy</th></tr>\n");
         for row in &review.rows {
             let class = match row.status {
-                crate::review::ReviewStatus::Overdue => "error",
-                crate::review::ReviewStatus::DueSoon => "warning",
-                crate::review::ReviewStatus::Ok => "ok",
+                crate::model::ReviewStatus::Overdue => "error",
+                crate::model::ReviewStatus::DueSoon => "warning",
+                crate::model::ReviewStatus::Ok => "ok",
             };
             let desired = row
                 .desired_last_change

@@ -26,7 +26,7 @@ pub fn render(report: &Report) -> String {
     });
     let mut document = document;
     if let Some(drift) = &report.drift {
-        use crate::drift::DriftKind;
+        use crate::model::DriftKind;
         document["summary"]["drift"] = json!({
             "live_policies": drift.live_count,
             "in_sync": drift.in_sync,

@@ -7,6 +7,30 @@ use std::fmt::Write;
 use super::{plural, Report};
 use crate::model::Severity;
 
+/// The Markdown report of an evidence bundle: where both sides came from,
+/// then each command's report. `live` is (tenant, fetched_at).
+pub fn evidence(
+    live: (Option<&str>, Option<&str>),
+    git_commit: Option<&str>,
+    git_dirty: Option<bool>,
+    reports: &[&Report],
+) -> String {
+    let mut out = format!(
+        "# casguard evidence\n\nTenant: {} (live state of {}). Desired state: git commit {}{}.\n\n",
+        live.0.unwrap_or("(snapshot)"),
+        live.1.unwrap_or("unknown date"),
+        git_commit.unwrap_or("(not a git repository)"),
+        if git_dirty == Some(true) {
+            ", with uncommitted changes"
+        } else {
+            ""
+        },
+    );
+    let parts: Vec<String> = reports.iter().map(|r| render(r)).collect();
+    out.push_str(&parts.join("\n"));
+    out
+}
+
 pub fn render(report: &Report) -> String {
     let summary = report.summary();
     let mut out = String::new();

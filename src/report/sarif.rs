@@ -114,7 +114,7 @@ fn result(report: &Report, finding: &Finding) -> SarifResult {
         result.rule_index = Some(index as i64);
     }
     if let Some(location) = &finding.location {
-        result.locations = Some(vec![sarif_location(location, None)]);
+        result.locations = Some(vec![sarif_location(report, location, None)]);
     }
     if !finding.related.is_empty() {
         result.related_locations = Some(
@@ -123,7 +123,7 @@ fn result(report: &Report, finding: &Finding) -> SarifResult {
                 .iter()
                 .enumerate()
                 .map(|(i, r)| {
-                    let mut l = sarif_location(&r.location, Some(r.message.clone()));
+                    let mut l = sarif_location(report, &r.location, Some(r.message.clone()));
                     l.id = Some(i as i64);
                     l
                 })
@@ -138,7 +138,8 @@ fn result(report: &Report, finding: &Finding) -> SarifResult {
     result
 }
 
-fn sarif_location(location: &Location, message: Option<String>) -> SarifLocation {
+/// A SARIF location; the path is made relative to the repository root.
+fn sarif_location(report: &Report, location: &Location, message: Option<String>) -> SarifLocation {
     let mut region = Region::builder()
         .start_line(location.line as i64)
         .start_column(location.column as i64)
@@ -158,7 +159,7 @@ fn sarif_location(location: &Location, message: Option<String>) -> SarifLocation
     let physical = PhysicalLocation::builder()
         .artifact_location(
             ArtifactLocation::builder()
-                .uri(uri_escape(&location.file))
+                .uri(uri_escape(&report.repository_path(&location.file)))
                 .build(),
         )
         .region(region)

@@ -1,9 +1,20 @@
 //! Pure data shared by every stage: policies, findings, severities, locations
-//! and the source texts findings point into.
+//! and the source texts findings point into (here), rule metadata (`rule`)
+//! and command outcomes (`outcome`).
 //!
-//! Nothing here does I/O. A `Finding` is the one currency of analysis: lint
-//! problems, rule violations and (later) drift all become findings, and the
-//! renderers in `report` only ever see findings plus the sources they point at.
+//! Nothing here does I/O, and nothing here depends on another casguard
+//! module: `model` is the bottom layer. A `Finding` is the one currency of
+//! analysis: lint problems, rule violations, drift and review all become
+//! findings, and the renderers in `report` only ever see outcomes made of
+//! findings plus the sources they point at.
+
+mod command;
+mod outcome;
+mod rule;
+
+pub use command::*;
+pub use outcome::*;
+pub use rule::*;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -376,6 +387,17 @@ impl Policy {
             let cut = path.rfind(['.', '['])?;
             path = &path[..cut];
         }
+    }
+
+    /// Where `path` (a policy-file path such as `alerts.daily_limit`) is in
+    /// its file: the span of the path or of its nearest ancestor, else the
+    /// file as a whole; `None` when the file's text is not in `sources`.
+    pub fn locate(&self, sources: &Sources, path: &str) -> Option<Location> {
+        let source = sources.get(&self.file)?;
+        Some(
+            self.span_of(path)
+                .map_or_else(|| source.file_location(), |span| source.location(span)),
+        )
     }
 
     /// The document rules see: every modeled field present (`null` when unset).

@@ -1,0 +1,270 @@
+//! `casguard evidence`: an audit bundle of what the tenant looked like, what
+//! git said it should be, and what differed (lint, drift and review, each as
+//! JSON, plus a Markdown and an HTML report), hash-listed and optionally
+//! signed; `evidence verify` checks one and `evidence keygen` makes a key.
+//! The bundle format itself (manifest, hashes, archive) is `crate::evidence`.
+
+use std::path::{Path, PathBuf};
+
+use ed25519_dalek::SigningKey;
+use serde_json::{json, Map, Value};
+
+use super::{Error, LiveSource, Project};
+use crate::evidence;
+use crate::live::{Event, Snapshot};
+use crate::load::LoadOutcome;
+use crate::model::{DriftKind, EvidenceOutcome, KeygenOutcome, Report, VerifyOutcome};
+use crate::report::{self, Format, Style};
+use crate::rules::RuleSet;
+
+pub struct EvidenceInput {
+    pub out: PathBuf,
+    pub signing_key: Option<PathBuf>,
+    /// `--generated-at`; else SOURCE_DATE_EPOCH; else now.
+    pub generated_at: Option<jiff::Timestamp>,
+    pub force: bool,
+    pub source: LiveSource,
+}
+
+pub fn create(
+    project: &Project,
+    rules: &RuleSet,
+    input: &EvidenceInput,
+    observe: &mut dyn FnMut(Event),
+) -> Result<EvidenceOutcome, Error> {
+    let out = project.env.resolve(&input.out);
+    if out.exists() && !input.force {
+        return Err(evidence::EvidenceError::Exists(project.display(&out)).into());
+    }
+    let signing_key = signing_key(project, input)?;
+    let generated_at = generated_at(project, input);
+    // Dates in the bundle follow its generation time unless --today pins them.
+    let mut project = project.clone();
+    if !project.env.today_given {
+        project.env.today = generated_at.to_zoned(jiff::tz::TimeZone::UTC).date();
+    }
+    let project = &project;
+    // Read the policy files once for every part of the bundle.
+    let loaded = project.load_policies()?;
+    let history = super::read_history(project, &input.source)?;
+    let snapshot = super::read_live(project, &input.source, observe)?;
+    let lint = super::lint::lint_loaded(project, rules, loaded.clone(), true)?;
+    // Date both sides once (one git walk) for drift and review alike.
+    let dates = super::dates(project, &loaded.files, Some(&snapshot), &history);
+    let drift = super::drift::drift_loaded(
+        project,
+        rules,
+        loaded.clone(),
+        &snapshot,
+        &history,
+        Some(&dates),
+    )?;
+    let review =
+        super::review::review_loaded(project, rules, loaded.clone(), Some(&snapshot), &dates)?;
+    let (git_commit, git_dirty) = crate::history::head_state(&project.env.root);
+    let reports = Reports {
+        lint: &lint,
+        drift: &drift,
+        review: &review,
+    };
+    let style = Style::default();
+    let mut live_raw = serde_json::to_vec_pretty(&snapshot.policies).expect("policies serialize");
+    live_raw.push(b'\n');
+    let (desired_normalized, live_normalized) = normalized(project, &loaded, &snapshot);
+    let inputs = evidence::Inputs {
+        tenant: snapshot.tenant.clone(),
+        fetched_at: snapshot.fetched_at.clone(),
+        generated_at,
+        live_raw,
+        live_normalized,
+        desired_normalized,
+        lint_json: report::render(Format::Json, &lint, style),
+        drift_json: report::render(Format::Json, &drift, style),
+        review_json: report::render(Format::Json, &review, style),
+        report_md: report::evidence_markdown(
+            (snapshot.tenant.as_deref(), snapshot.fetched_at.as_deref()),
+            git_commit.as_deref(),
+            git_dirty,
+            &[&lint, &drift, &review],
+        ),
+        report_html: report::render(Format::Html, &reports.combined(rules), style),
+        git_commit,
+        git_dirty,
+        config_sha256: project
+            .config
+            .source
+            .as_ref()
+            .map(|s| evidence::sha256_hex(s.text.as_bytes())),
+        counts: reports.counts(loaded.policies.len(), snapshot.policies.len()),
+        signing_key: signing_key.as_ref(),
+    };
+    let files = evidence::build(&inputs);
+    evidence::write(
+        &out,
+        &files,
+        generated_at.as_second().max(0) as u64,
+        input.force,
+    )?;
+    Ok(EvidenceOutcome {
+        out: project.display(&out),
+        files: files.len(),
+        signed_by: signing_key.map(|k| evidence::fingerprint(&k.verifying_key())),
+    })
+}
+
+/// `--signing-key FILE`, else CASGUARD_SIGNING_KEY (hex), else unsigned.
+fn signing_key(project: &Project, input: &EvidenceInput) -> Result<Option<SigningKey>, Error> {
+    match (&input.signing_key, project.env.var("CASGUARD_SIGNING_KEY")) {
+        (Some(path), _) => Ok(Some(evidence::read_signing_key(
+            &project.env.resolve(path),
+        )?)),
+        (None, Some(text)) => Ok(Some(
+            evidence::parse_signing_key(text).map_err(Error::SigningKeyEnv)?,
+        )),
+        (None, None) => Ok(None),
+    }
+}
+
+/// `--generated-at`, else SOURCE_DATE_EPOCH (reproducible builds), else now.
+fn generated_at(project: &Project, input: &EvidenceInput) -> jiff::Timestamp {
+    input
+        .generated_at
+        .or_else(|| {
+            project
+                .env
+                .var("SOURCE_DATE_EPOCH")
+                .and_then(|s| s.trim().parse::<i64>().ok())
+                .and_then(|seconds| jiff::Timestamp::from_second(seconds).ok())
+        })
+        .unwrap_or(project.env.now)
+}
+
+/// Both sides in the canonical form drift compares: desired by file, live by `_id`.
+fn normalized(project: &Project, loaded: &LoadOutcome, snapshot: &Snapshot) -> (Value, Value) {
+    let ignore = &project.config.drift.ignore;
+    let desired: Map<String, Value> = loaded
+        .policies
+        .iter()
+        .map(|p| (p.file.clone(), crate::normalize::desired(p, ignore)))
+        .collect();
+    let live: Map<String, Value> = snapshot
+        .policies
+        .iter()
+        .filter_map(Value::as_object)
+        .map(|p| {
+            let id = p.get("_id").and_then(Value::as_str).unwrap_or("(no _id)");
+            (id.to_string(), crate::normalize::live(p, ignore))
+        })
+        .collect();
+    (Value::Object(desired), Value::Object(live))
+}
+
+/// The three reports a bundle is made of.
+struct Reports<'a> {
+    lint: &'a Report,
+    drift: &'a Report,
+    review: &'a Report,
+}
+
+impl Reports<'_> {
+    fn all(&self) -> [&Report; 3] {
+        [self.lint, self.drift, self.review]
+    }
+
+    /// One report of everything, for the HTML page. A finding two commands
+    /// report (the loader's, CAS202 from lint and review) is shown once.
+    fn combined(&self, rules: &RuleSet) -> Report {
+        let mut findings = Vec::new();
+        let mut suppressed = Vec::new();
+        for report in self.all() {
+            for finding in &report.findings {
+                if !findings.contains(finding) {
+                    findings.push(finding.clone());
+                }
+            }
+            for s in &report.suppressed {
+                if !suppressed
+                    .iter()
+                    .any(|k: &crate::model::SuppressedFinding| k.finding == s.finding)
+                {
+                    suppressed.push(s.clone());
+                }
+            }
+        }
+        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        Report {
+            command: "evidence".into(),
+            findings,
+            suppressed,
+            rules: rules.metas().to_vec(),
+            files: self.lint.files.clone(),
+            policies_checked: self.lint.policies_checked,
+            sources: self.lint.sources.clone(),
+            drift: self.drift.drift.clone(),
+            review: self.review.review.clone(),
+            repository_prefix: self.lint.repository_prefix.clone(),
+        }
+    }
+
+    fn counts(&self, desired: usize, live: usize) -> Value {
+        let section = self.drift.drift.as_ref();
+        let count = |kind| section.map(|d| d.count(kind));
+        json!({
+            "desired_policies": desired,
+            "live_policies": live,
+            "lint_findings": self.lint.findings.len(),
+            "drift_findings": self.drift.findings.len(),
+            "review_findings": self.review.findings.len(),
+            "errors": self.drift.summary().errors,
+            "in_sync": section.map(|d| d.in_sync),
+            "missing": count(DriftKind::Missing),
+            "unmanaged": count(DriftKind::Unmanaged),
+            "changed": count(DriftKind::Changed),
+        })
+    }
+}
+
+pub fn verify(
+    project: &Project,
+    path: &Path,
+    public_key: Option<&Path>,
+) -> Result<VerifyOutcome, Error> {
+    let key = public_key
+        .map(|k| evidence::read_public_key(&project.env.resolve(k)))
+        .transpose()?;
+    let path = project.env.resolve(path);
+    let files = evidence::read(&path)?;
+    Ok(VerifyOutcome {
+        bundle: project.display(&path),
+        files: files.len(),
+        problems: evidence::verify(&files, key.as_ref()),
+        checked_with: key.map(|k| evidence::fingerprint(&k)),
+    })
+}
+
+/// Writes PREFIX.key (private, mode 0600) and PREFIX.pub; refuses to replace either.
+pub fn keygen(project: &Project, prefix: &Path) -> Result<KeygenOutcome, Error> {
+    let key = evidence::generate_key().map_err(|e| Error::SigningKeyEnv(e.to_string()))?;
+    let prefix = project.env.resolve(prefix);
+    let private = PathBuf::from(format!("{}.key", prefix.display()));
+    let public = PathBuf::from(format!("{}.pub", prefix.display()));
+    for path in [&private, &public] {
+        if path.exists() {
+            return Err(evidence::EvidenceError::Exists(project.display(path)).into());
+        }
+    }
+    let private_text = format!("{}\n", hex::encode(key.to_bytes()));
+    super::write_file(project, &private, private_text.as_bytes())?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o600));
+    }
+    let public_text = format!("{}\n", hex::encode(key.verifying_key().to_bytes()));
+    super::write_file(project, &public, public_text.as_bytes())?;
+    Ok(KeygenOutcome {
+        private: project.display(&private),
+        public: project.display(&public),
+        fingerprint: evidence::fingerprint(&key.verifying_key()),
+    })
+}

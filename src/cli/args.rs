@@ -1,0 +1,258 @@
+//! The command line's grammar: clap definitions only. What each command
+//! does is in `crate::app`; how its outcome looks is in `crate::report`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::model::FailOn;
+use crate::report::Format;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "casguard",
+    version,
+    about = "Microsoft Defender for Cloud Apps policies as code: lint, drift, review, evidence",
+    long_about = None,
+    after_help = "Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 casguard could not do its job."
+)]
+pub struct Cli {
+    /// Run as if casguard was started in DIR
+    #[arg(short = 'C', global = true, value_name = "DIR")]
+    pub directory: Option<PathBuf>,
+    /// Configuration file [env: CASGUARD_CONFIG] [default: the nearest casguard.toml up to the repository root]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Print progress on stderr (repeat for more)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// When to colour output
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Evaluate dates (reviews, suppression expiry) as of DATE instead of today [env: CASGUARD_TODAY]
+    #[arg(long, global = true, value_name = "YYYY-MM-DD")]
+    pub today: Option<jiff::civil::Date>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Lint desired policies, offline
+    Lint(LintArgs),
+    /// Fetch the tenant's live configuration into a snapshot file
+    Fetch(FetchArgs),
+    /// Compare desired policies with the tenant (the API, or --snapshot FILE)
+    Drift(DriftArgs),
+    /// Last-change dates and review status of every policy
+    Review(ReviewArgs),
+    /// Write an audit evidence bundle (`evidence verify` checks one, `evidence keygen` makes a signing key)
+    Evidence(EvidenceArgs),
+    /// Write one policy file per live policy (the API, or --snapshot FILE)
+    Import(ImportArgs),
+    /// Turn drift into action: a checklist to restore the tenant, or a patch that adopts live state
+    Suggest(SuggestArgs),
+    /// List, explain and test rules
+    #[command(subcommand)]
+    Rules(RulesCommand),
+    /// Print the JSON Schema of the policy file format
+    Schema,
+    /// Print a shell completion script
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff)
+    Man,
+    /// Scaffold a policy repository: casguard.toml, policies/, rules/, a CI workflow
+    Init(InitArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct OutputArgs {
+    /// Format of the report on stdout
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Also write a report to a file, as FORMAT=PATH (repeatable)
+    #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = parse_report_target)]
+    pub reports: Vec<(Format, PathBuf)>,
+    /// Lowest severity that makes casguard exit with 1
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+}
+
+#[derive(Args, Debug)]
+pub struct LintArgs {
+    /// Policy files or folders to lint [default: policies_dir from casguard.toml]
+    pub paths: Vec<PathBuf>,
+    /// Apply safe fixes (canonical enum spelling, tidy recipient lists) first, keeping comments and layout
+    #[arg(long)]
+    pub fix: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct FetchArgs {
+    /// Snapshot file to write (atomically; an existing file is replaced only on success)
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub live: LiveArgs,
+}
+
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct EvidenceArgs {
+    #[command(subcommand)]
+    pub action: Option<EvidenceAction>,
+    /// Bundle to write: a folder, or a single archive when it ends in .tar.gz
+    #[arg(long, value_name = "DIR|FILE.tar.gz", required = true)]
+    pub out: Option<PathBuf>,
+    /// Sign manifest.json with this Ed25519 private key (else $CASGUARD_SIGNING_KEY, hex)
+    #[arg(long, value_name = "FILE")]
+    pub signing_key: Option<PathBuf>,
+    /// Generation time to record [default: $SOURCE_DATE_EPOCH, else now]
+    #[arg(long, value_name = "RFC3339")]
+    pub generated_at: Option<jiff::Timestamp>,
+    /// Replace an existing bundle (only once the new one is complete)
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub live: LiveArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum EvidenceAction {
+    /// Check every hash (and the signature, given a public key); exit 1 when anything differs
+    Verify {
+        /// The bundle folder or .tar.gz archive
+        path: PathBuf,
+        /// Ed25519 public key (from `evidence keygen`) to check manifest.sig with
+        #[arg(long, value_name = "FILE")]
+        public_key: Option<PathBuf>,
+    },
+    /// Make an Ed25519 key pair: PREFIX.key (private, keep it secret) and PREFIX.pub
+    Keygen {
+        #[arg(long, value_name = "PREFIX")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// Folder to scaffold [default: the working directory]
+    pub dir: Option<PathBuf>,
+    /// Overwrite files that already exist
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ReviewArgs {
+    /// Also date live changes: read live state (the API, or --snapshot FILE)
+    #[arg(long)]
+    pub live: bool,
+    #[command(flatten)]
+    pub source: LiveArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// Folder to write policy files into, grouped by policy type
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Overwrite policy files that already exist
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub live: LiveArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct SuggestArgs {
+    /// Print a patch (`git apply`) that changes the policy files to match the tenant,
+    /// instead of the checklist that changes the tenant to match the files
+    #[arg(long)]
+    pub adopt_live: bool,
+    /// With --adopt-live: also delete the files of policies missing live
+    #[arg(long, requires = "adopt_live")]
+    pub include_removals: bool,
+    /// Write to FILE (atomically) instead of stdout
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub live: LiveArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct DriftArgs {
+    #[command(flatten)]
+    pub live: LiveArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Where live state comes from: the API, or a snapshot file.
+#[derive(Args, Debug)]
+pub struct LiveArgs {
+    /// Read live state from a snapshot instead of the API: a casguard snapshot,
+    /// a raw `{"data": [...]}` dump of the policies endpoint, or a JSON array
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["tenant", "max_requests_per_minute"])]
+    pub snapshot: Option<PathBuf>,
+    /// Tenant portal URL [default: $CASGUARD_TENANT_URL, else `url` under [tenant]]
+    #[arg(long, value_name = "URL")]
+    pub tenant: Option<String>,
+    /// Client-side request pacing, 0 to disable [default: 30, or [tenant] max_requests_per_minute]
+    #[arg(long, value_name = "N")]
+    pub max_requests_per_minute: Option<u32>,
+    /// Folder of timestamped snapshots: `fetch` adds one, `drift` and `review` date live changes
+    /// from them [default: `history_dir` under [review]]
+    #[arg(long, value_name = "DIR")]
+    pub history: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RulesCommand {
+    /// List every rule
+    List {
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+    },
+    /// Explain one rule: rationale, remediation, where it is defined
+    Explain { id: String },
+    /// Run every Rego rule's pass and fail examples (built-in and custom)
+    Test,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Human,
+    Json,
+}
+
+pub fn parse_report_target(text: &str) -> Result<(Format, PathBuf), String> {
+    let (format, path) = text
+        .split_once('=')
+        .ok_or_else(|| format!("expected FORMAT=PATH, e.g. sarif=casguard.sarif, got `{text}`"))?;
+    let format = Format::from_str(format, true).map_err(|_| {
+        let names: Vec<_> = Format::value_variants().iter().map(|f| f.name()).collect();
+        format!(
+            "unknown report format `{format}`; use one of {}",
+            names.join(", ")
+        )
+    })?;
+    if path.is_empty() {
+        return Err("the report path is empty".into());
+    }
+    Ok((format, PathBuf::from(path)))
+}

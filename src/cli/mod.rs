@@ -1,0 +1,395 @@
+//! The command line: parse arguments (`args`), build the `Env` from the
+//! process (the only place casguard reads the working directory, the
+//! environment variables and the clock), make one call into `app`, render
+//! its outcome once, and pick the exit code. Nothing here analyses anything.
+//!
+//! Exit codes (chosen on purpose, as in ripgrep's main.rs):
+//! 0 nothing at or above `--fail-on`; 1 findings at or above it;
+//! 2 casguard could not do its job (usage, config, rules, network, I/O).
+
+pub mod args;
+mod progress;
+
+use std::io::{IsTerminal, Write};
+use std::time::Instant;
+
+use clap::{CommandFactory, Parser};
+
+pub use args::Cli;
+use args::{
+    ColorChoice, Command, EvidenceAction, EvidenceArgs, ListFormat, LiveArgs, OutputArgs,
+    RulesCommand,
+};
+
+use crate::app::{self, LiveSource, Project};
+use crate::env::{Env, EnvArgs};
+use crate::model::Report;
+use crate::report::{self, text, Style};
+
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FINDINGS: i32 = 1;
+pub const EXIT_TROUBLE: i32 = 2;
+
+/// What stops a run: the command's own trouble, or the output's.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum Trouble {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    App(#[from] app::Error),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Env(#[from] crate::env::EnvError),
+    #[error("cannot write report `{path}`: {source}")]
+    #[diagnostic(help(
+        "check that the folder exists and is writable; no partial report was left behind"
+    ))]
+    WriteReport {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot write to stdout: {0}")]
+    Stdout(std::io::Error),
+}
+
+/// Entry point: parses arguments, runs, and returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() {
+                EXIT_TROUBLE
+            } else {
+                EXIT_OK
+            };
+        }
+    };
+    let vars: std::collections::BTreeMap<String, String> = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect();
+    let color = match cli.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => std::io::stdout().is_terminal() && !vars.contains_key("NO_COLOR"),
+    };
+    let error_color = match cli.color {
+        ColorChoice::Auto => None,
+        _ => Some(color),
+    };
+    let _ = miette::set_hook(Box::new(move |_| {
+        let mut options = miette::MietteHandlerOpts::new()
+            .width(100)
+            .terminal_links(false);
+        if let Some(color) = error_color {
+            options = options.color(color);
+        }
+        Box::new(options.build())
+    }));
+    let env_args = EnvArgs {
+        directory: cli.directory.clone(),
+        config: cli.config.clone(),
+        today: cli.today,
+    };
+    let run = || -> Result<i32, Trouble> {
+        let process_cwd =
+            std::env::current_dir().map_err(|e| crate::env::EnvError::Cwd(e.to_string()))?;
+        let env = Env::new(&env_args, &process_cwd, vars, jiff::Timestamp::now())?;
+        Runner {
+            verbose: cli.verbose,
+            color,
+        }
+        .run(env, cli.command)
+    };
+    match run() {
+        Ok(code) => code,
+        Err(trouble) => {
+            eprintln!("{:?}", miette::Report::new(trouble));
+            EXIT_TROUBLE
+        }
+    }
+}
+
+/// Presentation settings of this run.
+struct Runner {
+    verbose: u8,
+    color: bool,
+}
+
+impl Runner {
+    fn run(&self, env: Env, command: Command) -> Result<i32, Trouble> {
+        let started = Instant::now();
+        match command {
+            Command::Completions { shell } => {
+                let mut out = Vec::new();
+                clap_complete::generate(shell, &mut Cli::command(), "casguard", &mut out);
+                return print(&String::from_utf8_lossy(&out));
+            }
+            Command::Man => {
+                let mut out = Vec::new();
+                clap_mangen::Man::new(Cli::command())
+                    .render(&mut out)
+                    .map_err(Trouble::Stdout)?;
+                return print(&String::from_utf8_lossy(&out));
+            }
+            Command::Schema => {
+                let schema = crate::schema::policy_schema();
+                let text = serde_json::to_string_pretty(&schema).expect("schema serializes");
+                return print(&format!("{text}\n"));
+            }
+            Command::Init(args) => {
+                let input = app::init::InitInput {
+                    dir: args.dir,
+                    force: args.force,
+                };
+                return print(&text::init(&app::init::init(&env, &input)?));
+            }
+            _ => {}
+        }
+        let project = Project::open(env)?;
+        self.note(&match &project.env.config_path {
+            Some(path) => format!("config: {}", path.display()),
+            None => "config: none found, using defaults".into(),
+        });
+        let code = self.command(&project, command, started)?;
+        self.note(&format!("done in {:?}", started.elapsed()));
+        Ok(code)
+    }
+
+    fn command(
+        &self,
+        project: &Project,
+        command: Command,
+        started: Instant,
+    ) -> Result<i32, Trouble> {
+        let mut progress = progress::Progress::new(self.verbose);
+        let observe = &mut |event| progress.event(event);
+        match command {
+            Command::Lint(args) => {
+                let rules = project.rules()?;
+                let input = app::lint::LintInput {
+                    paths: args.paths,
+                    fix: args.fix,
+                };
+                let outcome = app::lint::lint(project, &rules, &input)?;
+                for (file, changes) in &outcome.fixed {
+                    eprintln!("casguard: fixed {file}: {}", changes.join("; "));
+                }
+                self.emit(project, &outcome.report, &args.output)
+            }
+            Command::Drift(args) => {
+                let rules = project.rules()?;
+                let source = live_source(&args.live);
+                let (report, _) = app::drift::drift(project, &rules, &source, observe)?;
+                drop(progress);
+                self.emit(project, &report, &args.output)
+            }
+            Command::Review(args) => {
+                let rules = project.rules()?;
+                let source = live_source(&args.source);
+                let report = app::review::review(project, &rules, &source, args.live, observe)?;
+                drop(progress);
+                for note in report.review.iter().flat_map(|r| &r.notes) {
+                    eprintln!("casguard: note: {note}");
+                }
+                self.emit(project, &report, &args.output)
+            }
+            Command::Fetch(args) => {
+                let input = app::fetch::FetchInput {
+                    out: args.out,
+                    source: live_source(&args.live),
+                };
+                let outcome = app::fetch::fetch(project, &input, observe)?;
+                drop(progress);
+                if let Some(kept) = &outcome.kept {
+                    self.note(&format!("kept a copy in {kept}"));
+                }
+                print(&text::fetch(&outcome, started.elapsed().as_secs_f64()))
+            }
+            Command::Import(args) => {
+                let input = app::import::ImportInput {
+                    out: args.out,
+                    force: args.force,
+                    source: live_source(&args.live),
+                };
+                let outcome = app::import::import(project, &input, observe)?;
+                drop(progress);
+                let (summary, warnings) = text::import(&outcome);
+                for warning in warnings {
+                    eprintln!("casguard: warning: {warning}");
+                }
+                print(&summary)
+            }
+            Command::Suggest(args) => {
+                let rules = project.rules()?;
+                let input = app::suggest::SuggestInput {
+                    adopt_live: args.adopt_live,
+                    include_removals: args.include_removals,
+                    out: args.out,
+                    source: live_source(&args.live),
+                };
+                let outcome = app::suggest::suggest(project, &rules, &input, observe)?;
+                drop(progress);
+                match &outcome.written {
+                    Some(path) => {
+                        eprintln!("casguard: wrote {path}");
+                        Ok(EXIT_OK)
+                    }
+                    None => print(&outcome.text),
+                }
+            }
+            Command::Evidence(args) => {
+                let code = self.evidence(project, args, observe);
+                drop(progress);
+                code
+            }
+            Command::Rules(command) => self.rules(project, command),
+            Command::Schema | Command::Completions { .. } | Command::Man | Command::Init(_) => {
+                unreachable!("handled before the project is opened")
+            }
+        }
+    }
+
+    fn evidence(
+        &self,
+        project: &Project,
+        args: EvidenceArgs,
+        observe: &mut dyn FnMut(crate::live::Event),
+    ) -> Result<i32, Trouble> {
+        match args.action {
+            Some(EvidenceAction::Verify { path, public_key }) => {
+                let outcome = app::evidence::verify(project, &path, public_key.as_deref())?;
+                print(&text::verify(&outcome))?;
+                Ok(if outcome.problems.is_empty() {
+                    EXIT_OK
+                } else {
+                    EXIT_FINDINGS
+                })
+            }
+            Some(EvidenceAction::Keygen { out }) => {
+                print(&text::keygen(&app::evidence::keygen(project, &out)?))
+            }
+            None => {
+                let rules = project.rules()?;
+                let input = app::evidence::EvidenceInput {
+                    out: args.out.expect("clap requires --out"),
+                    signing_key: args.signing_key,
+                    generated_at: args.generated_at,
+                    force: args.force,
+                    source: live_source(&args.live),
+                };
+                let outcome = app::evidence::create(project, &rules, &input, observe)?;
+                print(&text::evidence(&outcome))
+            }
+        }
+    }
+
+    fn rules(&self, project: &Project, command: RulesCommand) -> Result<i32, Trouble> {
+        let rules = project.rules()?;
+        match command {
+            RulesCommand::List { format } => {
+                let rows = app::rules::list(project, &rules);
+                print(&match format {
+                    ListFormat::Json => text::rules_list_json(&rows),
+                    ListFormat::Human => text::rules_list(&rows),
+                })
+            }
+            RulesCommand::Explain { id } => {
+                print(&text::explain(&app::rules::explain(project, &rules, &id)?))
+            }
+            RulesCommand::Test => {
+                let (listing, failed) = text::rules_test(&app::rules::test(project, &rules));
+                print(&listing)?;
+                Ok(if failed > 0 { EXIT_FINDINGS } else { EXIT_OK })
+            }
+        }
+    }
+
+    /// Writes the requested report files, prints the stdout one, and picks
+    /// the exit code.
+    fn emit(
+        &self,
+        project: &Project,
+        report: &Report,
+        output: &OutputArgs,
+    ) -> Result<i32, Trouble> {
+        for (format, path) in &output.reports {
+            let text = report::render(*format, report, Style::default());
+            let path = project.env.resolve(path);
+            crate::fsutil::write_atomic(&path, text.as_bytes()).map_err(|source| {
+                Trouble::WriteReport {
+                    path: project.display(&path),
+                    source,
+                }
+            })?;
+            self.note(&format!(
+                "wrote {} report to {}",
+                format.name(),
+                project.display(&path)
+            ));
+        }
+        let style = Style {
+            color: self.color,
+            ..Style::default()
+        };
+        print(&report::render(output.format, report, style))?;
+        let failing = report
+            .findings
+            .iter()
+            .any(|f| output.fail_on.fails(f.severity));
+        Ok(if failing { EXIT_FINDINGS } else { EXIT_OK })
+    }
+
+    /// A progress note on stderr, with `-v`.
+    fn note(&self, text: &str) {
+        if self.verbose > 0 {
+            eprintln!("casguard: {text}");
+        }
+    }
+}
+
+fn live_source(args: &LiveArgs) -> LiveSource {
+    LiveSource {
+        snapshot: args.snapshot.clone(),
+        tenant: args.tenant.clone(),
+        max_requests_per_minute: args.max_requests_per_minute,
+        history: args.history.clone(),
+    }
+}
+
+fn print(text: &str) -> Result<i32, Trouble> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|_| stdout.flush())
+    {
+        Ok(()) => Ok(EXIT_OK),
+        // A closed pipe (`casguard ... | head`) is not an error worth reporting.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(EXIT_OK),
+        Err(e) => Err(Trouble::Stdout(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::args::parse_report_target;
+    use super::*;
+    use crate::report::Format;
+    use std::path::PathBuf;
+
+    #[test]
+    fn cli_definition_is_valid() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn report_targets() {
+        assert_eq!(
+            parse_report_target("sarif=out/x.sarif").unwrap(),
+            (Format::Sarif, PathBuf::from("out/x.sarif"))
+        );
+        assert!(parse_report_target("pdf=x")
+            .unwrap_err()
+            .contains("unknown report format"));
+        assert!(parse_report_target("sarif").is_err());
+    }
+}

@@ -1,0 +1,88 @@
+//! Progress of a fetch on stderr: a spinner on a terminal (indicatif), plain
+//! page lines otherwise; retries and pacing with `-v`, every request with
+//! `-vv`. The spinner is cleared when the `Progress` is dropped.
+
+use std::io::IsTerminal;
+
+use crate::live::Event;
+
+pub struct Progress {
+    verbose: u8,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Progress {
+    pub fn new(verbose: u8) -> Progress {
+        Progress { verbose, bar: None }
+    }
+
+    fn say(&self, line: String) {
+        match &self.bar {
+            Some(bar) => bar.println(line),
+            None => eprintln!("{line}"),
+        }
+    }
+
+    fn bar(&mut self) -> Option<&indicatif::ProgressBar> {
+        if self.bar.is_none() && std::io::stderr().is_terminal() {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
+                    .expect("valid template"),
+            );
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            bar.set_message("fetching policies");
+            self.bar = Some(bar);
+        }
+        self.bar.as_ref()
+    }
+
+    pub fn event(&mut self, event: Event) {
+        let verbose = self.verbose;
+        match event {
+            Event::Page {
+                number,
+                fetched,
+                total,
+            } => {
+                let of = total.map_or(String::new(), |t| format!(" of {t}"));
+                match self.bar() {
+                    Some(bar) => {
+                        bar.set_message(format!("fetching policies: page {number}, {fetched}{of}"))
+                    }
+                    None => eprintln!("casguard: page {number}: {fetched}{of} policies"),
+                }
+            }
+            Event::Retry {
+                what,
+                attempt,
+                max_attempts,
+                wait,
+                reason,
+            } if verbose > 0 => self.say(format!(
+                "casguard: {what}: {reason}; retrying in {:.1} s (attempt {} of {max_attempts})",
+                wait.as_secs_f64(),
+                attempt + 1
+            )),
+            Event::Paced { wait } if verbose > 0 => self.say(format!(
+                "casguard: pacing: waiting {:.1} s to stay within the request rate",
+                wait.as_secs_f64()
+            )),
+            Event::Request { what, attempt } if verbose > 1 => {
+                self.say(format!("casguard: {what} (attempt {attempt})"))
+            }
+            Event::Request { .. } => {
+                self.bar();
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}

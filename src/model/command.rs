@@ -1,0 +1,106 @@
+//! Outcomes of the commands that do not produce findings (fetch, import,
+//! suggest, init, rules, evidence): plain data the renderers turn into text.
+
+use serde::Serialize;
+
+use super::{RetiredRule, RuleMeta};
+
+pub struct LintOutcome {
+    pub report: super::Report,
+    /// Files `--fix` rewrote, with what changed in each.
+    pub fixed: Vec<(String, Vec<String>)>,
+}
+
+pub struct FetchOutcome {
+    pub policies: usize,
+    /// Requests sent, when read from the API.
+    pub requests: Option<u64>,
+    /// Where the snapshot was written (display path).
+    pub out: String,
+    /// Where a history copy was kept (display path).
+    pub kept: Option<String>,
+    /// What it was read from: the tenant URL or the snapshot file.
+    pub from: String,
+    /// Whether it came from a file rather than the API.
+    pub from_file: bool,
+}
+
+/// A live field that could not be expressed in the policy file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Skipped {
+    pub policy: String,
+    pub field: String,
+    pub reason: String,
+}
+
+pub struct ImportOutcome {
+    /// Files written.
+    pub written: usize,
+    /// The folder (display path).
+    pub out: String,
+    /// Live fields the policy files could not express.
+    pub skipped: Vec<Skipped>,
+}
+
+pub struct SuggestOutcome {
+    pub text: String,
+    /// Where the text was written (display path), when `--out` was given.
+    pub written: Option<String>,
+}
+
+pub struct InitOutcome {
+    pub files: usize,
+    /// The folder, as given (or `.`).
+    pub dir: String,
+}
+
+/// A rule and the level it runs at under the configuration.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleRow {
+    #[serde(flatten)]
+    pub meta: RuleMeta,
+    /// `off`, or the severity after `[rules]`.
+    pub level: String,
+}
+
+/// What `rules explain` shows.
+pub enum Explained {
+    Rule(RuleRow),
+    /// A retired id, and the rule that replaced it.
+    Retired {
+        retired: &'static RetiredRule,
+        now: Option<RuleRow>,
+    },
+}
+
+/// The result of one rule example.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExampleOutcome {
+    pub rule: String,
+    pub file: String,
+    pub name: String,
+    /// `None` when the example behaved as declared.
+    pub problem: Option<String>,
+}
+
+pub struct EvidenceOutcome {
+    pub out: String,
+    pub files: usize,
+    /// Fingerprint of the signing key, when signed.
+    pub signed_by: Option<String>,
+}
+
+pub struct VerifyOutcome {
+    pub bundle: String,
+    pub files: usize,
+    /// What differs; empty when the bundle is intact.
+    pub problems: Vec<String>,
+    /// Fingerprint of the key the signature was checked with.
+    pub checked_with: Option<String>,
+}
+
+pub struct KeygenOutcome {
+    pub private: String,
+    pub public: String,
+    pub fingerprint: String,
+}

@@ -1,0 +1,260 @@
+//! The rule registry: every built-in rule id, declared once, in the style of
+//! ruff's code table. Rules implemented in Rust carry their documentation
+//! here (`RuleDoc`); Rego rules carry theirs in their `.rego` file, next to
+//! their logic and examples, and are listed here by id, family and file (the
+//! loader checks that the file declares the same id). Retired ids stay listed
+//! forever so they are never reused.
+//!
+//! `rules list`, `rules explain`, `docs/rules/` and the set of rules each
+//! command ran are all derived from this table (through `rules::RuleSet`).
+//! A new capability registers its family and rules here and nowhere else.
+
+use crate::model::{Family, RetiredRule, RuleDoc, Severity};
+
+pub const CAS001: RuleDoc = RuleDoc {
+    id: "CAS001",
+    family: Family::Load,
+    title: "Invalid policy file",
+    severity: Severity::Error,
+    rationale: "A policy file that cannot be read, parsed or validated cannot be compared with the tenant; every later check would be silently incomplete.",
+    remediation: "Fix the problem at the reported line: TOML syntax, a value of the wrong type, an unknown key (unmodeled live fields belong under [extra]) or an enum value outside the allowed list.",
+    module: "load",
+};
+
+pub const CAS002: RuleDoc = RuleDoc {
+    id: "CAS002",
+    family: Family::Load,
+    title: "Duplicate policy name",
+    severity: Severity::Error,
+    rationale: "Policies are matched with the tenant by type and name; two files declaring the same type and name make the match ambiguous (unless each pins a different live `id`).",
+    remediation: "Rename one of the policies or delete the duplicate file. Names are compared after trimming and ignoring case.",
+    module: "load",
+};
+
+pub const CAS003: RuleDoc = RuleDoc {
+    id: "CAS003",
+    family: Family::Load,
+    title: "Duplicate pinned id",
+    severity: Severity::Error,
+    rationale: "A pinned `id` binds a file to one live policy; two files pinned to the same id cannot both describe it.",
+    remediation: "Remove or correct the `id` in one of the files.",
+    module: "load",
+};
+
+pub const CAS004: RuleDoc = RuleDoc {
+    id: "CAS004",
+    family: Family::Load,
+    title: "No policy files",
+    severity: Severity::Warning,
+    rationale: "A policies folder without policy files usually means a wrong `policies_dir` or misnamed files; lint would pass and drift would call every live policy unmanaged.",
+    remediation: "Check `policies_dir` in casguard.toml and that policy files end in `.toml`.",
+    module: "load",
+};
+
+pub const CAS205: RuleDoc = RuleDoc {
+    id: "CAS205",
+    family: Family::Style,
+    title: "Enum value not in canonical spelling",
+    severity: Severity::Note,
+    rationale: "`type` and `severity` are read in any case, but one spelling per value keeps files consistent and searches reliable.",
+    remediation: "Run `casguard lint --fix`, or write types in upper case (`FILE`) and severities in lower case (`high`).",
+    module: "fix",
+};
+
+pub const CAS206: RuleDoc = RuleDoc {
+    id: "CAS206",
+    family: Family::Style,
+    title: "Unsorted or duplicated alert recipients",
+    severity: Severity::Note,
+    rationale: "Recipients are a set: duplicates and order carry no meaning, and sorted, lower-case lists make reviews and diffs easier.",
+    remediation: "Run `casguard lint --fix` to sort, lower-case and de-duplicate `alerts.email_recipients`.",
+    module: "fix",
+};
+
+pub const DRIFT001: RuleDoc = RuleDoc {
+    id: "DRIFT001",
+    family: Family::Drift,
+    title: "Policy missing from the tenant",
+    severity: Severity::Error,
+    rationale: "A policy declared in git does not exist in the tenant: the protection it describes is not in force.",
+    remediation: "Create the policy in the Defender portal (Cloud apps > Policies > Policy management), or delete the file if the policy was retired on purpose. If it exists under another name, pin its `id`.",
+    module: "drift",
+};
+
+pub const DRIFT002: RuleDoc = RuleDoc {
+    id: "DRIFT002",
+    family: Family::Drift,
+    title: "Unmanaged policy in the tenant",
+    severity: Severity::Warning,
+    rationale: "A live policy that no file declares is invisible to review and can change without anyone noticing.",
+    remediation: "Declare it in a policy file so it is reviewed like the others, delete it from the tenant, or list its name under `ignore_unmanaged` in [drift].",
+    module: "drift",
+};
+
+pub const DRIFT003: RuleDoc = RuleDoc {
+    id: "DRIFT003",
+    family: Family::Drift,
+    title: "Policy setting differs from the tenant",
+    severity: Severity::Error,
+    rationale: "The tenant no longer matches what was reviewed and approved in git: someone changed it in the portal, or the file changed and was never applied.",
+    remediation: "Restore the desired value in the portal, or, if the live value is right, adopt it in the policy file so git says so.",
+    module: "drift",
+};
+
+pub const DRIFT004: RuleDoc = RuleDoc {
+    id: "DRIFT004",
+    family: Family::Drift,
+    title: "Policy disabled in the tenant",
+    severity: Severity::Error,
+    rationale: "A policy that should be enabled is disabled live, so it protects nothing. MDCA also disables policies by itself when their configuration breaks.",
+    remediation: "Check the policy in the Defender portal for a configuration error, fix it and enable it; or set `enabled = false` with `meta.disabled_reason` if this is intended.",
+    module: "drift",
+};
+
+pub const DRIFT006: RuleDoc = RuleDoc {
+    id: "DRIFT006",
+    family: Family::Drift,
+    title: "Ambiguous match",
+    severity: Severity::Error,
+    rationale: "Several live policies have the same type and name, so casguard cannot tell which one a file describes; it does not guess.",
+    remediation: "Pin the file to one live policy with `id = \"<_id>\"` (see the live ids in the message), or rename the duplicates in the portal.",
+    module: "drift",
+};
+
+pub const DRIFT005: RuleDoc = RuleDoc {
+    id: "DRIFT005",
+    family: Family::Drift,
+    title: "Out-of-band edit",
+    severity: Severity::Warning,
+    rationale: "The live policy changed after the policy file's last commit: someone edited it in the portal rather than through git.",
+    remediation: "Find out who changed it (Defender portal activity log), then restore the desired state or adopt the change in git (`casguard suggest`).",
+    module: "drift",
+};
+
+pub const CAS901: RuleDoc = RuleDoc {
+    id: "CAS901",
+    family: Family::Config,
+    title: "Expired suppression",
+    severity: Severity::Warning,
+    rationale: "Suppressions are temporary, accountable exceptions. Once past its expiry date a suppression no longer hides anything; the findings it covered are reported again.",
+    remediation: "Fix the underlying findings and delete the suppression, or, if the exception still holds, renew it with a new `expires` date and an updated reason.",
+    module: "suppress",
+};
+
+pub const CAS902: RuleDoc = RuleDoc {
+    id: "CAS902",
+    family: Family::Config,
+    title: "Unused suppression",
+    severity: Severity::Warning,
+    rationale: "A suppression that matches no finding is dead configuration: the problem was fixed or the policy renamed, and a stale exception could later hide a new, unrelated finding.",
+    remediation: "Delete the suppression, or correct its `rule` or `policy` glob.",
+    module: "suppress",
+};
+
+pub const CAS903: RuleDoc = RuleDoc {
+    id: "CAS903",
+    family: Family::Config,
+    title: "Retired rule id in configuration",
+    severity: Severity::Note,
+    rationale: "Rule ids are never reused, and a retired id still works in `[rules]` and `[[suppress]]`, mapped to the rule that replaced it. Naming the current id keeps the configuration readable and searchable.",
+    remediation: "Replace the retired id with the one the message names.",
+    module: "suppress",
+};
+
+/// Every rule implemented in Rust.
+pub const RUST_RULES: &[RuleDoc] = &[
+    CAS001, CAS002, CAS003, CAS004, CAS205, CAS206, DRIFT001, DRIFT002, DRIFT003, DRIFT004,
+    DRIFT006, DRIFT005, CAS901, CAS902, CAS903,
+];
+
+/// A built-in Rego rule: id, family and embedded source.
+#[derive(Debug, Clone, Copy)]
+pub struct RegoRule {
+    pub id: &'static str,
+    pub family: Family,
+    /// Path in casguard's repository, for `rules explain` and the docs.
+    pub file: &'static str,
+    pub source: &'static str,
+}
+
+macro_rules! rego {
+    ($id:literal, $family:ident) => {
+        RegoRule {
+            id: $id,
+            family: Family::$family,
+            file: concat!("rules/", $id, ".rego"),
+            source: include_str!(concat!("../rules/", $id, ".rego")),
+        }
+    };
+}
+
+/// Every built-in Rego rule. A test checks that this list and the `rules/`
+/// folder agree.
+pub const REGO_RULES: &[RegoRule] = &[
+    rego!("CAS101", Lint),
+    rego!("CAS102", Lint),
+    rego!("CAS103", Lint),
+    rego!("CAS104", Lint),
+    rego!("CAS201", Lint),
+    rego!("CAS202", Review),
+    rego!("CAS203", Lint),
+    rego!("CAS204", Lint),
+    rego!("CAS301", Lint),
+];
+
+/// Ids that are no longer used and never will be again.
+pub const RETIRED: &[RetiredRule] = &[RetiredRule {
+    id: "REVIEW001",
+    replaced_by: Some("CAS202"),
+    note: "`casguard review` reported overdue reviews as REVIEW001 while `lint` reported the same as CAS202; both commands now report CAS202.",
+}];
+
+/// The retired rule with this id (case-insensitive), if any.
+pub fn retired(id: &str) -> Option<&'static RetiredRule> {
+    RETIRED.iter().find(|r| r.id.eq_ignore_ascii_case(id))
+}
+
+/// The families each command runs; the rules that ran are those of these
+/// families (built-in and custom), so a suppression for a rule that did not
+/// run is never called unused.
+pub mod families {
+    use crate::model::Family;
+
+    pub const LINT: &[Family] = &[
+        Family::Load,
+        Family::Style,
+        Family::Lint,
+        Family::Review,
+        Family::Config,
+    ];
+    pub const DRIFT: &[Family] = &[Family::Load, Family::Drift, Family::Config];
+    pub const REVIEW: &[Family] = &[Family::Load, Family::Review, Family::Config];
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_never_retired() {
+        let mut ids: Vec<&str> = RUST_RULES
+            .iter()
+            .map(|r| r.id)
+            .chain(REGO_RULES.iter().map(|r| r.id))
+            .collect();
+        let count = ids.len();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), count, "a rule id is declared twice");
+        for retired in RETIRED {
+            assert!(!ids.contains(&retired.id), "{} is retired", retired.id);
+            if let Some(to) = retired.replaced_by {
+                assert!(
+                    ids.contains(&to),
+                    "{} is replaced by unknown {to}",
+                    retired.id
+                );
+            }
+        }
+    }
+}

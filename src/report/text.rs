@@ -1,0 +1,198 @@
+//! Plain text for the commands that produce no findings (fetch, import,
+//! init, rules, evidence): one-line summaries and the `rules` listings.
+//! Like every renderer, these only present what the command returned.
+
+use std::fmt::Write;
+
+use super::plural;
+use crate::model::{
+    EvidenceOutcome, ExampleOutcome, Explained, FetchOutcome, ImportOutcome, InitOutcome,
+    KeygenOutcome, RuleOrigin, RuleRow, VerifyOutcome,
+};
+
+pub fn fetch(outcome: &FetchOutcome, seconds: f64) -> String {
+    format!(
+        "{} {} from {}{} ({seconds:.1} s); wrote {}\n",
+        if outcome.from_file { "read" } else { "fetched" },
+        plural(outcome.policies, "policy"),
+        outcome.from,
+        outcome.requests.map_or(String::new(), |n| format!(
+            " in {}",
+            plural(n as usize, "request")
+        )),
+        outcome.out
+    )
+}
+
+/// (stdout, warnings for stderr).
+pub fn import(outcome: &ImportOutcome) -> (String, Vec<String>) {
+    let warnings = outcome
+        .skipped
+        .iter()
+        .map(|s| {
+            format!(
+                "`{}`: live field `{}` left out: {}",
+                s.policy, s.field, s.reason
+            )
+        })
+        .collect();
+    let left_out = if outcome.skipped.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " ({} left out, see above)",
+            plural(outcome.skipped.len(), "field")
+        )
+    };
+    let text = format!(
+        "imported {} into {}{left_out}\n",
+        plural(outcome.written, "policy"),
+        outcome.out
+    );
+    (text, warnings)
+}
+
+pub fn init(outcome: &InitOutcome) -> String {
+    format!(
+        "scaffolded {} files in {}: edit casguard.toml (tenant URL, allowed domains), then run `casguard lint`\n",
+        outcome.files, outcome.dir
+    )
+}
+
+pub fn rules_list(rows: &[RuleRow]) -> String {
+    let mut text = String::new();
+    for row in rows {
+        let _ = writeln!(
+            text,
+            "{:<8} {:<8} {:<8} {}",
+            row.meta.id,
+            row.level,
+            row.meta.origin.kind(),
+            row.meta.title
+        );
+    }
+    text
+}
+
+pub fn rules_list_json(rows: &[RuleRow]) -> String {
+    let metas: Vec<_> = rows.iter().map(|r| &r.meta).collect();
+    let mut text = serde_json::to_string_pretty(&metas).expect("rules serialize");
+    text.push('\n');
+    text
+}
+
+pub fn explain(explained: &Explained) -> String {
+    match explained {
+        Explained::Rule(row) => explain_rule(row),
+        Explained::Retired { retired, now } => {
+            let mut text = format!(
+                "{}: retired{}\n\n  {}\n\nIds are never reused. `[rules]` entries and suppressions that name {} still apply, to its replacement, with a note (CAS903).\n",
+                retired.id,
+                retired
+                    .replaced_by
+                    .map_or(String::new(), |r| format!("; now reported as {r}")),
+                retired.note,
+                retired.id
+            );
+            if let Some(row) = now {
+                text.push('\n');
+                text.push_str(&explain_rule(row));
+            }
+            text
+        }
+    }
+}
+
+fn explain_rule(row: &RuleRow) -> String {
+    let meta = &row.meta;
+    let defined = match &meta.origin {
+        RuleOrigin::Builtin(module) => format!("built into casguard (src/{module}.rs)"),
+        RuleOrigin::BuiltinRego(file) => format!("built-in Rego rule, {file}"),
+        RuleOrigin::Custom(file) => format!("custom Rego rule, {file}"),
+    };
+    format!(
+        "{}: {}\n\nSeverity:    {} (default {})\nFamily:      {}\nDefined in:  {}\n\nWhy it matters\n  {}\n\nHow to fix\n  {}\n\nSilence it with `[rules] {} = \"off\"` in casguard.toml, or for one policy with a [[suppress]] entry (reason and expiry required).\n",
+        meta.id,
+        meta.title,
+        row.level,
+        meta.severity,
+        meta.family.as_str(),
+        defined,
+        meta.rationale,
+        meta.remediation,
+        meta.id,
+    )
+}
+
+/// The listing and the number of failures.
+pub fn rules_test(outcomes: &[ExampleOutcome]) -> (String, usize) {
+    let mut text = String::new();
+    let mut failed = 0;
+    for outcome in outcomes {
+        match &outcome.problem {
+            None => {
+                let _ = writeln!(text, "ok     {}", outcome.name);
+            }
+            Some(problem) => {
+                failed += 1;
+                let _ = writeln!(
+                    text,
+                    "FAILED {} ({}): {problem}",
+                    outcome.name, outcome.file
+                );
+            }
+        }
+    }
+    let _ = writeln!(
+        text,
+        "{} passed, {} failed",
+        outcomes.len() - failed,
+        failed
+    );
+    (text, failed)
+}
+
+pub fn evidence(outcome: &EvidenceOutcome) -> String {
+    format!(
+        "wrote evidence bundle {} ({} files{})\n",
+        outcome.out,
+        outcome.files,
+        outcome
+            .signed_by
+            .as_ref()
+            .map_or(String::new(), |k| format!(", signed by {k}"))
+    )
+}
+
+pub fn verify(outcome: &VerifyOutcome) -> String {
+    let mut text = String::new();
+    for problem in &outcome.problems {
+        let _ = writeln!(text, "FAILED {problem}");
+    }
+    if outcome.problems.is_empty() {
+        let _ = writeln!(
+            text,
+            "ok: {} files intact{}",
+            outcome.files,
+            outcome
+                .checked_with
+                .as_ref()
+                .map_or(String::new(), |k| format!("; signature valid for key {k}"))
+        );
+    } else {
+        let _ = writeln!(
+            text,
+            "{} in {}",
+            plural(outcome.problems.len(), "problem"),
+            outcome.bundle
+        );
+    }
+    text
+}
+
+pub fn keygen(outcome: &KeygenOutcome) -> String {
+    format!(
+        "wrote {} (private: keep it secret) and {} (public); fingerprint {}\n",
+        outcome.private, outcome.public, outcome.fingerprint
+    )
+}
