@@ -2,42 +2,117 @@
 //! optional; a bad file is a fatal error (exit 2) that names the file, line
 //! and key, because a misread config silently changes every result.
 //!
-//! Parsing uses serde with `deny_unknown_fields` and `toml::Spanned`, since
-//! the config is small and one clear error at a time is enough here (policy
-//! files, by contrast, collect every problem: see `load`).
+//! Validation has two phases, like policy files (see `load`): the `toml`
+//! crate's `DeTable` parser gives a tree with every key and value spanned (a
+//! TOML syntax error stops there, as one error), then a `Checker` walks the
+//! tree and collects every problem in one run, each pointing at its key or
+//! value, with a "did you mean" for misspelt keys and enum values. Each
+//! section's known keys are a table of `Key`s (a name and a converter that
+//! checks the value and stores it), so a new key is one line in its
+//! section's table plus its converter, and a new section is one more table.
 
-use std::collections::BTreeMap;
-use std::ops::Range;
+use std::borrow::Cow;
+use std::ops::{Range, RangeInclusive};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use miette::{Diagnostic, NamedSource, SourceSpan};
-use serde::Deserialize;
+use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
+use crate::load::{closest, join_path};
 use crate::model::{Location, Severity, SourceFile};
 
 pub const FILE_NAME: &str = "casguard.toml";
 pub const DEFAULT_REVIEW_INTERVAL_DAYS: i64 = 90;
 pub const DEFAULT_RULE_TIMEOUT_SECONDS: u64 = 10;
 
-/// A problem with casguard.toml, pointing at the offending text. Boxed, so
-/// that results carrying it stay small on the happy path.
+/// At most this many problems are shown at once: a hostile or badly broken
+/// file (say, one long line with thousands of bad keys) must not produce
+/// pages of output. The count of all of them is still given.
+const MAX_SHOWN_PROBLEMS: usize = 20;
+
+/// Quoted values in messages are clipped to this many characters.
+const MAX_QUOTED_CHARS: usize = 80;
+
+/// Every problem with casguard.toml, each pointing at the offending text.
+/// One problem is shown as itself; several are shown under one
+/// "N problems" diagnostic as related diagnostics. Boxed, so that results
+/// carrying it stay small on the happy path.
 #[derive(Debug, thiserror::Error, Diagnostic)]
 #[error(transparent)]
 #[diagnostic(transparent)]
-pub struct ConfigError(Box<ConfigProblem>);
+pub struct ConfigError(Box<Problems>);
 
-impl std::ops::Deref for ConfigError {
-    type Target = ConfigProblem;
-    fn deref(&self) -> &ConfigProblem {
-        &self.0
+#[derive(Debug, thiserror::Error, Diagnostic)]
+enum Problems {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    One(ConfigProblem),
+    #[error("{file}: {total} problems")]
+    #[diagnostic(code(casguard::config))]
+    Many {
+        file: String,
+        total: usize,
+        #[help]
+        help: Option<String>,
+        #[related]
+        shown: Vec<ConfigProblem>,
+    },
+}
+
+impl ConfigError {
+    /// Groups the problems found in `file`, each with its offset there, in
+    /// file order. `problems` must not be empty.
+    fn collected(file: &str, mut found: Vec<(usize, ConfigProblem)>) -> ConfigError {
+        found.sort_by_key(|(offset, _)| *offset);
+        let mut problems: Vec<ConfigProblem> = found.into_iter().map(|(_, p)| p).collect();
+        let total = problems.len();
+        if total == 1 {
+            return ConfigError::from(problems.remove(0));
+        }
+        problems.truncate(MAX_SHOWN_PROBLEMS);
+        // The group names the file once; each snippet names it again.
+        let prefix = format!("{file}: ");
+        for problem in &mut problems {
+            if let Some(message) = problem.message.strip_prefix(&prefix) {
+                problem.message = message.to_string();
+            }
+        }
+        let help = (total > MAX_SHOWN_PROBLEMS).then(|| {
+            format!(
+                "the first {MAX_SHOWN_PROBLEMS} are shown; fix them and run again to see the rest"
+            )
+        });
+        ConfigError(Box::new(Problems::Many {
+            file: file.to_string(),
+            total,
+            help,
+            shown: problems,
+        }))
+    }
+
+    /// The problems shown, in file order (at most `MAX_SHOWN_PROBLEMS`).
+    pub fn problems(&self) -> &[ConfigProblem] {
+        match &*self.0 {
+            Problems::One(problem) => std::slice::from_ref(problem),
+            Problems::Many { shown, .. } => shown,
+        }
+    }
+
+    /// How many problems were found, shown or not.
+    pub fn total(&self) -> usize {
+        match &*self.0 {
+            Problems::One(_) => 1,
+            Problems::Many { total, .. } => *total,
+        }
     }
 }
 
 impl From<ConfigProblem> for ConfigError {
     fn from(problem: ConfigProblem) -> ConfigError {
-        ConfigError(Box::new(problem))
+        ConfigError(Box::new(Problems::One(problem)))
     }
 }
 
@@ -197,60 +272,6 @@ impl Default for Config {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawConfig {
-    policies_dir: Option<String>,
-    #[serde(default)]
-    rules_dirs: Vec<String>,
-    review_interval_days: Option<Spanned<i64>>,
-    #[serde(default)]
-    allowed_email_domains: Vec<Spanned<String>>,
-    naming_pattern: Option<Spanned<String>>,
-    rule_timeout_seconds: Option<Spanned<u64>>,
-    tenant: Option<RawTenant>,
-    drift: Option<RawDrift>,
-    review: Option<RawReview>,
-    #[serde(default)]
-    rules: BTreeMap<Spanned<String>, Spanned<String>>,
-    #[serde(default)]
-    suppress: Vec<Spanned<RawSuppression>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawReview {
-    live_timestamp_fields: Option<Vec<String>>,
-    history_dir: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawDrift {
-    unmanaged: Option<Spanned<String>>,
-    #[serde(default)]
-    ignore_unmanaged: Vec<Spanned<String>>,
-    #[serde(default)]
-    ignore: Vec<Spanned<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawTenant {
-    url: Option<Spanned<String>>,
-    auth: Option<Spanned<String>>,
-    token_file: Option<String>,
-    tenant_id: Option<String>,
-    client_id: Option<String>,
-    authority_host: Option<Spanned<String>>,
-    connect_timeout_seconds: Option<Spanned<u64>>,
-    request_timeout_seconds: Option<Spanned<u64>>,
-    max_requests_per_minute: Option<u32>,
-    max_attempts: Option<Spanned<u32>>,
-    retry_base_delay_ms: Option<Spanned<u64>>,
-    deadline_seconds: Option<Spanned<u64>>,
-}
-
 /// How casguard authenticates to MDCA.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum AuthMethod {
@@ -325,403 +346,95 @@ impl Default for TenantConfig {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawSuppression {
-    rule: Spanned<String>,
-    policy: Spanned<String>,
-    reason: Spanned<String>,
-    expires: Spanned<toml::value::Datetime>,
-    owner: Option<String>,
-    ticket: Option<String>,
-}
-
 impl Config {
     /// Parses config text; `root` is the folder relative paths start from.
     pub fn parse(display: &str, text: &str, root: &Path) -> Result<Config, ConfigError> {
         let source = Arc::new(SourceFile::new(display, text));
-        let error = |message: String, span: Option<Range<usize>>, label: &str, help: &str| {
-            ConfigError::from(ConfigProblem {
-                message: format!("{display}: {message}"),
-                source_code: Some(NamedSource::new(display, source.text.clone())),
-                span: span.map(SourceSpan::from),
-                label: label.to_string(),
-                help: Some(help.to_string()),
-            })
-        };
-        let raw: RawConfig = toml::from_str(text).map_err(|e| {
-            let message = e.message().trim_end().to_string();
-            let help = if message.contains("unknown field") {
-                "remove or correct the key; see the README's configuration reference"
-            } else {
-                "fix the value at the marked place; see the README's configuration reference"
-            };
-            error(
-                format!("invalid configuration: {message}"),
+        // Phase 1: TOML syntax, one error as the parser reports it.
+        let table = DeTable::parse(text).map_err(|e| {
+            ConfigError::from(new_problem(
+                &source,
                 e.span(),
+                format!("TOML syntax error: {}", e.message().trim_end()),
                 "here",
-                help,
-            )
+                "fix the TOML syntax; see https://toml.io/en/v1.0.0",
+            ))
         })?;
-
+        // Phase 2: every key and value, every problem.
         let mut config = Config {
             root: root.to_path_buf(),
+            policies_dir: root.join(Config::default().policies_dir),
             ..Config::default()
         };
-        if let Some(dir) = raw.policies_dir {
-            config.policies_dir = PathBuf::from(dir);
-        }
-        config.policies_dir = root.join(&config.policies_dir);
-        config.rules_dirs = raw.rules_dirs.iter().map(|d| root.join(d)).collect();
-        if let Some(days) = raw.review_interval_days {
-            if !(1..=3650).contains(days.get_ref()) {
-                return Err(error(
-                    format!(
-                        "`review_interval_days` must be between 1 and 3650, found {}",
-                        days.get_ref()
-                    ),
-                    Some(days.span()),
-                    "out of range",
-                    "use e.g. 30 (monthly), 90 (quarterly) or 365 (yearly)",
-                ));
-            }
-            config.review_interval_days = *days.get_ref();
-        }
-        for domain in &raw.allowed_email_domains {
-            let text = domain
-                .get_ref()
-                .trim()
-                .trim_start_matches('@')
-                .to_ascii_lowercase();
-            let domain_chars = |c: char| c.is_ascii_alphanumeric() || c == '.' || c == '-';
-            if !text.contains('.') || !text.chars().all(domain_chars) {
-                return Err(error(
-                    format!("`{}` is not an email domain", domain.get_ref()),
-                    Some(domain.span()),
-                    "not a domain",
-                    "list bare domains such as \"contoso.com\"",
-                ));
-            }
-            config.allowed_email_domains.push(text);
-        }
-        if let Some(pattern) = raw.naming_pattern {
-            if let Err(e) = regex::Regex::new(pattern.get_ref()) {
-                return Err(error(
-                    format!(
-                        "`naming_pattern` is not a valid regular expression: {}",
-                        first_line(&e.to_string())
-                    ),
-                    Some(pattern.span()),
-                    "invalid regex",
-                    "use Rust/RE2 regex syntax, e.g. '^[A-Z][A-Za-z0-9 -]+$'",
-                ));
-            }
-            config.naming_pattern = Some(pattern.into_inner());
-        }
-        if let Some(seconds) = raw.rule_timeout_seconds {
-            if !(1..=600).contains(seconds.get_ref()) {
-                return Err(error(
-                    format!(
-                        "`rule_timeout_seconds` must be between 1 and 600, found {}",
-                        seconds.get_ref()
-                    ),
-                    Some(seconds.span()),
-                    "out of range",
-                    "the default, 10 seconds, is plenty for thousands of policies",
-                ));
-            }
-            config.rule_timeout = std::time::Duration::from_secs(*seconds.get_ref());
-        }
-        for (rule, level) in &raw.rules {
-            let parsed = match level.get_ref().to_ascii_lowercase().as_str() {
-                "off" => Some(RuleLevel::Off),
-                other => Severity::parse(other).map(RuleLevel::Severity),
-            };
-            let Some(parsed) = parsed else {
-                return Err(error(
-                    format!(
-                        "rule level `{}` for {} is not allowed",
-                        level.get_ref(),
-                        rule.get_ref()
-                    ),
-                    Some(level.span()),
-                    "unknown level",
-                    "use \"off\", \"note\", \"warning\" or \"error\"",
-                ));
-            };
-            config.rule_overrides.push(RuleOverride {
-                rule: rule.get_ref().clone(),
-                level: parsed,
-                span: rule.span(),
-            });
-        }
-        for entry in &raw.suppress {
-            let raw = entry.get_ref();
-            if raw.reason.get_ref().trim().is_empty() {
-                return Err(error(
-                    "a suppression needs a non-empty `reason`".into(),
-                    Some(raw.reason.span()),
-                    "empty reason",
-                    "say why the finding is accepted, so reviewers and auditors can judge it",
-                ));
-            }
-            let expires = toml_date(raw.expires.get_ref()).ok_or_else(|| {
-                error(
-                    "`expires` must be a date such as 2027-03-31".into(),
-                    Some(raw.expires.span()),
-                    "not a date",
-                    "write `expires = 2027-03-31` (a TOML date, no quotes, no time)",
-                )
-            })?;
-            let glob = |spanned: &Spanned<String>, what: &str| {
-                globset::GlobBuilder::new(spanned.get_ref().trim())
-                    .case_insensitive(true)
-                    .literal_separator(false)
-                    .build()
-                    .map(|g| g.compile_matcher())
-                    .map_err(|e| {
-                        error(
-                            format!("`{what}` is not a valid glob: {}", e.kind()),
-                            Some(spanned.span()),
-                            "invalid glob",
-                            "use a name, or a glob with * and ? such as \"Legacy *\"",
-                        )
-                    })
-            };
-            config.suppressions.push(Suppression {
-                rule: raw.rule.get_ref().trim().to_string(),
-                policy: raw.policy.get_ref().trim().to_string(),
-                reason: raw.reason.get_ref().trim().to_string(),
-                expires,
-                owner: raw.owner.clone(),
-                ticket: raw.ticket.clone(),
-                location: source.location(entry.span()),
-                rule_span: raw.rule.span(),
-                rule_matcher: glob(&raw.rule, "rule")?,
-                policy_matcher: glob(&raw.policy, "policy")?,
-            });
-        }
-        if let Some(tenant) = raw.tenant {
-            let tenant_error = |message: String, span: Range<usize>, help: &str| {
-                error(message, Some(span), "here", help)
-            };
-            let t = &mut config.tenant;
-            t.url = tenant.url.map(|u| u.into_inner());
-            if let Some(auth) = tenant.auth {
-                t.auth = AuthMethod::parse(auth.get_ref()).ok_or_else(|| {
-                    tenant_error(
-                        format!("`tenant.auth` has an unknown value `{}`", auth.get_ref()),
-                        auth.span(),
-                        &format!("use one of {}", AuthMethod::NAMES.join(", ")),
-                    )
-                })?;
-            }
-            t.token_file = tenant.token_file.map(|f| root.join(f));
-            t.tenant_id = tenant.tenant_id;
-            t.client_id = tenant.client_id;
-            t.authority_host = tenant.authority_host.map(|h| h.into_inner());
-            if let Some(rpm) = tenant.max_requests_per_minute {
-                t.max_requests_per_minute = rpm;
-            }
-            let seconds = |value: Option<Spanned<u64>>,
-                           name: &str,
-                           range: std::ops::RangeInclusive<u64>,
-                           default: std::time::Duration| {
-                match value {
-                    None => Ok(default),
-                    Some(v) if range.contains(v.get_ref()) => {
-                        Ok(std::time::Duration::from_secs(*v.get_ref()))
-                    }
-                    Some(v) => Err(tenant_error(
-                        format!(
-                            "`tenant.{name}` must be between {} and {}, found {}",
-                            range.start(),
-                            range.end(),
-                            v.get_ref()
-                        ),
-                        v.span(),
-                        "see the README's configuration reference for the defaults",
-                    )),
-                }
-            };
-            t.connect_timeout = seconds(
-                tenant.connect_timeout_seconds,
-                "connect_timeout_seconds",
-                1..=300,
-                t.connect_timeout,
-            )?;
-            t.request_timeout = seconds(
-                tenant.request_timeout_seconds,
-                "request_timeout_seconds",
-                1..=600,
-                t.request_timeout,
-            )?;
-            t.deadline = seconds(
-                tenant.deadline_seconds,
-                "deadline_seconds",
-                1..=86_400,
-                t.deadline,
-            )?;
-            if let Some(attempts) = tenant.max_attempts {
-                if !(1..=20).contains(attempts.get_ref()) {
-                    return Err(tenant_error(
-                        format!(
-                            "`tenant.max_attempts` must be between 1 and 20, found {}",
-                            attempts.get_ref()
-                        ),
-                        attempts.span(),
-                        "the default, 6, rides out short outages",
-                    ));
-                }
-                t.max_attempts = *attempts.get_ref();
-            }
-            if let Some(delay) = tenant.retry_base_delay_ms {
-                if !(1..=60_000).contains(delay.get_ref()) {
-                    return Err(tenant_error(
-                        format!(
-                            "`tenant.retry_base_delay_ms` must be between 1 and 60000, found {}",
-                            delay.get_ref()
-                        ),
-                        delay.span(),
-                        "the default is 1000",
-                    ));
-                }
-                t.retry_base_delay = std::time::Duration::from_millis(*delay.get_ref());
-            }
-        }
-        if let Some(drift) = raw.drift {
-            if let Some(level) = drift.unmanaged {
-                config.drift.unmanaged = match level.get_ref().to_ascii_lowercase().as_str() {
-                    "ignore" => None,
-                    "error" => Some(Severity::Error),
-                    "warning" => Some(Severity::Warning),
-                    "note" => Some(Severity::Note),
-                    _ => {
-                        return Err(error(
-                            format!(
-                                "`drift.unmanaged` has an unknown value `{}`",
-                                level.get_ref()
-                            ),
-                            Some(level.span()),
-                            "unknown level",
-                            "use \"error\", \"warning\", \"note\" or \"ignore\"",
-                        ))
-                    }
-                };
-            }
-            let mut builder = globset::GlobSetBuilder::new();
-            for pattern in &drift.ignore_unmanaged {
-                let glob = globset::GlobBuilder::new(pattern.get_ref().trim())
-                    .case_insensitive(true)
-                    .build()
-                    .map_err(|e| {
-                        error(
-                            format!("`{}` is not a valid glob: {}", pattern.get_ref(), e.kind()),
-                            Some(pattern.span()),
-                            "invalid glob",
-                            "use a name, or a glob with * and ?",
-                        )
-                    })?;
-                builder.add(glob);
-                config
-                    .drift
-                    .ignore_unmanaged
-                    .push(pattern.get_ref().clone());
-            }
-            config.drift.ignore_unmanaged_matcher = builder.build().map_err(|e| {
-                error(
-                    format!("invalid glob: {e}"),
-                    None,
-                    "",
-                    "use names or globs with * and ?",
-                )
-            })?;
-            for path in &drift.ignore {
-                let keys = crate::normalize::split_path(path.get_ref().trim());
-                let known_roots = [
-                    "name",
-                    "type",
-                    "enabled",
-                    "severity",
-                    "description",
-                    "alerts",
-                    "filters",
-                    "extra",
-                ];
-                if keys.iter().any(String::is_empty) || !known_roots.contains(&keys[0].as_str()) {
-                    return Err(error(
-                        format!("`{}` is not a field path", path.get_ref()),
-                        Some(path.span()),
-                        "not a path",
-                        "write a policy-file path such as \"extra.alertsPerUser\" or \"filters.fileType\"",
-                    ));
-                }
-                config.drift.ignore.push(keys);
-            }
-        }
-        if let Some(review) = raw.review {
-            if let Some(fields) = review.live_timestamp_fields {
-                config.review.live_timestamp_fields = fields;
-            }
-            config.review.history_dir = review.history_dir.map(|d| root.join(d));
+        let mut checker = Checker {
+            source: &source,
+            root,
+            problems: Vec::new(),
+        };
+        checker.entries(table.get_ref(), table.span(), &TOP, &mut config);
+        if !checker.problems.is_empty() {
+            return Err(ConfigError::collected(display, checker.problems));
         }
         config.source = Some(source);
         Ok(config)
     }
 
-    /// Checks that every rule id named in `[rules]` and `[[suppress]]` exists.
+    /// Checks that every rule id named in `[rules]` and `[[suppress]]`
+    /// exists, and that CAS001 is neither lowered nor suppressed; reports
+    /// every such problem at once.
     pub fn check_rule_ids(&self, known: &[&str]) -> Result<(), ConfigError> {
         let Some(source) = &self.source else {
             return Ok(());
         };
         let unknown = |rule: &str, span: Range<usize>, what: &str| {
-            let near = crate::load::closest(rule, known)
+            let near = closest(rule, known)
                 .map(|c| format!("did you mean `{c}`? "))
                 .unwrap_or_default();
-            ConfigError::from(ConfigProblem {
-                message: format!("{}: {what} names unknown rule `{rule}`", source.path),
-                source_code: Some(NamedSource::new(source.path.clone(), source.text.clone())),
-                span: Some(span.into()),
-                label: "unknown rule".into(),
-                help: Some(format!(
-                    "{near}run `casguard rules list` to see every rule id"
-                )),
-            })
+            new_problem(
+                source,
+                Some(span),
+                format!("{what} names unknown rule `{}`", clip(rule)),
+                "unknown rule",
+                format!("{near}run `casguard rules list` to see every rule id"),
+            )
         };
+        let cas001 = crate::registry::CAS001.id;
+        let mut problems = Vec::new();
         for o in &self.rule_overrides {
             if !known.contains(&o.rule.as_str()) {
-                return Err(unknown(&o.rule, o.span.clone(), "[rules]"));
-            }
-            if o.rule == crate::registry::CAS001.id
-                && o.level != RuleLevel::Severity(Severity::Error)
-            {
-                return Err(ConfigError::from(ConfigProblem {
-                    message: format!("{}: CAS001 (invalid policy file) cannot be turned off or lowered", source.path),
-                    source_code: Some(NamedSource::new(source.path.clone(), source.text.clone())),
-                    span: Some(o.span.clone().into()),
-                    label: "always an error".into(),
-                    help: Some("an unreadable policy file makes every other result incomplete; fix the file or move it out of the policies folder".into()),
-                }));
+                problems.push((o.span.start, unknown(&o.rule, o.span.clone(), "[rules]")));
+            } else if o.rule == cas001 && o.level != RuleLevel::Severity(Severity::Error) {
+                problems.push((o.span.start, new_problem(
+                    source,
+                    Some(o.span.clone()),
+                    "CAS001 (invalid policy file) cannot be turned off or lowered".into(),
+                    "always an error",
+                    "an unreadable policy file makes every other result incomplete; fix the file or move it out of the policies folder",
+                )));
             }
         }
         for s in &self.suppressions {
             if !known.iter().any(|id| s.matches_rule(id)) {
-                return Err(unknown(&s.rule, s.rule_span.clone(), "a suppression"));
-            }
-            if s.rule.eq_ignore_ascii_case(crate::registry::CAS001.id) {
-                return Err(ConfigError::from(ConfigProblem {
-                    message: format!(
-                        "{}: CAS001 (invalid policy file) cannot be suppressed",
-                        source.path
+                let problem = unknown(&s.rule, s.rule_span.clone(), "a suppression");
+                problems.push((s.rule_span.start, problem));
+            } else if s.rule.eq_ignore_ascii_case(cas001) {
+                problems.push((
+                    s.rule_span.start,
+                    new_problem(
+                        source,
+                        Some(s.rule_span.clone()),
+                        "CAS001 (invalid policy file) cannot be suppressed".into(),
+                        "always reported",
+                        "fix the file or move it out of the policies folder",
                     ),
-                    source_code: Some(NamedSource::new(source.path.clone(), source.text.clone())),
-                    span: Some(s.rule_span.clone().into()),
-                    label: "always reported".into(),
-                    help: Some("fix the file or move it out of the policies folder".into()),
-                }));
+                ));
             }
         }
-        Ok(())
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError::collected(&source.path, problems))
+        }
     }
 
     pub fn rule_level(&self, rule: &str) -> Option<RuleLevel> {
@@ -742,7 +455,7 @@ impl Config {
     }
 }
 
-fn first_line(text: &str) -> &str {
+fn last_line(text: &str) -> &str {
     text.lines().last().unwrap_or(text).trim()
 }
 
@@ -754,12 +467,835 @@ pub fn toml_date(value: &toml::value::Datetime) -> Option<jiff::civil::Date> {
     jiff::civil::Date::new(d.year as i16, d.month as i8, d.day as i8).ok()
 }
 
+// Phase 2: the known keys of every section. To add a key, add one `key(..)`
+// line to its section's table; its converter checks the value with the
+// `Checker` helpers (string, integer, choice, ...) and stores it. To add a
+// section, add a `Section` table, a `key(..)` for it in `TOP` that calls
+// `Checker::section`, and the table to `sections_for_hints`.
+
+/// Checks one key's value and stores it into its section's settings `T`.
+type Converter<T> = fn(&mut Checker<'_>, &Field<'_, '_>, &mut T);
+
+/// A known key: its name as written in the file, and its converter.
+struct Key<T> {
+    name: &'static str,
+    apply: Converter<T>,
+}
+
+/// The known keys of one table of the file.
+struct Section<T: 'static> {
+    /// Dotted path of the table; empty at the top level.
+    path: &'static str,
+    /// The table as written, e.g. `[tenant]`; empty at the top level.
+    header: &'static str,
+    keys: &'static [Key<T>],
+    /// Keys that must be present, each with an example for the help.
+    required: &'static [(&'static str, &'static str)],
+}
+
+impl<T> Section<T> {
+    fn names(&self) -> Vec<&'static str> {
+        self.keys.iter().map(|k| k.name).collect()
+    }
+
+    /// Path, header and key names, for "move it to" hints.
+    fn outline(&self) -> (&'static str, &'static str, Vec<&'static str>) {
+        (self.path, self.header, self.names())
+    }
+}
+
+/// Sets `slot` when the converter produced a value.
+fn set<V>(slot: &mut V, value: Option<V>) {
+    if let Some(value) = value {
+        *slot = value;
+    }
+}
+
+const fn key<T>(name: &'static str, apply: Converter<T>) -> Key<T> {
+    Key { name, apply }
+}
+
+const CADENCE: &str = "use e.g. 30 (monthly), 90 (quarterly) or 365 (yearly)";
+const RULE_TIMEOUT: &str = "the default, 10 seconds, is plenty for thousands of policies";
+const DEFAULTS: &str = "see the README's configuration reference for the defaults";
+const PACING: &str = "0 turns pacing off; MDCA allows 30 requests per minute";
+const ATTEMPTS: &str = "the default, 6, rides out short outages";
+const DELAY: &str = "the default is 1000";
+
+const TOP: Section<Config> = Section {
+    path: "",
+    header: "",
+    required: &[],
+    keys: &[
+        key("policies_dir", |c, f, t| {
+            set(&mut t.policies_dir, c.path(f))
+        }),
+        key("rules_dirs", |c, f, t| t.rules_dirs = c.paths(f)),
+        key("review_interval_days", |c, f, t| {
+            set(&mut t.review_interval_days, c.integer(f, 1..=3650, CADENCE))
+        }),
+        key("allowed_email_domains", email_domains),
+        key("naming_pattern", naming_pattern),
+        key("rule_timeout_seconds", |c, f, t| {
+            set(&mut t.rule_timeout, c.seconds(f, 1..=600, RULE_TIMEOUT))
+        }),
+        key("tenant", |c, f, t| c.section(f, &TENANT, &mut t.tenant)),
+        key("drift", |c, f, t| c.section(f, &DRIFT, &mut t.drift)),
+        key("review", |c, f, t| c.section(f, &REVIEW, &mut t.review)),
+        key("rules", rule_levels),
+        key("suppress", suppressions),
+    ],
+};
+
+const TENANT: Section<TenantConfig> = Section {
+    path: "tenant",
+    header: "[tenant]",
+    required: &[],
+    keys: &[
+        key("url", |c, f, t| t.url = c.string(f)),
+        key("auth", |c, f, t| {
+            set(
+                &mut t.auth,
+                c.choice(f, AuthMethod::parse, &AuthMethod::NAMES),
+            )
+        }),
+        key("token_file", |c, f, t| t.token_file = c.path(f)),
+        key("tenant_id", |c, f, t| t.tenant_id = c.string(f)),
+        key("client_id", |c, f, t| t.client_id = c.string(f)),
+        key("authority_host", |c, f, t| t.authority_host = c.string(f)),
+        key("connect_timeout_seconds", |c, f, t| {
+            set(&mut t.connect_timeout, c.seconds(f, 1..=300, DEFAULTS))
+        }),
+        key("request_timeout_seconds", |c, f, t| {
+            set(&mut t.request_timeout, c.seconds(f, 1..=600, DEFAULTS))
+        }),
+        key("max_requests_per_minute", |c, f, t| {
+            set(
+                &mut t.max_requests_per_minute,
+                c.integer(f, 0..=u32::MAX.into(), PACING),
+            )
+        }),
+        key("max_attempts", |c, f, t| {
+            set(&mut t.max_attempts, c.integer(f, 1..=20, ATTEMPTS))
+        }),
+        key("retry_base_delay_ms", |c, f, t| {
+            set(&mut t.retry_base_delay, c.millis(f, 1..=60_000, DELAY))
+        }),
+        key("deadline_seconds", |c, f, t| {
+            set(&mut t.deadline, c.seconds(f, 1..=86_400, DEFAULTS))
+        }),
+    ],
+};
+
+const UNMANAGED_LEVELS: [&str; 4] = ["error", "warning", "note", "ignore"];
+
+const DRIFT: Section<DriftConfig> = Section {
+    path: "drift",
+    header: "[drift]",
+    required: &[],
+    keys: &[
+        key("unmanaged", |c, f, d| {
+            set(
+                &mut d.unmanaged,
+                c.choice(f, parse_unmanaged, &UNMANAGED_LEVELS),
+            )
+        }),
+        key("ignore_unmanaged", ignore_unmanaged),
+        key("ignore", ignored_fields),
+    ],
+};
+
+const REVIEW: Section<ReviewConfig> = Section {
+    path: "review",
+    header: "[review]",
+    required: &[],
+    keys: &[
+        key("live_timestamp_fields", |c, f, r| {
+            r.live_timestamp_fields = c.texts(f)
+        }),
+        key("history_dir", |c, f, r| r.history_dir = c.path(f)),
+    ],
+};
+
+const SUPPRESS: Section<SuppressionDraft> = Section {
+    path: "suppress",
+    header: "[[suppress]]",
+    required: &[
+        ("rule", "rule = \"CAS103\""),
+        ("policy", "policy = \"Legacy *\""),
+        (
+            "reason",
+            "reason = \"Vendor app alerts through its own SIEM connector\"",
+        ),
+        ("expires", "expires = 2027-03-31"),
+    ],
+    keys: &[
+        key("rule", |c, f, s| s.rule = suppression_glob(c, f)),
+        key("policy", |c, f, s| s.policy = suppression_glob(c, f)),
+        key("reason", suppression_reason),
+        key("expires", |c, f, s| s.expires = c.date(f)),
+        key("owner", |c, f, s| s.owner = c.string(f)),
+        key("ticket", |c, f, s| s.ticket = c.string(f)),
+    ],
+};
+
+/// The tables searched for a key written in the wrong one.
+fn sections_for_hints() -> [(&'static str, &'static str, Vec<&'static str>); 5] {
+    [
+        TOP.outline(),
+        TENANT.outline(),
+        DRIFT.outline(),
+        REVIEW.outline(),
+        SUPPRESS.outline(),
+    ]
+}
+
+fn email_domains(c: &mut Checker<'_>, f: &Field<'_, '_>, config: &mut Config) {
+    for (domain, span) in c.strings(f) {
+        let text = domain.trim().trim_start_matches('@').to_ascii_lowercase();
+        let domain_chars = |ch: char| ch.is_ascii_alphanumeric() || ch == '.' || ch == '-';
+        if text.contains('.') && text.chars().all(domain_chars) {
+            config.allowed_email_domains.push(text);
+        } else {
+            c.problem(
+                span,
+                format!("`{}` is not an email domain", clip(&domain)),
+                "not a domain",
+                "list bare domains such as \"contoso.com\"",
+            );
+        }
+    }
+}
+
+fn naming_pattern(c: &mut Checker<'_>, f: &Field<'_, '_>, config: &mut Config) {
+    let Some(pattern) = c.string(f) else {
+        return;
+    };
+    match regex::Regex::new(&pattern) {
+        Ok(_) => config.naming_pattern = Some(pattern),
+        Err(e) => c.problem(
+            f.span(),
+            format!(
+                "`{}` is not a valid regular expression: {}",
+                f.path,
+                clip(last_line(&e.to_string()))
+            ),
+            "invalid regex",
+            "use Rust/RE2 regex syntax, e.g. '^[A-Z][A-Za-z0-9 -]+$'",
+        ),
+    }
+}
+
+const RULE_LEVELS: [&str; 4] = ["off", "note", "warning", "error"];
+
+fn parse_rule_level(text: &str) -> Option<RuleLevel> {
+    match text.to_ascii_lowercase().as_str() {
+        "off" => Some(RuleLevel::Off),
+        other => Severity::parse(other).map(RuleLevel::Severity),
+    }
+}
+
+/// `[rules]`: any rule id (checked later by `check_rule_ids`) set to a level.
+fn rule_levels(c: &mut Checker<'_>, f: &Field<'_, '_>, config: &mut Config) {
+    let Some(table) = c.table(f) else {
+        return;
+    };
+    for (rule, value) in table.iter() {
+        let field = Field::new(&f.path, rule.get_ref(), value);
+        if let Some(level) = c.choice(&field, parse_rule_level, &RULE_LEVELS) {
+            config.rule_overrides.push(RuleOverride {
+                rule: rule.get_ref().to_string(),
+                level,
+                span: rule.span(),
+            });
+        }
+    }
+}
+
+fn parse_unmanaged(text: &str) -> Option<Option<Severity>> {
+    match text.to_ascii_lowercase().as_str() {
+        "ignore" => Some(None),
+        other => Severity::parse(other).map(Some),
+    }
+}
+
+fn ignore_unmanaged(c: &mut Checker<'_>, f: &Field<'_, '_>, drift: &mut DriftConfig) {
+    let mut builder = globset::GlobSetBuilder::new();
+    for (pattern, span) in c.strings(f) {
+        match globset::GlobBuilder::new(pattern.trim())
+            .case_insensitive(true)
+            .build()
+        {
+            Ok(glob) => {
+                builder.add(glob);
+                drift.ignore_unmanaged.push(pattern);
+            }
+            Err(e) => c.problem(
+                span,
+                format!("`{}` is not a valid glob: {}", clip(&pattern), e.kind()),
+                "invalid glob",
+                "use a name, or a glob with * and ?",
+            ),
+        }
+    }
+    match builder.build() {
+        Ok(set) => drift.ignore_unmanaged_matcher = set,
+        Err(e) => c.problem(
+            f.span(),
+            format!("invalid glob: {}", clip(&e.to_string())),
+            "invalid glob",
+            "use names or globs with * and ?",
+        ),
+    }
+}
+
+/// The policy-file keys a drift ignore path may start with.
+const POLICY_ROOTS: [&str; 8] = [
+    "name",
+    "type",
+    "enabled",
+    "severity",
+    "description",
+    "alerts",
+    "filters",
+    "extra",
+];
+
+fn ignored_fields(c: &mut Checker<'_>, f: &Field<'_, '_>, drift: &mut DriftConfig) {
+    for (path, span) in c.strings(f) {
+        let keys = crate::normalize::split_path(path.trim());
+        if !keys.iter().any(String::is_empty) && POLICY_ROOTS.contains(&keys[0].as_str()) {
+            drift.ignore.push(keys);
+            continue;
+        }
+        let near = closest(&keys[0], &POLICY_ROOTS)
+            .filter(|near| !keys[0].is_empty() && *near != keys[0])
+            .map(|near| format!("did you mean `{near}`? "))
+            .unwrap_or_default();
+        c.problem(
+            span,
+            format!("`{}` is not a field path", clip(&path)),
+            "not a path",
+            format!("{near}write a policy-file path such as \"extra.alertsPerUser\" or \"filters.fileType\""),
+        );
+    }
+}
+
+/// A `[[suppress]]` entry being read; complete when every required key was valid.
+#[derive(Default)]
+struct SuppressionDraft {
+    rule: Option<Glob>,
+    policy: Option<Glob>,
+    reason: Option<String>,
+    expires: Option<jiff::civil::Date>,
+    owner: Option<String>,
+    ticket: Option<String>,
+}
+
+struct Glob {
+    text: String,
+    span: Range<usize>,
+    matcher: globset::GlobMatcher,
+}
+
+impl SuppressionDraft {
+    fn finish(self, location: Location) -> Option<Suppression> {
+        let (rule, policy) = (self.rule?, self.policy?);
+        Some(Suppression {
+            rule: rule.text,
+            policy: policy.text,
+            reason: self.reason?,
+            expires: self.expires?,
+            owner: self.owner,
+            ticket: self.ticket,
+            location,
+            rule_span: rule.span,
+            rule_matcher: rule.matcher,
+            policy_matcher: policy.matcher,
+        })
+    }
+}
+
+fn suppressions(c: &mut Checker<'_>, f: &Field<'_, '_>, config: &mut Config) {
+    let help = "write each suppression as its own `[[suppress]]` table (two brackets)";
+    let DeValue::Array(items) = f.value.get_ref() else {
+        c.type_error(f, "an array of tables", help.into());
+        return;
+    };
+    for (index, item) in items.iter().enumerate() {
+        let DeValue::Table(table) = item.get_ref() else {
+            c.type_error(&f.item(index, item), "a table", help.into());
+            continue;
+        };
+        let mut draft = SuppressionDraft::default();
+        c.entries(table, item.span(), &SUPPRESS, &mut draft);
+        if let Some(suppression) = draft.finish(c.source.location(item.span())) {
+            config.suppressions.push(suppression);
+        }
+    }
+}
+
+fn suppression_glob(c: &mut Checker<'_>, f: &Field<'_, '_>) -> Option<Glob> {
+    let text = c.string(f)?.trim().to_string();
+    let built = globset::GlobBuilder::new(&text)
+        .case_insensitive(true)
+        .literal_separator(false)
+        .build();
+    match built {
+        Ok(glob) => Some(Glob {
+            text,
+            span: f.span(),
+            matcher: glob.compile_matcher(),
+        }),
+        Err(e) => {
+            c.problem(
+                f.span(),
+                format!("`{}` is not a valid glob: {}", f.path, e.kind()),
+                "invalid glob",
+                "use a name, or a glob with * and ? such as \"Legacy *\"",
+            );
+            None
+        }
+    }
+}
+
+fn suppression_reason(c: &mut Checker<'_>, f: &Field<'_, '_>, s: &mut SuppressionDraft) {
+    let Some(reason) = c.string(f) else {
+        return;
+    };
+    if reason.trim().is_empty() {
+        c.problem(
+            f.span(),
+            "a suppression needs a non-empty `reason`".into(),
+            "empty reason",
+            "say why the finding is accepted, so reviewers and auditors can judge it",
+        );
+    } else {
+        s.reason = Some(reason.trim().to_string());
+    }
+}
+
+/// A value being checked, with its dotted path for messages.
+struct Field<'v, 'i> {
+    path: String,
+    value: &'v Spanned<DeValue<'i>>,
+}
+
+impl<'v, 'i> Field<'v, 'i> {
+    /// The field `key` of the table at `parent`; the path is clipped for messages.
+    fn new(parent: &str, key: &str, value: &'v Spanned<DeValue<'i>>) -> Field<'v, 'i> {
+        Field {
+            path: clip(&join_path(parent, key)),
+            value,
+        }
+    }
+
+    /// Item `index` of this array.
+    fn item<'w, 'j>(&self, index: usize, value: &'w Spanned<DeValue<'j>>) -> Field<'w, 'j> {
+        Field {
+            path: format!("{}[{index}]", self.path),
+            value,
+        }
+    }
+
+    fn span(&self) -> Range<usize> {
+        self.value.span()
+    }
+
+    /// The key as written in its table, for examples in help texts.
+    fn key(&self) -> &str {
+        self.path.rsplit('.').next().unwrap_or(&self.path)
+    }
+}
+
+/// Walks the parsed file, converting values into settings and collecting
+/// every problem.
+struct Checker<'s> {
+    source: &'s SourceFile,
+    /// Folder relative paths start from.
+    root: &'s Path,
+    /// Each problem with the offset it is at, for sorting.
+    problems: Vec<(usize, ConfigProblem)>,
+}
+
+impl Checker<'_> {
+    fn problem(
+        &mut self,
+        span: Range<usize>,
+        message: String,
+        label: &str,
+        help: impl Into<String>,
+    ) {
+        let at = span.start;
+        let problem = new_problem(self.source, Some(span), message, label, help);
+        self.problems.push((at, problem));
+    }
+
+    fn type_error(&mut self, f: &Field<'_, '_>, expected: &str, help: String) {
+        self.problem(
+            f.span(),
+            format!(
+                "`{}` must be {expected}, found {}",
+                f.path,
+                describe(f.value.get_ref())
+            ),
+            &format!("expected {expected}"),
+            help,
+        );
+    }
+
+    /// Checks every entry of `table` against `section`, converting into `target`.
+    fn entries<T>(
+        &mut self,
+        table: &DeTable<'_>,
+        span: Range<usize>,
+        section: &Section<T>,
+        target: &mut T,
+    ) {
+        for (key, value) in table.iter() {
+            let name: &str = key.get_ref();
+            match section.keys.iter().find(|k| k.name == name) {
+                Some(known) => (known.apply)(self, &Field::new(section.path, name, value), target),
+                None => self.unknown_key(key, section),
+            }
+        }
+        for (name, example) in section.required {
+            if !table.contains_key(*name) {
+                self.problem(
+                    span.clone(),
+                    format!("{} is missing the required key `{name}`", section.header),
+                    &format!("no `{name}`"),
+                    format!("add `{example}`"),
+                );
+            }
+        }
+    }
+
+    /// A sub-table such as `[tenant]`, checked against its section.
+    fn section<T>(&mut self, f: &Field<'_, '_>, section: &Section<T>, target: &mut T) {
+        if let Some(table) = self.table(f) {
+            self.entries(table, f.span(), section, target);
+        }
+    }
+
+    fn unknown_key<T>(&mut self, key: &Spanned<Cow<'_, str>>, section: &Section<T>) {
+        let name: &str = key.get_ref();
+        let known = section.names();
+        let help = key_hint(name, section.path, &known).unwrap_or_else(|| {
+            let place = if section.path.is_empty() {
+                "at the top level".to_string()
+            } else {
+                format!("in {}", section.header)
+            };
+            format!(
+                "allowed keys {place}: {}; see the README's configuration reference",
+                known.join(", ")
+            )
+        });
+        self.problem(
+            key.span(),
+            format!("unknown key `{}`", clip(&join_path(section.path, name))),
+            "unknown key",
+            help,
+        );
+    }
+
+    fn table<'v, 'i>(&mut self, f: &Field<'v, 'i>) -> Option<&'v DeTable<'i>> {
+        match f.value.get_ref() {
+            DeValue::Table(table) => Some(table),
+            _ => {
+                let help = format!("write it as a `[{}]` section", f.path);
+                self.type_error(f, "a table", help);
+                None
+            }
+        }
+    }
+
+    fn string(&mut self, f: &Field<'_, '_>) -> Option<String> {
+        match f.value.get_ref() {
+            DeValue::String(s) => Some(s.to_string()),
+            _ => {
+                let help = if f.path.ends_with(']') {
+                    "write each entry of the list in quotes".to_string()
+                } else {
+                    format!("write it in quotes: `{} = \"...\"`", f.key())
+                };
+                self.type_error(f, "a string", help);
+                None
+            }
+        }
+    }
+
+    /// A path, relative to the config file's folder.
+    fn path(&mut self, f: &Field<'_, '_>) -> Option<PathBuf> {
+        self.string(f).map(|p| self.root.join(p))
+    }
+
+    /// An array of strings, each with its span; items of another type are reported.
+    fn strings(&mut self, f: &Field<'_, '_>) -> Vec<(String, Range<usize>)> {
+        let DeValue::Array(items) = f.value.get_ref() else {
+            let help = match f.value.get_ref() {
+                DeValue::String(s) => {
+                    format!("put it in brackets: `{} = [\"{}\"]`", f.key(), clip(s))
+                }
+                _ => format!("write a list such as `{} = [\"...\"]`", f.key()),
+            };
+            self.type_error(f, "an array of strings", help);
+            return Vec::new();
+        };
+        let mut list = Vec::with_capacity(items.len());
+        for (index, item) in items.iter().enumerate() {
+            if let Some(text) = self.string(&f.item(index, item)) {
+                list.push((text, item.span()));
+            }
+        }
+        list
+    }
+
+    /// An array of strings, without their spans.
+    fn texts(&mut self, f: &Field<'_, '_>) -> Vec<String> {
+        self.strings(f).into_iter().map(|(s, _)| s).collect()
+    }
+
+    /// Paths from an array of strings, relative to the config file's folder.
+    fn paths(&mut self, f: &Field<'_, '_>) -> Vec<PathBuf> {
+        let list = self.strings(f);
+        list.into_iter().map(|(p, _)| self.root.join(p)).collect()
+    }
+
+    /// A whole number in `range` (which must fit `N`); `help` explains the range.
+    fn integer<N: TryFrom<i64>>(
+        &mut self,
+        f: &Field<'_, '_>,
+        range: RangeInclusive<i64>,
+        help: &str,
+    ) -> Option<N> {
+        let DeValue::Integer(i) = f.value.get_ref() else {
+            let help = match f.value.get_ref() {
+                DeValue::String(s) if s.trim().parse::<i64>().is_ok() => {
+                    format!("remove the quotes: `{} = {}`", f.key(), s.trim())
+                }
+                _ => format!(
+                    "write a whole number between {} and {}, without quotes",
+                    range.start(),
+                    range.end()
+                ),
+            };
+            self.type_error(f, "an integer", help);
+            return None;
+        };
+        let value = i64::from_str_radix(&i.as_str().replace('_', ""), i.radix())
+            .ok()
+            .filter(|n| range.contains(n))
+            .and_then(|n| N::try_from(n).ok());
+        if value.is_none() {
+            let written = self.source.text.get(f.span()).unwrap_or(i.as_str());
+            self.problem(
+                f.span(),
+                format!(
+                    "`{}` must be between {} and {}, found {}",
+                    f.path,
+                    range.start(),
+                    range.end(),
+                    clip(written)
+                ),
+                "out of range",
+                help,
+            );
+        }
+        value
+    }
+
+    /// A number of seconds in `range`.
+    fn seconds(
+        &mut self,
+        f: &Field<'_, '_>,
+        range: RangeInclusive<i64>,
+        help: &str,
+    ) -> Option<Duration> {
+        self.integer(f, range, help).map(Duration::from_secs)
+    }
+
+    /// A number of milliseconds in `range`.
+    fn millis(
+        &mut self,
+        f: &Field<'_, '_>,
+        range: RangeInclusive<i64>,
+        help: &str,
+    ) -> Option<Duration> {
+        self.integer(f, range, help).map(Duration::from_millis)
+    }
+
+    /// One of `allowed` (as `parse` reads it), with a "did you mean" when not.
+    fn choice<V>(
+        &mut self,
+        f: &Field<'_, '_>,
+        parse: fn(&str) -> Option<V>,
+        allowed: &[&str],
+    ) -> Option<V> {
+        let text = self.string(f)?;
+        let parsed = parse(&text);
+        if parsed.is_none() {
+            let near = closest(&text, allowed)
+                .map(|c| format!("did you mean `{c}`? "))
+                .unwrap_or_default();
+            self.problem(
+                f.span(),
+                format!("`{}` has an unknown value `{}`", f.path, clip(&text)),
+                "not an allowed value",
+                format!("{near}use one of: {}", allowed.join(", ")),
+            );
+        }
+        parsed
+    }
+
+    /// A TOML date without time, such as 2027-03-31.
+    fn date(&mut self, f: &Field<'_, '_>) -> Option<jiff::civil::Date> {
+        let date = match f.value.get_ref() {
+            DeValue::Datetime(dt) => toml_date(dt),
+            _ => None,
+        };
+        if date.is_none() {
+            let quoted = matches!(f.value.get_ref(),
+                DeValue::String(s) if s.trim().parse::<jiff::civil::Date>().is_ok());
+            let example = format!("`{} = 2027-03-31`", f.key());
+            self.problem(
+                f.span(),
+                format!(
+                    "`{}` must be a date such as 2027-03-31, found {}",
+                    f.path,
+                    describe(f.value.get_ref())
+                ),
+                "not a date",
+                if quoted {
+                    format!("remove the quotes: write {example} (a TOML date, no time)")
+                } else {
+                    format!("write {example} (a TOML date, no quotes, no time)")
+                },
+            );
+        }
+        date
+    }
+}
+
+/// A problem at `span` of `source`. A span whose snippet would quote very
+/// long lines (a minified or hostile file) is given as line and column in
+/// the message instead, so the output stays short.
+fn new_problem(
+    source: &SourceFile,
+    span: Option<Range<usize>>,
+    message: String,
+    label: &str,
+    help: impl Into<String>,
+) -> ConfigProblem {
+    let (message, span) = match span {
+        Some(span) if !snippet_fits(&source.text, &span) => {
+            let (line, column) = source.line_col(span.start);
+            (format!("{}:{line}:{column}: {message}", source.path), None)
+        }
+        span => (format!("{}: {message}", source.path), span),
+    };
+    ConfigProblem {
+        message,
+        source_code: span
+            .as_ref()
+            .map(|_| NamedSource::new(source.path.clone(), source.text.clone())),
+        span: span.map(SourceSpan::from),
+        label: label.to_string(),
+        help: Some(help.into()),
+    }
+}
+
+/// Snippets quote the span's lines and one line either side; they stay
+/// within this many bytes on each side of the span, and the span within it.
+const MAX_SNIPPET_BYTES: usize = 1000;
+
+fn snippet_fits(text: &str, span: &Range<usize>) -> bool {
+    let bytes = text.as_bytes();
+    let start = span.start.min(bytes.len());
+    let end = span.end.clamp(start, bytes.len());
+    let newlines = |part: &[u8]| part.iter().filter(|&&b| b == b'\n').count();
+    let before = &bytes[start.saturating_sub(MAX_SNIPPET_BYTES)..start];
+    let after = &bytes[end..(end + MAX_SNIPPET_BYTES).min(bytes.len())];
+    end - start <= MAX_SNIPPET_BYTES
+        && (start <= MAX_SNIPPET_BYTES || newlines(before) >= 2)
+        && (end + MAX_SNIPPET_BYTES >= bytes.len() || newlines(after) >= 2)
+}
+
+/// "did you mean" for an unknown key: a close key of the same table, else
+/// the same key in another table.
+fn key_hint(name: &str, here: &str, known: &[&str]) -> Option<String> {
+    if let Some(near) = closest(name, known) {
+        return Some(format!("did you mean `{near}`?"));
+    }
+    for (path, header, names) in sections_for_hints() {
+        if path == here {
+            continue;
+        }
+        if let Some(near) = names.iter().find(|k| k.eq_ignore_ascii_case(name)) {
+            return Some(if path.is_empty() {
+                format!("did you mean `{near}`? move it to the top of the file, before any [table]")
+            } else {
+                format!("did you mean `{path}.{near}`? move it to the {header} table")
+            });
+        }
+    }
+    None
+}
+
+/// What a value is, for "found ..." in type errors.
+fn describe(value: &DeValue<'_>) -> String {
+    match value {
+        DeValue::String(s) => format!("the string \"{}\"", clip(s)),
+        DeValue::Integer(i) => format!("the integer {}", clip(i.as_str())),
+        DeValue::Float(f) => format!("the float {}", clip(f.as_str())),
+        DeValue::Boolean(b) => format!("the boolean {b}"),
+        DeValue::Datetime(d) => format!("the datetime {d}"),
+        DeValue::Array(_) => "an array".to_string(),
+        DeValue::Table(_) => "a table".to_string(),
+    }
+}
+
+/// A user-written text for a message: at most `MAX_QUOTED_CHARS` characters,
+/// control characters escaped, so hostile input cannot flood or garble the
+/// terminal.
+fn clip(text: &str) -> String {
+    let mut shown = String::new();
+    for (index, ch) in text.chars().enumerate() {
+        if index == MAX_QUOTED_CHARS {
+            shown.push('…');
+            break;
+        }
+        if ch.is_control() {
+            shown.extend(ch.escape_default());
+        } else {
+            shown.push(ch);
+        }
+    }
+    shown
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
         Config::parse("casguard.toml", text, Path::new(""))
+    }
+
+    /// Every problem as "line: message | help".
+    fn problems(text: &str) -> Vec<String> {
+        let source = SourceFile::new("casguard.toml", text);
+        let error = parse(text).unwrap_err();
+        error
+            .problems()
+            .iter()
+            .map(|p| {
+                let line = p.span.map_or(0, |s| source.line_col(s.offset()).0);
+                let help = p.help.as_deref().unwrap_or_default();
+                format!("{line}: {} | {help}", p.message)
+            })
+            .collect()
     }
 
     #[test]
@@ -788,36 +1324,208 @@ mod tests {
     }
 
     #[test]
+    fn sections_convert_their_values() {
+        let text = "rule_timeout_seconds = 5\n[tenant]\nurl = \"https://x\"\nauth = \"Entra-Secret\"\ntoken_file = \"t\"\nmax_requests_per_minute = 0\nmax_attempts = 3\nretry_base_delay_ms = 250\ndeadline_seconds = 60\n[drift]\nunmanaged = \"ignore\"\nignore_unmanaged = [\"Legacy *\"]\nignore = [\"extra.alertsPerUser\"]\n[review]\nlive_timestamp_fields = [\"changed\"]\nhistory_dir = \"h\"\n";
+        let config = Config::parse("casguard.toml", text, Path::new("cfg")).unwrap();
+        assert_eq!(config.policies_dir, Path::new("cfg").join("policies"));
+        assert_eq!(config.rule_timeout, Duration::from_secs(5));
+        let t = &config.tenant;
+        assert_eq!(t.url.as_deref(), Some("https://x"));
+        assert_eq!(t.auth, AuthMethod::EntraSecret);
+        assert_eq!(t.token_file, Some(Path::new("cfg").join("t")));
+        assert_eq!(t.max_requests_per_minute, 0);
+        assert_eq!(t.max_attempts, 3);
+        assert_eq!(t.retry_base_delay, Duration::from_millis(250));
+        assert_eq!(t.deadline, Duration::from_secs(60));
+        assert_eq!(t.request_timeout, Duration::from_secs(60));
+        assert_eq!(config.drift.unmanaged, None);
+        assert!(config.drift.ignores_unmanaged("legacy proxy"));
+        assert_eq!(config.drift.ignore, [["extra", "alertsPerUser"]]);
+        assert_eq!(config.review.live_timestamp_fields, ["changed"]);
+        assert_eq!(config.review.history_dir, Some(Path::new("cfg").join("h")));
+    }
+
+    #[test]
     fn errors_name_line_and_help() {
+        let found = problems("review_interval_days = 90\npolicy_dir = \"x\"\n");
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].starts_with("2: casguard.toml: unknown key `policy_dir`"),
+            "{found:?}"
+        );
         let e = parse("review_interval_days = 90\npolicy_dir = \"x\"\n").unwrap_err();
+        assert_eq!(e.problems()[0].span.unwrap().offset(), 26);
+        let found = problems("[[suppress]]\nrule = \"CAS101\"\npolicy = \"x\"\nreason = \" \"\nexpires = 2027-01-01\n");
+        assert!(found[0].contains("non-empty `reason`"), "{found:?}");
+        let found = problems("[[suppress]]\nrule = \"CAS101\"\npolicy = \"x\"\nreason = \"r\"\n");
         assert!(
-            e.message.contains("unknown field `policy_dir`"),
-            "{}",
-            e.message
+            found[0].starts_with("1: ") && found[0].contains("missing the required key `expires`"),
+            "{found:?}"
         );
-        assert_eq!(e.span.unwrap().offset(), 26);
-        let e = parse("[[suppress]]\nrule = \"CAS101\"\npolicy = \"x\"\nreason = \" \"\nexpires = 2027-01-01\n").unwrap_err();
-        assert!(e.message.contains("non-empty `reason`"));
-        let e =
-            parse("[[suppress]]\nrule = \"CAS101\"\npolicy = \"x\"\nreason = \"r\"\n").unwrap_err();
+        let found = problems("[[suppress]]\nrule = \"CAS101\"\npolicy = \"x\"\nreason = \"r\"\nexpires = \"2027-01-01\"\n");
         assert!(
-            e.message.contains("missing field `expires`"),
-            "{}",
-            e.message
+            found[0].contains("must be a date") && found[0].contains("remove the quotes"),
+            "{found:?}"
         );
-        let e = parse("naming_pattern = \"([\"\n").unwrap_err();
-        assert!(e.message.contains("not a valid regular expression"));
-        let e = parse("[rules]\nCAS101 = \"loud\"\n").unwrap_err();
-        assert!(e.message.contains("`loud`"));
+        let found = problems("naming_pattern = \"([\"\n");
+        assert!(found[0].contains("not a valid regular expression"));
+        let found = problems("[rules]\nCAS101 = \"loud\"\n");
+        assert!(found[0].contains("`loud`"));
+        let found = problems("review_interval_days = 0\n[tenant]\nmax_attempts = 21\n");
+        assert!(
+            found[0].contains("between 1 and 3650, found 0"),
+            "{found:?}"
+        );
+        assert!(found[1].contains("`tenant.max_attempts` must be between 1 and 20, found 21"));
+        let found = problems("allowed_email_domains = [\"@contoso.com\", \"contoso\"]\n[drift]\nignore_unmanaged = [\"[x\"]\nignore = [\"extras.x\"]\n");
+        assert_eq!(found.len(), 3, "{found:#?}");
+        assert!(found[0].contains("`contoso` is not an email domain"));
+        assert!(found[1].contains("`[x` is not a valid glob"));
+        assert!(
+            found[2].contains("not a field path") && found[2].contains("did you mean `extra`?")
+        );
+    }
+
+    #[test]
+    fn check_rule_ids_reports_every_unknown_rule() {
         let config = parse("[rules]\nCAS1O1 = \"off\"\n").unwrap();
         let e = config.check_rule_ids(&["CAS101"]).unwrap_err();
-        assert!(e
+        assert!(e.problems()[0]
             .help
             .as_deref()
             .unwrap()
             .contains("did you mean `CAS101`?"));
         let config = parse("[rules]\nCAS001 = \"warning\"\n").unwrap();
         let e = config.check_rule_ids(&["CAS001"]).unwrap_err();
-        assert!(e.message.contains("cannot be turned off or lowered"));
+        assert!(e.problems()[0]
+            .message
+            .contains("cannot be turned off or lowered"));
+        let config = parse("[rules]\nCAS1O1 = \"off\"\nCAS2O2 = \"off\"\n[[suppress]]\nrule = \"CAS9\"\npolicy = \"x\"\nreason = \"r\"\nexpires = 2027-01-01\n").unwrap();
+        let e = config.check_rule_ids(&["CAS101", "CAS202"]).unwrap_err();
+        assert_eq!(e.total(), 3);
+        assert_eq!(e.to_string(), "casguard.toml: 3 problems");
+    }
+
+    #[test]
+    fn reports_every_problem_at_once_on_its_line() {
+        let text = "review_interval_days = 0\nrules_dir = [\"r\"]\n[tenant]\nauth = \"tokn\"\nurl = 5\n[rules]\nCAS101 = \"warnng\"\n[[suppress]]\nrule = \"CAS101\"\npolicy = \"x\"\nreason = \"\"\n";
+        let found = problems(text);
+        assert_eq!(found.len(), 7, "{found:#?}");
+        let lines: Vec<&str> = found.iter().map(|f| f.split(':').next().unwrap()).collect();
+        assert_eq!(lines, ["1", "2", "4", "5", "7", "8", "11"], "{found:#?}");
+        let e = parse(text).unwrap_err();
+        assert_eq!(e.to_string(), "casguard.toml: 7 problems");
+        assert_eq!(e.total(), 7);
+    }
+
+    #[test]
+    fn misspelt_keys_get_did_you_mean() {
+        let found = problems("review_intervall_days = 30\n[tenant]\nmax_attempt = 3\n[tennant]\n");
+        assert!(
+            found[0].contains("unknown key `review_intervall_days`")
+                && found[0].contains("did you mean `review_interval_days`?"),
+            "{found:?}"
+        );
+        assert!(
+            found[1].contains("unknown key `tenant.max_attempt`")
+                && found[1].contains("did you mean `max_attempts`?"),
+            "{found:?}"
+        );
+        assert!(found[2].contains("did you mean `tenant`?"), "{found:?}");
+        // A key of another table says where it belongs.
+        let found = problems("auth = \"token\"\n[tenant]\nreview_interval_days = 30\n");
+        assert!(
+            found[0].contains("did you mean `tenant.auth`? move it to the [tenant] table"),
+            "{found:?}"
+        );
+        assert!(
+            found[1].contains("move it to the top of the file"),
+            "{found:?}"
+        );
+        // Nothing close: the allowed keys are listed.
+        let found = problems("[review]\nzzz = 1\n");
+        assert!(
+            found[0].contains("allowed keys in [review]: live_timestamp_fields, history_dir"),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn misspelt_values_get_did_you_mean() {
+        let found = problems("[tenant]\nauth = \"tokn\"\n[rules]\nCAS101 = \"warnng\"\n[drift]\nunmanaged = \"ignor\"\n");
+        assert!(
+            found[0].contains("`tenant.auth` has an unknown value `tokn`")
+                && found[0].contains("did you mean `token`?"),
+            "{found:?}"
+        );
+        assert!(
+            found[1].contains("`rules.CAS101` has an unknown value `warnng`")
+                && found[1]
+                    .contains("did you mean `warning`? use one of: off, note, warning, error"),
+            "{found:?}"
+        );
+        assert!(found[2].contains("did you mean `ignore`?"), "{found:?}");
+    }
+
+    #[test]
+    fn wrong_types_say_what_was_expected_and_found() {
+        let found = problems("review_interval_days = \"30\"\nrules_dirs = \"rules\"\ntenant = 3\nallowed_email_domains = [\"a.b\", 7]\nsuppress = 1\n[drift]\nunmanaged = true\n");
+        assert_eq!(found.len(), 6, "{found:#?}");
+        assert!(
+            found[0].contains("`review_interval_days` must be an integer, found the string \"30\"")
+                && found[0].contains("remove the quotes: `review_interval_days = 30`"),
+            "{found:?}"
+        );
+        assert!(
+            found[1]
+                .contains("`rules_dirs` must be an array of strings, found the string \"rules\"")
+                && found[1].contains("rules_dirs = [\"rules\"]"),
+            "{found:?}"
+        );
+        assert!(found[2].contains("`tenant` must be a table, found the integer 3"));
+        assert!(
+            found[3].contains("`allowed_email_domains[1]` must be a string, found the integer 7")
+        );
+        assert!(found[4].contains("`suppress` must be an array of tables, found the integer 1"));
+        assert!(found[5].contains("`drift.unmanaged` must be a string, found the boolean true"));
+    }
+
+    #[test]
+    fn syntax_error_is_one_problem() {
+        let found = problems("review_interval_days = 90\nx = \n");
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].starts_with("2: casguard.toml: TOML syntax error"),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn hostile_input_gives_short_messages() {
+        let long = "x".repeat(100_000);
+        let e = parse(&format!(
+            "[tenant]\nauth = \"{long}\"\n\"{long}\" = 1\nurl = 1\n"
+        ))
+        .unwrap_err();
+        let found: Vec<&str> = e.problems().iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(found.len(), 3);
+        assert!(found.iter().all(|f| f.len() < 300), "{found:?}");
+        assert!(found[0].starts_with("casguard.toml:2:8: `tenant.auth` has an unknown value `xxxx"));
+        assert!(found[0].ends_with("…`"));
+        // Long lines are not quoted in snippets, the next line's span still is.
+        assert!(e.problems()[..2].iter().all(|p| p.span.is_none()));
+        assert!(e.problems()[2].span.is_none(), "a long line before it");
+        let found = problems(&format!("a = \"{long}\"\n\n\nurl = 1\n"));
+        assert!(
+            found[0].starts_with("0: casguard.toml:1:1: unknown key `a`"),
+            "{found:?}"
+        );
+        assert!(found[1].starts_with("4: unknown key `url`"), "{found:?}");
+        let escaped = problems("[tenant]\nauth = \"a\\u001b[31mb\"\n");
+        assert!(escaped[0].contains("a\\u{1b}[31mb"), "{escaped:?}");
+        let many: String = (0..100).map(|i| format!("k{i} = 1\n")).collect();
+        let e = parse(&many).unwrap_err();
+        assert_eq!(e.total(), 100);
+        assert_eq!(e.problems().len(), MAX_SHOWN_PROBLEMS);
     }
 }
