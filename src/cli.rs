@@ -1201,7 +1201,7 @@ fn rules(context: &Context, command: RulesCommand) -> Result<i32, Trouble> {
         RulesCommand::Test => {
             let outcomes = rules.run_examples(&context.config);
             let mut text = String::new();
-            let mut failed = 0;
+            let (mut failed, mut weak) = (0, 0);
             for outcome in &outcomes {
                 match &outcome.problem {
                     None => text.push_str(&format!("ok     {}\n", outcome.name)),
@@ -1213,12 +1213,20 @@ fn rules(context: &Context, command: RulesCommand) -> Result<i32, Trouble> {
                         ));
                     }
                 }
+                if let Some(note) = &outcome.note {
+                    weak += 1;
+                    text.push_str(&format!("       note ({}): {note}\n", outcome.file));
+                }
             }
             text.push_str(&format!(
-                "{} passed, {} failed\n",
+                "{} passed, {} failed",
                 outcomes.len() - failed,
                 failed
             ));
+            if weak > 0 {
+                text.push_str(&format!(" ({weak} with a note)"));
+            }
+            text.push('\n');
             print_stdout(&text)?;
             Ok(if failed > 0 { EXIT_FINDINGS } else { EXIT_OK })
         }

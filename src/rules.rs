@@ -13,6 +13,11 @@
 //! rule's package is evaluated on its own so that an error or a runaway rule
 //! is reported against its own file. An execution time limit bounds every
 //! evaluation.
+//!
+//! A rule's `examples` are run by the `examples` submodule
+//! (`src/rules/examples.rs`), which also checks that each fail example's
+//! findings land at the paths and counts it declares, and that every path a
+//! rule emits is a path of the policy file schema.
 
 use std::collections::{BTreeSet, HashMap};
 use std::num::NonZeroU32;
@@ -23,6 +28,10 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::model::{Finding, Policy, Severity, Sources};
+
+mod examples;
+
+pub use examples::ExampleOutcome;
 
 /// Documentation of a rule implemented in Rust.
 #[derive(Debug, Clone, Copy)]
@@ -303,64 +312,9 @@ impl RuleSet {
         Ok(findings)
     }
 
-    /// Runs every Rego rule's pass and fail examples.
+    /// Runs every Rego rule's pass and fail examples (see `examples`).
     pub fn run_examples(&self, base_config: &crate::config::Config) -> Vec<ExampleOutcome> {
-        let mut outcomes = Vec::new();
-        for rule in &self.rego {
-            let mut engine = self.engine.clone();
-            let examples = match engine.eval_rule(format!("{}.examples", rule.package)) {
-                Ok(v) => serde_json::to_value(&v).unwrap_or(Value::Null),
-                Err(_) => Value::Null,
-            };
-            let mut config = base_config.rule_input();
-            if let (Some(base), Some(extra)) = (
-                config.as_object_mut(),
-                examples.get("config").and_then(Value::as_object),
-            ) {
-                base.extend(extra.clone());
-            }
-            let today = examples
-                .get("today")
-                .and_then(Value::as_str)
-                .and_then(|d| d.parse().ok())
-                .unwrap_or(jiff::civil::date(2026, 1, 1));
-            let mut any = false;
-            for (kind, expect_findings) in [("pass", false), ("fail", true)] {
-                let list = examples
-                    .get(kind)
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default();
-                for (index, example) in list.iter().enumerate() {
-                    any = true;
-                    let name = format!("{}#{kind}[{index}]", rule.meta.id);
-                    let problem = run_example(
-                        &mut engine,
-                        rule,
-                        example,
-                        config.clone(),
-                        today,
-                        expect_findings,
-                    )
-                    .err();
-                    outcomes.push(ExampleOutcome {
-                        rule: rule.meta.id.clone(),
-                        file: rule.file.clone(),
-                        name,
-                        problem,
-                    });
-                }
-            }
-            if !any {
-                outcomes.push(ExampleOutcome {
-                    rule: rule.meta.id.clone(),
-                    file: rule.file.clone(),
-                    name: format!("{}#examples", rule.meta.id),
-                    problem: Some("no examples: declare `examples := {\"pass\": [...], \"fail\": [...]}` with TOML policies".into()),
-                });
-            }
-        }
-        outcomes
+        examples::run_examples(self, base_config)
     }
 }
 
@@ -377,48 +331,6 @@ pub fn doc_page(meta: &RuleMeta) -> String {
         "<!-- Generated from the rule's metadata by `CASGUARD_UPDATE_DOCS=1 cargo test --test docs`; do not edit. -->\n# {}: {}\n\nDefault severity: **{}**. {origin}\n\n## Why it matters\n\n{}\n\n## How to fix\n\n{}\n\n## Configuration\n\nChange its level with `[rules] {} = \"warning\"` (or `\"off\"`, `\"note\"`, `\"error\"`) in casguard.toml, or accept one policy's finding with a `[[suppress]]` entry (reason and expiry required). `casguard rules explain {}` prints this page.\n",
         meta.id, meta.title, meta.severity, meta.rationale, meta.remediation, meta.id, meta.id
     )
-}
-
-/// The result of one rule example.
-#[derive(Debug, Clone, Serialize)]
-pub struct ExampleOutcome {
-    pub rule: String,
-    pub file: String,
-    pub name: String,
-    /// `None` when the example behaved as declared.
-    pub problem: Option<String>,
-}
-
-fn run_example(
-    engine: &mut regorus::Engine,
-    rule: &RegoRule,
-    example: &Value,
-    config: Value,
-    today: jiff::civil::Date,
-    expect_findings: bool,
-) -> Result<(), String> {
-    let text = example
-        .as_str()
-        .ok_or("an example must be a string holding a TOML policy")?;
-    let (policy, problems, source) = crate::load::parse_policy_text("example.toml", text);
-    let Some(policy) = policy else {
-        let first = problems
-            .first()
-            .map(|f| f.message.clone())
-            .unwrap_or_default();
-        return Err(format!("the example is not a valid policy file: {first}"));
-    };
-    let mut sources = Sources::new();
-    sources.insert(source.path.clone(), source.clone());
-    let policies = [policy];
-    engine.set_input(input_value(&policies, config, today));
-    let by_key: HashMap<&str, &Policy> = policies.iter().map(|p| (p.file.as_str(), p)).collect();
-    let findings = run_rule(engine, rule, &by_key, &sources).map_err(|e| e.message)?;
-    match (expect_findings, findings.is_empty()) {
-        (true, true) => Err("expected a finding, got none".into()),
-        (false, false) => Err(format!("expected no finding, got: {}", findings[0].message)),
-        _ => Ok(()),
-    }
 }
 
 /// The document every rule sees as `input`: `today`, `config`, and
@@ -450,11 +362,23 @@ fn run_rule(
     by_key: &HashMap<&str, &Policy>,
     sources: &Sources,
 ) -> Result<Vec<Finding>, RuleError> {
-    let error = |message: String, help: &str| RuleError {
+    eval_findings(engine, rule)?
+        .iter()
+        .map(|item| to_finding(rule, item, by_key, sources))
+        .collect()
+}
+
+fn rule_error(rule: &RegoRule, message: String, help: &str) -> RuleError {
+    RuleError {
         file: rule.file.clone(),
         message: format!("rule {}: {message}", rule.meta.id),
         help: Some(help.to_string()),
-    };
+    }
+}
+
+/// Evaluates a rule's `findings` set over the engine's input, as raw objects.
+fn eval_findings(engine: &mut regorus::Engine, rule: &RegoRule) -> Result<Vec<Value>, RuleError> {
+    let error = |message: String, help: &str| rule_error(rule, message, help);
     let value = engine.eval_rule(format!("{}.findings", rule.package)).map_err(|e| {
         let text = e.to_string();
         if text.contains("exceeded time limit") {
@@ -466,43 +390,47 @@ fn run_rule(
         }
         error(format!("evaluation failed: {}", text.trim_end()), "fix the rule; every rule declares `findings contains f if { ... }`")
     })?;
-    let items = match serde_json::to_value(&value).unwrap_or(Value::Null) {
-        Value::Array(items) => items,
-        Value::Null => Vec::new(),
-        other => {
-            return Err(error(
-                format!("`findings` must be a set of objects, found {}", kind_of(&other)),
-                "declare `findings contains {\"policy\": p.key, \"path\": \"...\", \"message\": \"...\"} if { ... }`",
-            ))
-        }
-    };
-    let mut findings = Vec::with_capacity(items.len());
-    for item in items {
-        let message = item.get("message").and_then(Value::as_str).ok_or_else(|| {
-            error(
-                format!("a finding has no string `message`: {item}"),
-                "each finding is an object with `policy`, `message` and optionally `path`",
-            )
-        })?;
-        let mut finding = Finding::new(rule.meta.id.clone(), rule.meta.severity, message);
-        let path = item.get("path").and_then(Value::as_str);
-        if let Some(key) = item.get("policy").and_then(Value::as_str) {
-            if let Some(policy) = by_key.get(key) {
-                finding = finding.policy(&policy.name);
-                if let Some(source) = sources.get(&policy.file) {
-                    let span = path.and_then(|p| policy.span_of(p));
-                    finding = finding
-                        .at(span.map_or_else(|| source.file_location(), |s| source.location(s)));
-                }
+    match serde_json::to_value(&value).unwrap_or(Value::Null) {
+        Value::Array(items) => Ok(items),
+        Value::Null => Ok(Vec::new()),
+        other => Err(error(
+            format!("`findings` must be a set of objects, found {}", kind_of(&other)),
+            "declare `findings contains {\"policy\": p.key, \"path\": \"...\", \"message\": \"...\"} if { ... }`",
+        )),
+    }
+}
+
+/// One raw finding object as a `Finding`, located by its `path`.
+fn to_finding(
+    rule: &RegoRule,
+    item: &Value,
+    by_key: &HashMap<&str, &Policy>,
+    sources: &Sources,
+) -> Result<Finding, RuleError> {
+    let message = item.get("message").and_then(Value::as_str).ok_or_else(|| {
+        rule_error(
+            rule,
+            format!("a finding has no string `message`: {item}"),
+            "each finding is an object with `policy`, `message` and optionally `path`",
+        )
+    })?;
+    let mut finding = Finding::new(rule.meta.id.clone(), rule.meta.severity, message);
+    let path = item.get("path").and_then(Value::as_str);
+    if let Some(key) = item.get("policy").and_then(Value::as_str) {
+        if let Some(policy) = by_key.get(key) {
+            finding = finding.policy(&policy.name);
+            if let Some(source) = sources.get(&policy.file) {
+                let span = path.and_then(|p| policy.span_of(p));
+                finding =
+                    finding.at(span.map_or_else(|| source.file_location(), |s| source.location(s)));
             }
         }
-        if let Some(label) = item.get("label").and_then(Value::as_str) {
-            finding = finding.label(label);
-        }
-        finding.help = Some(rule.meta.remediation.clone());
-        findings.push(finding);
     }
-    Ok(findings)
+    if let Some(label) = item.get("label").and_then(Value::as_str) {
+        finding = finding.label(label);
+    }
+    finding.help = Some(rule.meta.remediation.clone());
+    Ok(finding)
 }
 
 fn kind_of(value: &Value) -> &'static str {
