@@ -46,20 +46,20 @@ enabled = true
 `,
 	],
 	"fail": [
-		`
+		{"expect": [{"path": "alerts.email_recipients", "count": 1, "absent": true}], "policy": `
 name = "Mass download by a single user"
 type = "ANOMALY_DETECTION"
 enabled = true
 [alerts]
 enabled = true
-`,
-		`
+`},
+		{"expect": [{"path": "alerts.email_recipients", "count": 1}], "policy": `
 name = "Empty list"
 type = "FILE"
 enabled = true
 [alerts]
 enabled = true
 email_recipients = []
-`,
+`},
 	],
 }

@@ -43,29 +43,37 @@ email_recipients = ["soc@contoso.com", "dlp@EU.Contoso.com"]
 `,
 	],
 	"fail": [
-		`
+		{"expect": [{"path": "alerts.email_recipients[1]", "count": 1}], "policy": `
 name = "Personal mailbox"
 type = "FILE"
 enabled = true
 [alerts]
 enabled = true
 email_recipients = ["soc@contoso.com", "someone@gmail.com"]
-`,
-		`
+`},
+		{"expect": [{"path": "alerts.email_recipients[0]", "count": 1}], "policy": `
 name = "Lookalike domain"
 type = "FILE"
 enabled = true
 [alerts]
 enabled = true
 email_recipients = ["soc@evilcontoso.com"]
-`,
-		`
+`},
+		{"expect": [{"path": "alerts.email_recipients[0]", "count": 1}], "policy": `
 name = "Allowed domain inside another domain"
 type = "FILE"
 enabled = true
 [alerts]
 enabled = true
 email_recipients = ["soc@contoso.com.attacker.net"]
-`,
+`},
+		{"expect": [{"path": "alerts.email_recipients[0]", "count": 1}, {"path": "alerts.email_recipients[2]", "count": 1}], "policy": `
+name = "Two outside, one at home"
+type = "FILE"
+enabled = true
+[alerts]
+enabled = true
+email_recipients = ["soc@gmail.com", "soc@contoso.com", "soc@outlook.com"]
+`},
 	],
 }

@@ -39,19 +39,19 @@ severity = "low"
 `,
 	],
 	"fail": [
-		`
+		{"expect": [{"path": "alerts.enabled", "count": 1}], "policy": `
 name = "Ransomware activity"
 type = "ANOMALY_DETECTION"
 enabled = true
 severity = "high"
 [alerts]
 enabled = false
-`,
-		`
+`},
+		{"expect": [{"path": "alerts.enabled", "count": 1, "absent": true}], "policy": `
 name = "No alerts table"
 type = "FILE"
 enabled = true
 severity = "HIGH"
-`,
+`},
 	],
 }

@@ -42,15 +42,15 @@ enabled = true
 `,
 	],
 	"fail": [
-		`
+		{"expect": [{"path": "alerts.daily_limit", "count": 1, "absent": true}], "policy": `
 name = "Impossible travel"
 type = "ANOMALY_DETECTION"
 enabled = true
 [alerts]
 enabled = true
 email_recipients = ["soc@contoso.com"]
-`,
-		`
+`},
+		{"expect": [{"path": "alerts.daily_limit", "count": 1}], "policy": `
 name = "Zero limit"
 type = "FILE"
 enabled = true
@@ -58,6 +58,6 @@ enabled = true
 enabled = true
 email_recipients = ["soc@contoso.com"]
 daily_limit = 0
-`,
+`},
 	],
 }

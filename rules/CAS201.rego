@@ -34,17 +34,17 @@ owner = "secops@contoso.com"
 `,
 	],
 	"fail": [
-		`
+		{"expect": [{"path": "meta.owner", "count": 1, "absent": true}], "policy": `
 name = "Orphan"
 type = "FILE"
 enabled = true
-`,
-		`
+`},
+		{"expect": [{"path": "meta.owner", "count": 1}], "policy": `
 name = "Blank owner"
 type = "FILE"
 enabled = true
 [meta]
 owner = "  "
-`,
+`},
 	],
 }

@@ -58,25 +58,32 @@ review_interval_days = 365
 `,
 	],
 	"fail": [
-		`
+		{"expect": [{"path": "meta.last_reviewed", "count": 1}], "policy": `
 name = "Reviewed long ago"
 type = "FILE"
 enabled = true
 [meta]
 last_reviewed = 2026-08-23
-`,
-		`
+`},
+		{"expect": [{"path": "meta.last_reviewed", "count": 1}], "policy": `
 name = "Monthly cadence"
 type = "FILE"
 enabled = true
 [meta]
 last_reviewed = 2026-10-01
 review_interval_days = 30
-`,
-		`
+`},
+		{"expect": [{"path": "meta", "count": 1, "absent": true}], "policy": `
 name = "Never reviewed"
 type = "FILE"
 enabled = true
-`,
+`},
+		{"expect": [{"path": "meta", "count": 1}], "policy": `
+name = "Owned, never reviewed"
+type = "FILE"
+enabled = true
+[meta]
+owner = "secops@contoso.com"
+`},
 	],
 }

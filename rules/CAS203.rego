@@ -40,10 +40,10 @@ enabled = true
 `,
 	],
 	"fail": [
-		`
+		{"expect": [{"path": "enabled", "count": 1}], "policy": `
 name = "Switched off"
 type = "FILE"
 enabled = false
-`,
+`},
 	],
 }

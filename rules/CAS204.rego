@@ -33,16 +33,16 @@ description = "Alerts when files with PII are shared outside the company."
 `,
 	],
 	"fail": [
-		`
+		{"expect": [{"path": "description", "count": 1, "absent": true}], "policy": `
 name = "Undescribed"
 type = "FILE"
 enabled = true
-`,
-		`
+`},
+		{"expect": [{"path": "description", "count": 1}], "policy": `
 name = "Blank"
 type = "FILE"
 enabled = true
 description = ""
-`,
+`},
 	],
 }

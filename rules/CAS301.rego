@@ -29,10 +29,10 @@ enabled = true
 `,
 	],
 	"fail": [
-		`
+		{"expect": [{"path": "name", "count": 1}], "policy": `
 name = "externally shared pii"
 type = "FILE"
 enabled = true
-`,
+`},
 	],
 }

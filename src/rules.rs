@@ -14,6 +14,11 @@
 //! rule's package is evaluated on its own so that an error or a runaway rule
 //! is reported against its own file. An execution time limit bounds every
 //! evaluation.
+//!
+//! A rule's `examples` are run by the `examples` submodule
+//! (`src/rules/examples.rs`), which also checks that each fail example's
+//! findings land at the paths and counts it declares, and that every path a
+//! rule emits is a path of the policy file schema.
 
 use std::collections::{BTreeSet, HashMap};
 use std::num::NonZeroU32;
@@ -26,6 +31,8 @@ use crate::model::{
     ExampleOutcome, Family, Finding, Policy, RuleMeta, RuleOrigin, Severity, Sources,
 };
 use crate::registry;
+
+mod examples;
 
 /// A rule that could not be loaded or run. Always fatal (exit 2): a rule
 /// that silently fails would make a clean report a lie.
@@ -293,64 +300,9 @@ impl RuleSet {
         Ok(findings)
     }
 
-    /// Runs every Rego rule's pass and fail examples.
+    /// Runs every Rego rule's pass and fail examples (see `examples`).
     pub fn run_examples(&self, base_config: &crate::config::Config) -> Vec<ExampleOutcome> {
-        let mut outcomes = Vec::new();
-        for rule in &self.rego {
-            let mut engine = self.engine.clone();
-            let examples = match engine.eval_rule(format!("{}.examples", rule.package)) {
-                Ok(v) => serde_json::to_value(&v).unwrap_or(Value::Null),
-                Err(_) => Value::Null,
-            };
-            let mut config = base_config.rule_input();
-            if let (Some(base), Some(extra)) = (
-                config.as_object_mut(),
-                examples.get("config").and_then(Value::as_object),
-            ) {
-                base.extend(extra.clone());
-            }
-            let today = examples
-                .get("today")
-                .and_then(Value::as_str)
-                .and_then(|d| d.parse().ok())
-                .unwrap_or(jiff::civil::date(2026, 1, 1));
-            let mut any = false;
-            for (kind, expect_findings) in [("pass", false), ("fail", true)] {
-                let list = examples
-                    .get(kind)
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default();
-                for (index, example) in list.iter().enumerate() {
-                    any = true;
-                    let name = format!("{}#{kind}[{index}]", rule.meta.id);
-                    let problem = run_example(
-                        &mut engine,
-                        rule,
-                        example,
-                        config.clone(),
-                        today,
-                        expect_findings,
-                    )
-                    .err();
-                    outcomes.push(ExampleOutcome {
-                        rule: rule.meta.id.clone(),
-                        file: rule.file.clone(),
-                        name,
-                        problem,
-                    });
-                }
-            }
-            if !any {
-                outcomes.push(ExampleOutcome {
-                    rule: rule.meta.id.clone(),
-                    file: rule.file.clone(),
-                    name: format!("{}#examples", rule.meta.id),
-                    problem: Some("no examples: declare `examples := {\"pass\": [...], \"fail\": [...]}` with TOML policies".into()),
-                });
-            }
-        }
-        outcomes
+        examples::run_examples(self, base_config)
     }
 }
 
@@ -389,38 +341,6 @@ pub fn retired_page(retired: &crate::model::RetiredRule) -> String {
     )
 }
 
-fn run_example(
-    engine: &mut regorus::Engine,
-    rule: &LoadedRego,
-    example: &Value,
-    config: Value,
-    today: jiff::civil::Date,
-    expect_findings: bool,
-) -> Result<(), String> {
-    let text = example
-        .as_str()
-        .ok_or("an example must be a string holding a TOML policy")?;
-    let (policy, problems, source) = crate::load::parse_policy_text("example.toml", text);
-    let Some(policy) = policy else {
-        let first = problems
-            .first()
-            .map(|f| f.message.clone())
-            .unwrap_or_default();
-        return Err(format!("the example is not a valid policy file: {first}"));
-    };
-    let mut sources = Sources::new();
-    sources.insert(source.path.clone(), source.clone());
-    let policies = [policy];
-    engine.set_input(input_value(&policies, config, today));
-    let by_key: HashMap<&str, &Policy> = policies.iter().map(|p| (p.file.as_str(), p)).collect();
-    let findings = run_rule(engine, rule, &by_key, &sources).map_err(|e| e.message)?;
-    match (expect_findings, findings.is_empty()) {
-        (true, true) => Err("expected a finding, got none".into()),
-        (false, false) => Err(format!("expected no finding, got: {}", findings[0].message)),
-        _ => Ok(()),
-    }
-}
-
 /// The document every rule sees as `input`: `today`, `config`, and
 /// `policies` (each with its computed `review` status). Built on every core:
 /// converting thousands of policies is a large share of a lint run.
@@ -450,11 +370,23 @@ fn run_rule(
     by_key: &HashMap<&str, &Policy>,
     sources: &Sources,
 ) -> Result<Vec<Finding>, RuleError> {
-    let error = |message: String, help: &str| RuleError {
+    eval_findings(engine, rule)?
+        .iter()
+        .map(|item| to_finding(rule, item, by_key, sources))
+        .collect()
+}
+
+fn rule_error(rule: &LoadedRego, message: String, help: &str) -> RuleError {
+    RuleError {
         file: rule.file.clone(),
         message: format!("rule {}: {message}", rule.meta.id),
         help: Some(help.to_string()),
-    };
+    }
+}
+
+/// Evaluates a rule's `findings` set over the engine's input, as raw objects.
+fn eval_findings(engine: &mut regorus::Engine, rule: &LoadedRego) -> Result<Vec<Value>, RuleError> {
+    let error = |message: String, help: &str| rule_error(rule, message, help);
     let value = engine.eval_rule(format!("{}.findings", rule.package)).map_err(|e| {
         let text = e.to_string();
         if text.contains("exceeded time limit") {
@@ -466,39 +398,43 @@ fn run_rule(
         }
         error(format!("evaluation failed: {}", text.trim_end()), "fix the rule; every rule declares `findings contains f if { ... }`")
     })?;
-    let items = match serde_json::to_value(&value).unwrap_or(Value::Null) {
-        Value::Array(items) => items,
-        Value::Null => Vec::new(),
-        other => {
-            return Err(error(
-                format!("`findings` must be a set of objects, found {}", kind_of(&other)),
-                "declare `findings contains {\"policy\": p.key, \"path\": \"...\", \"message\": \"...\"} if { ... }`",
-            ))
-        }
-    };
-    let mut findings = Vec::with_capacity(items.len());
-    for item in items {
-        let message = item.get("message").and_then(Value::as_str).ok_or_else(|| {
-            error(
-                format!("a finding has no string `message`: {item}"),
-                "each finding is an object with `policy`, `message` and optionally `path`",
-            )
-        })?;
-        let mut finding = Finding::new(rule.meta.id.clone(), rule.meta.severity, message);
-        let path = item.get("path").and_then(Value::as_str);
-        if let Some(key) = item.get("policy").and_then(Value::as_str) {
-            if let Some(policy) = by_key.get(key) {
-                finding = finding.policy(&policy.name);
-                finding.location = policy.locate(sources, path.unwrap_or_default());
-            }
-        }
-        if let Some(label) = item.get("label").and_then(Value::as_str) {
-            finding = finding.label(label);
-        }
-        finding.help = Some(rule.meta.remediation.clone());
-        findings.push(finding);
+    match serde_json::to_value(&value).unwrap_or(Value::Null) {
+        Value::Array(items) => Ok(items),
+        Value::Null => Ok(Vec::new()),
+        other => Err(error(
+            format!("`findings` must be a set of objects, found {}", kind_of(&other)),
+            "declare `findings contains {\"policy\": p.key, \"path\": \"...\", \"message\": \"...\"} if { ... }`",
+        )),
     }
-    Ok(findings)
+}
+
+/// One raw finding object as a `Finding`, located by its `path`.
+fn to_finding(
+    rule: &LoadedRego,
+    item: &Value,
+    by_key: &HashMap<&str, &Policy>,
+    sources: &Sources,
+) -> Result<Finding, RuleError> {
+    let message = item.get("message").and_then(Value::as_str).ok_or_else(|| {
+        rule_error(
+            rule,
+            format!("a finding has no string `message`: {item}"),
+            "each finding is an object with `policy`, `message` and optionally `path`",
+        )
+    })?;
+    let mut finding = Finding::new(rule.meta.id.clone(), rule.meta.severity, message);
+    let path = item.get("path").and_then(Value::as_str);
+    if let Some(key) = item.get("policy").and_then(Value::as_str) {
+        if let Some(policy) = by_key.get(key) {
+            finding = finding.policy(&policy.name);
+            finding.location = policy.locate(sources, path.unwrap_or_default());
+        }
+    }
+    if let Some(label) = item.get("label").and_then(Value::as_str) {
+        finding = finding.label(label);
+    }
+    finding.help = Some(rule.meta.remediation.clone());
+    Ok(finding)
 }
 
 fn kind_of(value: &Value) -> &'static str {

@@ -39,6 +39,10 @@ fn init_scaffolds_a_lint_clean_repository_and_never_overwrites() {
     let (code, stdout, _) = casguard(&repo, &["rules", "test"]);
     assert_eq!(code, Some(0), "{stdout}");
     assert!(stdout.contains("ok     ORG001#fail[0]"), "{stdout}");
+    assert!(
+        !stdout.contains("note"),
+        "the example rule declares its expectations: {stdout}"
+    );
 
     std::fs::write(repo.join("casguard.toml"), "# mine\n").unwrap();
     let (code, _, stderr) = casguard(dir.path(), &["init", "repo"]);

@@ -30,10 +30,22 @@ severity = "high"
 [meta]
 ticket = "SEC-42"
 `],
-	"fail": [`
+	# Each fail example says where its findings land (`path`) and how many;
+	# "absent": true marks a key the example leaves out on purpose.
+	"fail": [
+		{"expect": [{"path": "meta", "count": 1}], "policy": `
 name = "Ransomware activity"
 type = "ANOMALY_DETECTION"
 enabled = true
 severity = "high"
-`],
+[meta]
+owner = "secops@contoso.com"
+`},
+		{"expect": [{"path": "meta", "count": 1, "absent": true}], "policy": `
+name = "No metadata at all"
+type = "ANOMALY_DETECTION"
+enabled = true
+severity = "high"
+`},
+	],
 }

@@ -81,6 +81,8 @@ pub struct ExampleOutcome {
     pub name: String,
     /// `None` when the example behaved as declared.
     pub problem: Option<String>,
+    /// Advice for an example that passed but checks less than it could.
+    pub note: Option<String>,
 }
 
 pub struct EvidenceOutcome {

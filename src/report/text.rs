@@ -127,7 +127,7 @@ fn explain_rule(row: &RuleRow) -> String {
 /// The listing and the number of failures.
 pub fn rules_test(outcomes: &[ExampleOutcome]) -> (String, usize) {
     let mut text = String::new();
-    let mut failed = 0;
+    let (mut failed, mut weak) = (0, 0);
     for outcome in outcomes {
         match &outcome.problem {
             None => {
@@ -142,13 +142,21 @@ pub fn rules_test(outcomes: &[ExampleOutcome]) -> (String, usize) {
                 );
             }
         }
+        if let Some(note) = &outcome.note {
+            weak += 1;
+            let _ = writeln!(text, "       note ({}): {note}", outcome.file);
+        }
     }
-    let _ = writeln!(
+    let _ = write!(
         text,
         "{} passed, {} failed",
         outcomes.len() - failed,
         failed
     );
+    if weak > 0 {
+        let _ = write!(text, " ({weak} with a note)");
+    }
+    text.push('\n');
     (text, failed)
 }
 
