@@ -537,7 +537,6 @@ fn allows_type(node: &Value, wanted: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
 
     use super::*;
     use crate::config::Config;
@@ -563,8 +562,9 @@ mod tests {
         text: &str,
         origin: RuleOrigin,
     ) -> Vec<(String, Option<String>, Option<String>)> {
-        let mut set = RuleSet::load(&[], &[], Duration::from_secs(10)).unwrap();
-        set.add_rego("test/ORG999.rego", text, origin).unwrap();
+        let mut set = RuleSet::builtin().unwrap();
+        set.add_rego("test/ORG999.rego", text, origin, crate::model::Family::Lint)
+            .unwrap();
         let rule = set.rego.iter().find(|r| r.meta.id == "ORG999").unwrap();
         let schema = crate::schema::policy_schema();
         rule_examples(&set, rule, &Config::default(), &schema)
