@@ -6,12 +6,15 @@
 //! modeled fields, `[alerts]`, `[filters]`, `[extra]`, then a commented
 //! `[meta]` to fill in. Same input, same bytes. Values go through the same
 //! mapping table as drift (`normalize::FIELD_MAP`), so importing a snapshot
-//! and comparing it with that snapshot shows no drift.
+//! and comparing it with that snapshot shows no drift; JSON becomes TOML
+//! through `json_to_toml`, the converter `suggest --adopt-live` uses too.
 
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
-use toml_edit::{Array, ArrayOfTables, DocumentMut, InlineTable, Item, Table};
+use toml_edit::{DocumentMut, Item, Table};
+
+use crate::json_to_toml;
 
 pub use crate::model::Skipped;
 use crate::model::{PolicySeverity, PolicyType};
@@ -123,7 +126,9 @@ pub fn render(
                 None => skip(mapping.live_field, "not a string"),
             },
             (Convert::Filters, _) => match value {
-                Value::Object(map) if !map.is_empty() => filters = Some(Item::Table(table(map))),
+                Value::Object(map) if !map.is_empty() => {
+                    filters = Some(Item::Table(json_to_toml::table(map)))
+                }
                 Value::Object(_) => {}
                 _ => skip(mapping.live_field, "not an object"),
             },
@@ -172,7 +177,7 @@ pub fn render(
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     if !extra.is_empty() {
-        let extra = table(&extra);
+        let extra = json_to_toml::table(&extra);
         if !extra.is_empty() {
             doc["extra"] = Item::Table(extra);
         }
@@ -196,66 +201,6 @@ fn severity(value: &Value) -> Option<PolicySeverity> {
         Value::String(s) => PolicySeverity::parse(s),
         _ => None,
     }
-}
-
-/// A JSON object as a standard table: nested objects become sub-tables,
-/// arrays of objects arrays of tables; nulls are left out (null = absent).
-fn table(map: &Map<String, Value>) -> Table {
-    let mut table = Table::new();
-    table.set_implicit(true);
-    for (key, value) in map {
-        match value {
-            Value::Null => {}
-            Value::Object(inner) => {
-                table.insert(key, Item::Table(self::table(inner)));
-            }
-            Value::Array(items) if !items.is_empty() && items.iter().all(Value::is_object) => {
-                let mut array = ArrayOfTables::new();
-                for item in items.iter().filter_map(Value::as_object) {
-                    let mut t = self::table(item);
-                    t.set_implicit(false);
-                    array.push(t);
-                }
-                table.insert(key, Item::ArrayOfTables(array));
-            }
-            other => {
-                if let Some(v) = inline(other) {
-                    table.insert(key, Item::Value(v));
-                }
-            }
-        }
-    }
-    table
-}
-
-fn inline(value: &Value) -> Option<toml_edit::Value> {
-    Some(match value {
-        Value::Null => return None,
-        Value::Bool(b) => toml_edit::Value::from(*b),
-        Value::Number(n) => match n.as_i64() {
-            Some(i) => toml_edit::Value::from(i),
-            None => toml_edit::Value::from(n.as_f64().unwrap_or_default()),
-        },
-        Value::String(s) => toml_edit::Value::from(s.as_str()),
-        Value::Array(items) => {
-            let mut array = Array::new();
-            for item in items {
-                if let Some(v) = inline(item) {
-                    array.push(v);
-                }
-            }
-            toml_edit::Value::Array(array)
-        }
-        Value::Object(map) => {
-            let mut t = InlineTable::new();
-            for (k, v) in map {
-                if let Some(v) = inline(v) {
-                    t.insert(k, v);
-                }
-            }
-            toml_edit::Value::InlineTable(t)
-        }
-    })
 }
 
 /// A file-system-safe slug (Windows too): lower-case ASCII letters, digits

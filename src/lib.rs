@@ -7,7 +7,7 @@
 //! - `app`: one file per command, typed inputs + `Env` -> typed outcome.
 //! - `report` (renderers, one file per format), `drift`, `review`, `rules`,
 //!   `suppress`, `fix`, `import`, `suggest`, `evidence`, `history`, `live`,
-//!   `load`, `normalize`, `config`, `schema`, `init`: the stages.
+//!   `load`, `normalize`, `config`, `schema`, `init`, `json_to_toml`: the stages.
 //! - `registry`: every built-in rule id, once.
 //! - `env`: the project root, config path, environment variables and clock.
 //! - `model`: pure data (policies, findings, rule metadata, outcomes).
@@ -26,6 +26,7 @@ pub mod fsutil;
 pub mod history;
 pub mod import;
 pub mod init;
+pub mod json_to_toml;
 pub mod live;
 pub mod load;
 pub mod model;

@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write;
 
 use serde_json::Value;
-use toml_edit::{DocumentMut, Item, Table};
+use toml_edit::DocumentMut;
 
 use crate::model::{DriftEntry, DriftKind, Report};
 use crate::normalize::split_path;
@@ -116,89 +116,9 @@ fn edit(text: &str, entry: &DriftEntry) -> Result<String, String> {
         .map_err(|e: toml_edit::TomlError| e.to_string())?;
     for change in &entry.changes {
         let keys = split_path(&change.path);
-        if change.live.is_null() {
-            remove(doc.as_table_mut(), &keys);
-        } else {
-            set(doc.as_table_mut(), &keys, &change.live);
-        }
+        crate::json_to_toml::set_path(doc.as_table_mut(), &keys, &change.live);
     }
     Ok(doc.to_string())
-}
-
-fn set(table: &mut Table, keys: &[String], value: &Value) {
-    match keys {
-        [] => {}
-        [last] => {
-            let mut new = to_toml(value);
-            if let Some(Item::Value(old)) = table.get(last) {
-                *new.decor_mut() = old.decor().clone();
-            }
-            table.insert(last, Item::Value(new));
-        }
-        [first, rest @ ..] => {
-            let entry = table.entry(first).or_insert_with(|| {
-                let mut t = Table::new();
-                t.set_implicit(true);
-                Item::Table(t)
-            });
-            if let Some(inline) = entry.as_inline_table_mut() {
-                // Keep inline tables inline: edit through a standard table and convert back.
-                let mut standard = inline.clone().into_table();
-                set(&mut standard, rest, value);
-                *entry = Item::Value(toml_edit::Value::InlineTable(standard.into_inline_table()));
-                return;
-            }
-            if !entry.is_table() {
-                *entry = Item::Table(Table::new());
-            }
-            if let Some(child) = entry.as_table_mut() {
-                set(child, rest, value);
-            }
-        }
-    }
-}
-
-fn remove(table: &mut Table, keys: &[String]) {
-    match keys {
-        [] => {}
-        [last] => {
-            table.remove(last);
-        }
-        [first, rest @ ..] => {
-            if let Some(item) = table.get_mut(first) {
-                if let Some(child) = item.as_table_mut() {
-                    remove(child, rest);
-                } else if let Some(inline) = item.as_inline_table_mut() {
-                    let mut standard = inline.clone().into_table();
-                    remove(&mut standard, rest);
-                    *item =
-                        Item::Value(toml_edit::Value::InlineTable(standard.into_inline_table()));
-                }
-            }
-        }
-    }
-}
-
-fn to_toml(value: &Value) -> toml_edit::Value {
-    match value {
-        Value::Bool(b) => (*b).into(),
-        Value::Number(n) => match n.as_i64() {
-            Some(i) => i.into(),
-            None => n.as_f64().unwrap_or_default().into(),
-        },
-        Value::String(s) => s.as_str().into(),
-        Value::Array(items) => {
-            toml_edit::Value::Array(items.iter().filter(|v| !v.is_null()).map(to_toml).collect())
-        }
-        Value::Object(map) => {
-            let mut table = toml_edit::InlineTable::new();
-            for (k, v) in map.iter().filter(|(_, v)| !v.is_null()) {
-                table.insert(k, to_toml(v));
-            }
-            toml_edit::Value::InlineTable(table)
-        }
-        Value::Null => "".into(),
-    }
 }
 
 /// A git-style diff of one file; `None` for the side where it does not exist.
