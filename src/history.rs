@@ -177,14 +177,61 @@ impl Bits {
 
 fn walk(repo: &Repository, cwd: &Path, files: &[String]) -> Result<History, HistoryError> {
     git2::opts::strict_hash_verification(false);
+    let repo_paths = repository_paths(repo, cwd, files)?;
+    let mut history = History {
+        shallow: repo.is_shallow(),
+        ..History::default()
+    };
+    // Working-tree state first: modified and untracked files get no date.
+    let dirty = dirty_files(repo)?;
+    let mut remaining = Bits::default();
+    for (i, path) in repo_paths.iter().enumerate() {
+        let state = match path.as_deref() {
+            Some(path) => match dirty.get(path) {
+                Some(state) => *state,
+                None => {
+                    remaining.insert(i);
+                    continue;
+                }
+            },
+            None => FileState::Untracked,
+        };
+        history.files.insert(files[i].clone(), undated(state));
+    }
+    let Some(head) = repo.head().ok().and_then(|h| h.target()) else {
+        // No commit yet: everything is new.
+        for i in remaining.iter() {
+            history
+                .files
+                .insert(files[i].clone(), undated(FileState::Untracked));
+        }
+        return Ok(history);
+    };
+    let mut walk = Walk::new(repo, files, repo_paths, remaining, history)?;
+    walk.run(head)?;
+    Ok(walk.finish())
+}
+
+fn undated(state: FileState) -> FileHistory {
+    FileHistory {
+        state,
+        last_change: None,
+    }
+}
+
+/// Repository-relative, `/`-separated path of each file (`None` outside the work tree).
+fn repository_paths(
+    repo: &Repository,
+    cwd: &Path,
+    files: &[String],
+) -> Result<Vec<Option<String>>, HistoryError> {
     let workdir = repo
         .workdir()
         .ok_or_else(|| HistoryError("bare repository".into()))?
         .to_path_buf();
     let workdir = workdir.canonicalize().unwrap_or(workdir);
     let cwd = cwd.canonicalize().unwrap_or_else(|_| cwd.to_path_buf());
-    // Repository-relative, `/`-separated path of each file.
-    let repo_paths: Vec<Option<String>> = files
+    Ok(files
         .iter()
         .map(|f| {
             let absolute = cwd.join(f);
@@ -194,20 +241,18 @@ fn walk(repo: &Repository, cwd: &Path, files: &[String]) -> Result<History, Hist
                 .ok()
                 .map(|p| p.to_string_lossy().replace('\\', "/"))
         })
-        .collect();
-    let mut history = History {
-        shallow: repo.is_shallow(),
-        ..History::default()
-    };
+        .collect())
+}
 
-    // Working-tree state first: modified and untracked files get no date.
+/// Files with uncommitted changes (modified) or unknown to git (untracked).
+fn dirty_files(repo: &Repository) -> Result<HashMap<String, FileState>, HistoryError> {
     let mut options = StatusOptions::new();
     options
         .include_untracked(true)
         .recurse_untracked_dirs(true)
         .include_ignored(false);
     let statuses = repo.statuses(Some(&mut options))?;
-    let mut dirty: HashMap<String, FileState> = HashMap::new();
+    let mut dirty = HashMap::new();
     for entry in statuses.iter() {
         let Some(path) = entry.path() else { continue };
         let status = entry.status();
@@ -230,248 +275,281 @@ fn walk(repo: &Repository, cwd: &Path, files: &[String]) -> Result<History, Hist
         };
         dirty.insert(path.to_string(), state);
     }
+    Ok(dirty)
+}
 
-    // One repository path may be named several ways (`a/../b.toml`).
-    let mut index: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, path) in repo_paths.iter().enumerate() {
-        if let Some(path) = path.as_deref() {
-            index.entry(path).or_default().push(i);
-        }
-    }
-    let mut remaining = Bits::default();
-    for (i, path) in repo_paths.iter().enumerate() {
-        match path.as_deref().and_then(|p| dirty.get(p)) {
-            Some(state) => {
-                history.files.insert(
-                    files[i].clone(),
-                    FileHistory {
-                        state: *state,
-                        last_change: None,
-                    },
-                );
-            }
-            None if path.is_some() => remaining.insert(i),
-            None => {
-                history.files.insert(
-                    files[i].clone(),
-                    FileHistory {
-                        state: FileState::Untracked,
-                        last_change: None,
-                    },
-                );
-            }
-        }
-    }
-
-    let head = match repo.head().ok().and_then(|h| h.target()) {
-        Some(oid) => oid,
-        None => {
-            // No commit yet: everything is new.
-            for i in remaining.iter() {
-                history.files.insert(
-                    files[i].clone(),
-                    FileHistory {
-                        state: FileState::Untracked,
-                        last_change: None,
-                    },
-                );
-            }
-            return Ok(history);
-        }
-    };
-    let shallow_roots: std::collections::HashSet<Oid> = if history.shallow {
-        std::fs::read_to_string(repo.path().join("shallow"))
-            .unwrap_or_default()
-            .lines()
-            .filter_map(|l| Oid::from_str(l.trim()).ok())
-            .collect()
-    } else {
-        Default::default()
-    };
-
-    let mut queue = BinaryHeap::new();
-    let mut carried: OidMap<Bits> = OidMap::default();
-    let mut seq = 0u64;
-    let head_commit = repo.find_commit(head)?;
-    queue.push(Pending {
-        time: head_commit.time().seconds(),
-        seq,
-        oid: head,
-    });
-    carried.insert(head, remaining.clone());
-    // Directories that hold a file of interest: other subtrees are never opened.
-    let mut wanted_dirs: std::collections::HashSet<String> = std::collections::HashSet::new();
+/// Folders that hold a file of interest: other subtrees are never opened.
+fn wanted_dirs(repo_paths: &[Option<String>]) -> std::collections::HashSet<String> {
+    let mut wanted = std::collections::HashSet::new();
     for path in repo_paths.iter().flatten() {
         let mut dir = path.as_str();
         while let Some(cut) = dir.rfind('/') {
             dir = &dir[..cut];
-            if !wanted_dirs.insert(dir.to_string()) {
+            if !wanted.insert(dir.to_string()) {
                 break;
             }
         }
     }
-    let mut trees = TreeCache {
-        odb: repo.odb()?,
-        trees: OidMap::default(),
-    };
-    // Tree, time and parents of each commit, parsed once.
-    let mut commits: OidMap<(Oid, i64, Vec<Oid>)> = OidMap::default();
-    let mut info = |oid: Oid| -> Result<(Oid, i64, Vec<Oid>), git2::Error> {
-        if let Some(found) = commits.get(&oid) {
+    wanted
+}
+
+/// The commits of a shallow clone whose parents are missing.
+fn shallow_roots(repo: &Repository) -> std::collections::HashSet<Oid> {
+    std::fs::read_to_string(repo.path().join("shallow"))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| Oid::from_str(l.trim()).ok())
+        .collect()
+}
+
+/// One revision walk from HEAD, newest commit first, carrying the set of
+/// still-undated paths down each line of history (git's TREESAME
+/// simplification for merges), until every path is dated.
+struct Walk<'r> {
+    repo: &'r Repository,
+    files: &'r [String],
+    repo_paths: Vec<Option<String>>,
+    /// Repository path -> indexes of the files naming it (`a/../b.toml` too).
+    index: HashMap<String, Vec<usize>>,
+    wanted_dirs: std::collections::HashSet<String>,
+    shallow_roots: std::collections::HashSet<Oid>,
+    /// Files not dated yet.
+    remaining: Bits,
+    history: History,
+    queue: BinaryHeap<Pending>,
+    /// Undated paths each queued commit is responsible for.
+    carried: OidMap<Bits>,
+    seq: u64,
+    trees: TreeCache<'r>,
+    /// Tree, time and parents of each commit, parsed once.
+    commits: OidMap<(Oid, i64, Vec<Oid>)>,
+    changed_paths: Vec<String>,
+}
+
+impl<'r> Walk<'r> {
+    fn new(
+        repo: &'r Repository,
+        files: &'r [String],
+        repo_paths: Vec<Option<String>>,
+        remaining: Bits,
+        history: History,
+    ) -> Result<Walk<'r>, HistoryError> {
+        let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, path) in repo_paths.iter().enumerate() {
+            if let Some(path) = path {
+                index.entry(path.clone()).or_default().push(i);
+            }
+        }
+        let shallow = if history.shallow {
+            shallow_roots(repo)
+        } else {
+            Default::default()
+        };
+        Ok(Walk {
+            repo,
+            files,
+            wanted_dirs: wanted_dirs(&repo_paths),
+            repo_paths,
+            index,
+            shallow_roots: shallow,
+            remaining,
+            history,
+            queue: BinaryHeap::new(),
+            carried: OidMap::default(),
+            seq: 0,
+            trees: TreeCache {
+                odb: repo.odb()?,
+                trees: OidMap::default(),
+            },
+            commits: OidMap::default(),
+            changed_paths: Vec::new(),
+        })
+    }
+
+    fn run(&mut self, head: Oid) -> Result<(), HistoryError> {
+        let time = self.repo.find_commit(head)?.time().seconds();
+        self.queue.push(Pending {
+            time,
+            seq: 0,
+            oid: head,
+        });
+        self.carried.insert(head, self.remaining.clone());
+        while let Some(Pending { oid, .. }) = self.queue.pop() {
+            let Some(mut paths) = self.carried.remove(&oid) else {
+                continue;
+            };
+            // Paths dated meanwhile by a newer commit no longer matter.
+            paths.intersect(&self.remaining);
+            if !paths.is_empty() {
+                self.visit(oid, paths)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Paths never found in history (e.g. only in the index) count as uncommitted.
+    fn finish(mut self) -> History {
+        for i in self.remaining.iter() {
+            self.history
+                .files
+                .entry(self.files[i].clone())
+                .or_insert(undated(FileState::Untracked));
+        }
+        self.history
+    }
+
+    fn info(&mut self, oid: Oid) -> Result<(Oid, i64, Vec<Oid>), git2::Error> {
+        if let Some(found) = self.commits.get(&oid) {
             return Ok(found.clone());
         }
-        let commit = repo.find_commit(oid)?;
+        let commit = self.repo.find_commit(oid)?;
         let found = (
             commit.tree_id(),
             commit.time().seconds(),
             commit.parent_ids().collect::<Vec<_>>(),
         );
-        commits.insert(oid, found.clone());
+        self.commits.insert(oid, found.clone());
         Ok(found)
-    };
-    let mut changed_paths = Vec::new();
-    while let Some(Pending { oid, .. }) = queue.pop() {
-        let Some(mut paths) = carried.remove(&oid) else {
-            continue;
-        };
-        // Paths dated meanwhile by a newer commit no longer matter.
-        paths.intersect(&remaining);
-        if paths.is_empty() {
-            continue;
+    }
+
+    /// Dates file `i` as changed by `oid` (the commit is parsed only when it
+    /// dates something: most commits date nothing of interest).
+    fn date(
+        &mut self,
+        i: usize,
+        oid: Oid,
+        stamp: &mut Option<LastChange>,
+    ) -> Result<(), git2::Error> {
+        if stamp.is_none() {
+            *stamp = Some(last_change(&self.repo.find_commit(oid)?));
         }
-        let (tree, _, all_parents) = info(oid)?;
-        let parents: Vec<Oid> = if shallow_roots.contains(&oid) {
-            Vec::new()
-        } else {
-            all_parents
-        };
-        // Parsed only when it dates something (most commits date nothing of interest).
-        let mut stamp: Option<LastChange> = None;
-        let dated = |stamp: &mut Option<LastChange>| -> Result<LastChange, git2::Error> {
-            if stamp.is_none() {
-                *stamp = Some(last_change(&repo.find_commit(oid)?));
-            }
-            Ok(stamp.clone().expect("set above"))
-        };
-        if parents.is_empty() {
-            // A root (or the shallow boundary): it dates the paths it has.
-            let root_tree = repo.find_tree(tree)?;
-            for i in paths.iter() {
-                let present = repo_paths[i]
-                    .as_deref()
-                    .is_some_and(|p| root_tree.get_path(Path::new(p)).is_ok());
-                if !present {
-                    continue;
-                }
-                remaining.remove(i);
-                let entry = if shallow_roots.contains(&oid) {
-                    FileHistory {
-                        state: FileState::Truncated,
-                        last_change: None,
-                    }
-                } else {
-                    FileHistory {
-                        state: FileState::Committed,
-                        last_change: Some(dated(&mut stamp)?),
-                    }
-                };
-                history.files.insert(files[i].clone(), entry);
-            }
-            continue;
+        self.remaining.remove(i);
+        self.history.files.insert(
+            self.files[i].clone(),
+            FileHistory {
+                state: FileState::Committed,
+                last_change: stamp.clone(),
+            },
+        );
+        Ok(())
+    }
+
+    fn visit(&mut self, oid: Oid, paths: Bits) -> Result<(), HistoryError> {
+        let (tree, _, all_parents) = self.info(oid)?;
+        if all_parents.is_empty() || self.shallow_roots.contains(&oid) {
+            return Ok(self.date_root(oid, tree, &paths)?);
         }
+        let parents = all_parents;
         // Changed paths of interest against each parent.
         let mut changed_by_parent: Vec<Bits> = Vec::with_capacity(parents.len());
         for parent in &parents {
-            let parent_tree = info(*parent)?.0;
-            changed_paths.clear();
-            trees.diff(
+            let parent_tree = self.info(*parent)?.0;
+            self.changed_paths.clear();
+            self.trees.diff(
                 Some(parent_tree),
                 Some(tree),
                 "",
-                &wanted_dirs,
-                &mut changed_paths,
+                &self.wanted_dirs,
+                &mut self.changed_paths,
             )?;
             let mut changed = Bits::default();
-            for path in &changed_paths {
-                for &i in index.get(path.as_str()).into_iter().flatten() {
+            for path in &self.changed_paths {
+                for &i in self.index.get(path.as_str()).into_iter().flatten() {
                     changed.insert(i);
                 }
             }
             changed.intersect(&paths);
             changed_by_parent.push(changed);
         }
-        let mut follow: Vec<Bits> = vec![Bits::default(); parents.len()];
-        if parents.len() == 1 {
+        let follow = self.split(oid, paths, &changed_by_parent)?;
+        self.enqueue(&parents, follow)?;
+        Ok(())
+    }
+
+    /// A root commit, or the boundary of a shallow clone: it dates the paths
+    /// it has (as `truncated` at a shallow boundary, where older history is
+    /// missing).
+    fn date_root(&mut self, oid: Oid, tree: Oid, paths: &Bits) -> Result<(), git2::Error> {
+        let root_tree = self.repo.find_tree(tree)?;
+        let truncated = self.shallow_roots.contains(&oid);
+        let mut stamp = None;
+        for i in paths.iter() {
+            let present = self.repo_paths[i]
+                .as_deref()
+                .is_some_and(|p| root_tree.get_path(Path::new(p)).is_ok());
+            if !present {
+                continue;
+            }
+            if truncated {
+                self.remaining.remove(i);
+                self.history
+                    .files
+                    .insert(self.files[i].clone(), undated(FileState::Truncated));
+            } else {
+                self.date(i, oid, &mut stamp)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Dates the paths this commit changed against every parent, and returns
+    /// which undated paths each parent carries on.
+    fn split(
+        &mut self,
+        oid: Oid,
+        mut paths: Bits,
+        changed_by_parent: &[Bits],
+    ) -> Result<Vec<Bits>, git2::Error> {
+        let mut stamp = None;
+        let mut follow: Vec<Bits> = vec![Bits::default(); changed_by_parent.len()];
+        if let [changed] = changed_by_parent {
             // The common case, in whole words: changed paths are dated, the rest move on.
-            let changed = &changed_by_parent[0];
             for i in changed.iter() {
-                remaining.remove(i);
-                history.files.insert(
-                    files[i].clone(),
-                    FileHistory {
-                        state: FileState::Committed,
-                        last_change: Some(dated(&mut stamp)?),
-                    },
-                );
+                self.date(i, oid, &mut stamp)?;
             }
             paths.subtract(changed);
             follow[0] = paths;
-        } else {
-            let mut touched = Bits::default();
-            for changed in &changed_by_parent {
-                touched.union(changed);
-            }
-            // Paths no parent changed are TREESAME to the first parent.
-            let mut untouched = paths.clone();
-            untouched.subtract(&touched);
-            follow[0] = untouched;
-            for i in touched.iter() {
-                // TREESAME to a parent: follow that parent only (git's simplification).
-                match (0..parents.len()).find(|&p| !changed_by_parent[p].contains(i)) {
-                    Some(p) => follow[p].insert(i),
-                    None => {
-                        remaining.remove(i);
-                        history.files.insert(
-                            files[i].clone(),
-                            FileHistory {
-                                state: FileState::Committed,
-                                last_change: Some(dated(&mut stamp)?),
-                            },
-                        );
-                    }
-                }
+            return Ok(follow);
+        }
+        let mut touched = Bits::default();
+        for changed in changed_by_parent {
+            touched.union(changed);
+        }
+        // Paths no parent changed are TREESAME to the first parent.
+        let mut untouched = paths;
+        untouched.subtract(&touched);
+        follow[0] = untouched;
+        for i in touched.iter() {
+            // TREESAME to a parent: follow that parent only (git's simplification).
+            match (0..changed_by_parent.len()).find(|&p| !changed_by_parent[p].contains(i)) {
+                Some(p) => follow[p].insert(i),
+                None => self.date(i, oid, &mut stamp)?,
             }
         }
+        Ok(follow)
+    }
+
+    fn enqueue(&mut self, parents: &[Oid], follow: Vec<Bits>) -> Result<(), git2::Error> {
         for (parent, bits) in parents.iter().zip(follow) {
             if bits.is_empty() {
                 continue;
             }
-            match carried.get_mut(parent) {
+            match self.carried.get_mut(parent) {
                 Some(existing) => existing.union(&bits),
                 None => {
-                    seq += 1;
-                    let time = info(*parent)?.1;
-                    carried.insert(*parent, bits);
-                    queue.push(Pending {
+                    self.seq += 1;
+                    let time = self.info(*parent)?.1;
+                    self.carried.insert(*parent, bits);
+                    self.queue.push(Pending {
                         time,
-                        seq,
+                        seq: self.seq,
                         oid: *parent,
                     });
                 }
             }
         }
+        Ok(())
     }
-    // Paths never found in history (e.g. only in the index) count as uncommitted.
-    for i in remaining.iter() {
-        history
-            .files
-            .entry(files[i].clone())
-            .or_insert(FileHistory {
-                state: FileState::Untracked,
-                last_change: None,
-            });
-    }
-    Ok(history)
 }
 
 /// One tree entry: where its sort key lies in the tree's name buffer (the
