@@ -103,6 +103,46 @@ pub fn render(
     if raw.get("enabled").is_some_and(|v| !v.is_boolean()) {
         skip("enabled", "not a boolean; written as false");
     }
+    let (alerts, filters) = modeled_fields(raw, &mut doc, &mut skip);
+    if !alerts.is_empty() {
+        doc["alerts"] = Item::Table(alerts);
+    }
+    if let Some(filters) = filters {
+        doc["filters"] = filters;
+    }
+    let extra: Map<String, Value> = raw
+        .iter()
+        .filter(|(k, v)| {
+            normalize::mapping_for_live_field(k).is_none()
+                && !normalize::is_server_managed(k)
+                && !v.is_null()
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if !extra.is_empty() {
+        let extra = json_to_toml::table(&extra);
+        if !extra.is_empty() {
+            doc["extra"] = Item::Table(extra);
+        }
+    }
+    let mut text = String::new();
+    match origin {
+        Some(origin) => text.push_str(&format!("# Imported by casguard from {origin}.\n")),
+        None => text.push_str("# Imported by casguard.\n"),
+    }
+    text.push_str(&doc.to_string());
+    text.push_str("\n# [meta]\n# owner = \"team@example.com\"\n# last_reviewed = YYYY-MM-DD\n# review_interval_days = 90\n");
+    (text, name, policy_type, skipped)
+}
+
+/// The modeled fields other than name, type and enabled, through the one
+/// mapping table: top-level ones into `doc`; returns `[alerts]` and
+/// `[filters]`. Values the typed form cannot hold are reported to `skip`.
+fn modeled_fields(
+    raw: &Map<String, Value>,
+    doc: &mut DocumentMut,
+    skip: &mut dyn FnMut(&str, &str),
+) -> (Table, Option<Item>) {
     let mut alerts = Table::new();
     let mut filters: Option<Item> = None;
     for mapping in normalize::FIELD_MAP {
@@ -161,35 +201,7 @@ pub fn render(
             }
         }
     }
-    if !alerts.is_empty() {
-        doc["alerts"] = Item::Table(alerts);
-    }
-    if let Some(filters) = filters {
-        doc["filters"] = filters;
-    }
-    let extra: Map<String, Value> = raw
-        .iter()
-        .filter(|(k, v)| {
-            normalize::mapping_for_live_field(k).is_none()
-                && !normalize::is_server_managed(k)
-                && !v.is_null()
-        })
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    if !extra.is_empty() {
-        let extra = json_to_toml::table(&extra);
-        if !extra.is_empty() {
-            doc["extra"] = Item::Table(extra);
-        }
-    }
-    let mut text = String::new();
-    match origin {
-        Some(origin) => text.push_str(&format!("# Imported by casguard from {origin}.\n")),
-        None => text.push_str("# Imported by casguard.\n"),
-    }
-    text.push_str(&doc.to_string());
-    text.push_str("\n# [meta]\n# owner = \"team@example.com\"\n# last_reviewed = YYYY-MM-DD\n# review_interval_days = 90\n");
-    (text, name, policy_type, skipped)
+    (alerts, filters)
 }
 
 fn severity(value: &Value) -> Option<PolicySeverity> {

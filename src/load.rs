@@ -401,33 +401,15 @@ impl Validator<'_> {
                 _ => self.unknown_key((key, value), "", TOP_KEYS),
             }
         }
-        let start = table_span.start..table_span.start;
-        for (required, present) in [
-            ("name", name.is_some()),
-            ("type", policy_type.is_some()),
-            ("enabled", enabled.is_some()),
-        ] {
-            // Only complain about absence: a present-but-invalid value was reported above.
-            if !present && !table.contains_key(required) {
-                let example = match required {
-                    "name" => "name = \"Mass download by a single user\"".to_string(),
-                    "type" => format!(
-                        "type = \"FILE\"  (one of {})",
-                        PolicyType::allowed().join(", ")
-                    ),
-                    _ => "enabled = true".to_string(),
-                };
-                self.findings.push(
-                    Finding::new(
-                        CAS001.id,
-                        CAS001.severity,
-                        format!("missing required key `{required}`"),
-                    )
-                    .at(self.source.location(start.clone()))
-                    .help(format!("add `{example}` at the top of the file")),
-                );
-            }
-        }
+        self.missing_required(
+            table,
+            table_span,
+            [
+                ("name", name.is_some()),
+                ("type", policy_type.is_some()),
+                ("enabled", enabled.is_some()),
+            ],
+        );
         if !self.findings.is_empty() {
             return None;
         }
@@ -445,6 +427,39 @@ impl Validator<'_> {
             meta,
             spans: std::mem::take(&mut self.spans),
         })
+    }
+
+    /// CAS001 for each required key that is absent (a present but invalid
+    /// value was reported where it is).
+    fn missing_required(
+        &mut self,
+        table: &DeTable<'_>,
+        table_span: Range<usize>,
+        keys: [(&str, bool); 3],
+    ) {
+        let start = table_span.start..table_span.start;
+        for (required, present) in keys {
+            if present || table.contains_key(required) {
+                continue;
+            }
+            let example = match required {
+                "name" => "name = \"Mass download by a single user\"".to_string(),
+                "type" => format!(
+                    "type = \"FILE\"  (one of {})",
+                    PolicyType::allowed().join(", ")
+                ),
+                _ => "enabled = true".to_string(),
+            };
+            self.findings.push(
+                Finding::new(
+                    CAS001.id,
+                    CAS001.severity,
+                    format!("missing required key `{required}`"),
+                )
+                .at(self.source.location(start.clone()))
+                .help(format!("add `{example}` at the top of the file")),
+            );
+        }
     }
 
     fn alerts(&mut self, table: &DeTable<'_>) -> Alerts {

@@ -155,6 +155,26 @@ impl RuleSet {
                 "give every rule file its own package, e.g. `package casguard.custom.<id>`",
             ));
         }
+        let meta = self.metadata(&package, origin, family, &error)?;
+        self.check_id_free(&meta.id, &error)?;
+        let id = meta.id.clone();
+        self.metas.push(meta.clone());
+        self.rego.push(LoadedRego {
+            meta,
+            package,
+            file: file.to_string(),
+        });
+        Ok(id)
+    }
+
+    /// A rule file's `metadata`, validated.
+    fn metadata(
+        &mut self,
+        package: &str,
+        origin: RuleOrigin,
+        family: Family,
+        error: &dyn Fn(String, &str) -> RuleError,
+    ) -> Result<RuleMeta, RuleError> {
         let raw = self
             .engine
             .eval_rule(format!("{package}.metadata"))
@@ -194,7 +214,24 @@ impl RuleSet {
                 "set `\"severity\": \"warning\"` (or error, note)",
             )
         })?;
-        let taken = self.metas.iter().find(|m| m.id.eq_ignore_ascii_case(&id));
+        Ok(RuleMeta {
+            id,
+            family,
+            title: field("title").unwrap_or_default(),
+            severity,
+            rationale: field("rationale").unwrap_or_default(),
+            remediation: field("remediation").unwrap_or_default(),
+            origin,
+        })
+    }
+
+    /// Rule ids are never reused: not another rule's, not a retired one.
+    fn check_id_free(
+        &self,
+        id: &str,
+        error: &dyn Fn(String, &str) -> RuleError,
+    ) -> Result<(), RuleError> {
+        let taken = self.metas.iter().find(|m| m.id.eq_ignore_ascii_case(id));
         if let Some(existing) = taken {
             let other = match &existing.origin {
                 RuleOrigin::Builtin(_) => "a built-in rule".to_string(),
@@ -205,28 +242,13 @@ impl RuleSet {
                 "rule ids are never reused; pick another id",
             ));
         }
-        if let Some(retired) = registry::retired(&id) {
+        if let Some(retired) = registry::retired(id) {
             return Err(error(
                 format!("rule id `{}` is retired and never reused", retired.id),
                 "pick another id",
             ));
         }
-        let meta = RuleMeta {
-            id: id.clone(),
-            family,
-            title: field("title").unwrap_or_default(),
-            severity,
-            rationale: field("rationale").unwrap_or_default(),
-            remediation: field("remediation").unwrap_or_default(),
-            origin,
-        };
-        self.metas.push(meta.clone());
-        self.rego.push(LoadedRego {
-            meta,
-            package,
-            file: file.to_string(),
-        });
-        Ok(id)
+        Ok(())
     }
 
     pub fn metas(&self) -> &[RuleMeta] {
