@@ -22,35 +22,8 @@ use std::path::{Path, PathBuf};
 use git2::{Oid, Repository, Status, StatusOptions};
 use serde::Serialize;
 
-use crate::model::DesiredChange;
+pub use crate::model::LastChange;
 pub use crate::model::FileState;
-
-/// The last commit that changed a file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct LastChange {
-    /// Committer date, RFC 3339 with the committer's offset (as `%cI`).
-    pub date: String,
-    pub commit: String,
-    pub author: String,
-    pub email: String,
-    pub summary: String,
-    /// Seconds since the epoch, for comparisons.
-    #[serde(skip)]
-    pub epoch: i64,
-}
-
-impl From<&LastChange> for DesiredChange {
-    fn from(c: &LastChange) -> Self {
-        DesiredChange {
-            date: c.date.clone(),
-            commit: c.commit.clone(),
-            author: c.author.clone(),
-            email: c.email.clone(),
-            summary: c.summary.clone(),
-            epoch: c.epoch,
-        }
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FileHistory {

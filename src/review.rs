@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use serde_json::{json, Value};
 
 use crate::history::FileHistory;
-use crate::model::{DesiredChange, LiveChange, Policy, ReviewEntry, ReviewStatus};
+use crate::model::{LiveChange, Policy, ReviewEntry, ReviewStatus};
 
 /// Days before the due date from which a review counts as due soon.
 pub const DUE_SOON_DAYS: i64 = 14;
@@ -159,7 +159,7 @@ pub fn review(
                 file: policy.file.clone(),
                 desired_last_change: file_history
                     .and_then(|h| h.last_change.as_ref())
-                    .map(DesiredChange::from),
+                    .cloned(),
                 desired_state: file_history.map(|h| h.state),
                 live_last_change: live_ids
                     .get(&index)

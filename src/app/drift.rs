@@ -67,7 +67,7 @@ pub fn drift_loaded(
                 .as_ref()
                 .and_then(|f| dates.git.files.get(f))
                 .and_then(|h| h.last_change.as_ref())
-                .map(crate::model::DesiredChange::from);
+                .cloned();
             entry.live_last_change = entry
                 .live_id
                 .as_ref()

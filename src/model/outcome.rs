@@ -39,7 +39,7 @@ pub struct DriftEntry {
     #[serde(skip)]
     pub diff: Option<String>,
     /// When the file last changed in git (set by the pipeline).
-    pub desired_last_change: Option<DesiredChange>,
+    pub desired_last_change: Option<LastChange>,
     /// When the live policy last changed, and how that is known.
     pub live_last_change: Option<LiveChange>,
 }
@@ -80,7 +80,7 @@ pub struct LiveChange {
 pub struct ReviewEntry {
     pub policy: String,
     pub file: String,
-    pub desired_last_change: Option<DesiredChange>,
+    pub desired_last_change: Option<LastChange>,
     pub desired_state: Option<FileState>,
     pub live_last_change: Option<LiveChange>,
     pub last_reviewed: Option<String>,
@@ -88,9 +88,10 @@ pub struct ReviewEntry {
     pub status: ReviewStatus,
 }
 
-/// The git side, in the JSON report's shape.
-#[derive(Debug, Clone, Serialize)]
-pub struct DesiredChange {
+/// The last commit that changed a policy file (the desired side's date).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LastChange {
+    /// Committer date, RFC 3339 with the committer's offset (as `%cI`).
     pub date: String,
     pub commit: String,
     pub author: String,
