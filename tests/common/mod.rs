@@ -1,5 +1,8 @@
 //! Helpers shared by the integration tests.
 
+// Each test binary uses only some of these helpers.
+#![allow(dead_code)]
+
 use std::path::Path;
 
 use casguard::app::{self, LiveSource, Project};
