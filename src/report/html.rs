@@ -1,12 +1,15 @@
 //! HTML: one self-contained, printable page (inline CSS and SVG, no network
-//! assets, no scripts) for admins and review meetings: summary counts, a
-//! chart of findings by kind and by policy type, every finding, and for
-//! drift a section per drifted policy with its field changes and diff.
+//! assets, no scripts) for admins and review meetings. Sections, in order:
+//! the header with what was checked, summary cards, charts of findings by
+//! kind and by policy type, every finding, the review table (`review`), a
+//! section per changed policy with its field changes and diff (`drift`),
+//! and suppressed findings with their reasons.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use super::{plural, Report};
+use super::{plural, DriftSection, Report, ReviewSection, Summary};
+use crate::model::{DriftEntry, DriftKind, ReviewEntry, ReviewStatus};
 
 const STYLE: &str = "
 body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem auto;max-width:70rem;padding:0 1rem;color:#1f2328}
@@ -27,6 +30,26 @@ svg text{font:12px system-ui,sans-serif}
 pub fn render(report: &Report) -> String {
     let summary = report.summary();
     let mut out = String::new();
+    header(&mut out, report, &summary);
+    cards(&mut out, report, &summary);
+    charts(&mut out, report);
+    findings_table(&mut out, report);
+    if let Some(review) = &report.review {
+        review_table(&mut out, review);
+    }
+    if let Some(drift) = &report.drift {
+        for entry in drift.entries.iter().filter(|e| !e.changes.is_empty()) {
+            drift_section(&mut out, entry);
+        }
+    }
+    suppressed_table(&mut out, report);
+    out.push_str("</body>\n</html>\n");
+    out
+}
+
+/// The document head, the title and the line saying what was checked
+/// (and, for drift, against which live state).
+fn header(out: &mut String, report: &Report, summary: &Summary) {
     let title = format!("casguard {} report", report.command);
     let _ = write!(
         out,
@@ -53,166 +76,179 @@ pub fn render(report: &Report) -> String {
         );
     }
     let _ = writeln!(out, "<p class=\"meta\">{}</p>", escape(&meta));
+}
 
+/// Summary cards: findings by severity, suppressed, and drift counts.
+fn cards(out: &mut String, report: &Report, summary: &Summary) {
     out.push_str("<div class=\"cards\">\n");
-    card(&mut out, "errors", summary.errors, "error");
-    card(&mut out, "warnings", summary.warnings, "warning");
-    card(&mut out, "notes", summary.notes, "note");
-    card(&mut out, "suppressed", summary.suppressed, "");
+    card(out, "errors", summary.errors, "error");
+    card(out, "warnings", summary.warnings, "warning");
+    card(out, "notes", summary.notes, "note");
+    card(out, "suppressed", summary.suppressed, "");
     if let Some(drift) = &report.drift {
-        use crate::model::DriftKind;
-        card(&mut out, "in sync", drift.in_sync, "ok");
-        card(
-            &mut out,
-            "missing",
-            drift.count(DriftKind::Missing),
-            "error",
-        );
-        card(
-            &mut out,
-            "unmanaged",
-            drift.count(DriftKind::Unmanaged),
-            "warning",
-        );
-        card(
-            &mut out,
-            "changed",
-            drift.count(DriftKind::Changed),
-            "error",
-        );
+        drift_cards(out, drift);
     }
     out.push_str("</div>\n");
+}
 
-    if !report.findings.is_empty() {
-        out.push_str("<h2>Findings by kind and policy type</h2>\n");
-        let mut by_rule: BTreeMap<String, usize> = BTreeMap::new();
-        for f in &report.findings {
-            *by_rule.entry(report.rule_title(&f.rule)).or_default() += 1;
-        }
-        out.push_str(&bar_chart(&by_rule));
-        let mut by_type: BTreeMap<String, usize> = BTreeMap::new();
-        for f in &report.findings {
-            *by_type
-                .entry(policy_type_of(report, f).unwrap_or_else(|| "(none)".into()))
-                .or_default() += 1;
-        }
-        out.push_str(&bar_chart(&by_type));
+fn drift_cards(out: &mut String, drift: &DriftSection) {
+    card(out, "in sync", drift.in_sync, "ok");
+    card(out, "missing", drift.count(DriftKind::Missing), "error");
+    card(
+        out,
+        "unmanaged",
+        drift.count(DriftKind::Unmanaged),
+        "warning",
+    );
+    card(out, "changed", drift.count(DriftKind::Changed), "error");
+}
+
+/// Bar charts of findings by rule and by policy type (none without findings).
+fn charts(out: &mut String, report: &Report) {
+    if report.findings.is_empty() {
+        return;
     }
+    out.push_str("<h2>Findings by kind and policy type</h2>\n");
+    let mut by_rule: BTreeMap<String, usize> = BTreeMap::new();
+    for f in &report.findings {
+        *by_rule.entry(report.rule_title(&f.rule)).or_default() += 1;
+    }
+    out.push_str(&bar_chart(&by_rule));
+    let mut by_type: BTreeMap<String, usize> = BTreeMap::new();
+    for f in &report.findings {
+        *by_type
+            .entry(policy_type_of(report, f).unwrap_or_else(|| "(none)".into()))
+            .or_default() += 1;
+    }
+    out.push_str(&bar_chart(&by_type));
+}
 
+/// Every active finding, one table row each.
+fn findings_table(out: &mut String, report: &Report) {
     out.push_str("<h2>Findings</h2>\n");
     if report.findings.is_empty() {
         out.push_str("<p class=\"ok\">No findings.</p>\n");
-    } else {
-        out.push_str("<table>\n<tr><th>Severity</th><th>Rule</th><th>Policy</th><th>Location</th><th>Message</th></tr>\n");
-        for f in &report.findings {
-            let location = f
-                .location
-                .as_ref()
-                .map_or(String::new(), |l| format!("{}:{}", l.file, l.line));
-            let _ = writeln!(
-                out,
-                "<tr><td class=\"{sev}\">{sev}</td><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}{}</td></tr>",
-                escape(&report.rule_title(&f.rule)),
-                escape(f.policy.as_deref().unwrap_or("")),
-                escape(&location),
-                escape(&f.message),
-                f.help.as_deref().map_or(String::new(), |h| format!("<br><small>{}</small>", escape(h))),
-                sev = f.severity.as_str()
-            );
-        }
-        out.push_str("</table>\n");
+        return;
     }
+    out.push_str("<table>\n<tr><th>Severity</th><th>Rule</th><th>Policy</th><th>Location</th><th>Message</th></tr>\n");
+    for f in &report.findings {
+        let location = f
+            .location
+            .as_ref()
+            .map_or(String::new(), |l| format!("{}:{}", l.file, l.line));
+        let _ = writeln!(
+            out,
+            "<tr><td class=\"{sev}\">{sev}</td><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}{}</td></tr>",
+            escape(&report.rule_title(&f.rule)),
+            escape(f.policy.as_deref().unwrap_or("")),
+            escape(&location),
+            escape(&f.message),
+            f.help.as_deref().map_or(String::new(), |h| format!("<br><small>{}</small>", escape(h))),
+            sev = f.severity.as_str()
+        );
+    }
+    out.push_str("</table>\n");
+}
 
-    if let Some(review) = &report.review {
-        out.push_str("<h2>Review status</h2>\n<table>\n<tr><th>Status</th><th>Next review</th><th>File last changed</th><th>Live last changed</th><th>Last reviewed</th><th>Policy</th></tr>\n");
-        for row in &review.rows {
-            let class = match row.status {
-                crate::model::ReviewStatus::Overdue => "error",
-                crate::model::ReviewStatus::DueSoon => "warning",
-                crate::model::ReviewStatus::Ok => "ok",
-            };
-            let desired = row
-                .desired_last_change
-                .as_ref()
-                .map_or(String::new(), |c| format!("{} ({})", c.date, c.author));
-            let live = row
-                .live_last_change
-                .as_ref()
-                .map_or(String::new(), |l| format!("{} ({})", l.date, l.source));
-            let _ = writeln!(
-                out,
-                "<tr><td class=\"{class}\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                row.status.as_str(),
-                escape(row.next_review_due.as_deref().unwrap_or("now")),
-                escape(&desired),
-                escape(&live),
-                escape(row.last_reviewed.as_deref().unwrap_or("never")),
-                escape(&row.policy)
-            );
-        }
-        out.push_str("</table>\n");
+/// `review`: dates and review status, one row per policy.
+fn review_table(out: &mut String, review: &ReviewSection) {
+    out.push_str("<h2>Review status</h2>\n<table>\n<tr><th>Status</th><th>Next review</th><th>File last changed</th><th>Live last changed</th><th>Last reviewed</th><th>Policy</th></tr>\n");
+    for row in &review.rows {
+        review_row(out, row);
     }
-    if let Some(drift) = &report.drift {
-        for entry in &drift.entries {
-            if entry.changes.is_empty() {
-                continue;
-            }
-            let _ = writeln!(
-                out,
-                "<section>\n<h2>Drift in {}</h2>\n<p class=\"meta\">{} · file <code>{}</code> (last changed {}) · live id <code>{}</code> (last changed {})</p>",
-                escape(&entry.policy),
-                escape(&entry.policy_type),
-                escape(entry.file.as_deref().unwrap_or("")),
-                escape(&entry.desired_last_change.as_ref().map_or("unknown".to_string(), |c| format!("{} by {}", c.date, c.author))),
-                escape(entry.live_id.as_deref().unwrap_or("")),
-                escape(&entry.live_last_change.as_ref().map_or("unknown".to_string(), |l| format!("{}, {}", l.date, l.source)))
-            );
-            out.push_str("<table>\n<tr><th>Field</th><th>File</th><th>Live</th></tr>\n");
-            for change in &entry.changes {
-                let _ = writeln!(
-                    out,
-                    "<tr><td><code>{}</code></td><td><code>{}</code></td><td><code>{}</code></td></tr>",
-                    escape(&change.path),
-                    escape(&crate::drift::short(&change.desired)),
-                    escape(&crate::drift::short(&change.live))
-                );
-            }
-            out.push_str("</table>\n");
-            if let Some(diff) = &entry.diff {
-                out.push_str("<pre>");
-                for line in diff.lines() {
-                    let class = match line.chars().next() {
-                        Some('+') if !line.starts_with("+++") => "add",
-                        Some('-') if !line.starts_with("---") => "del",
-                        Some('@') => "hunk",
-                        _ => "",
-                    };
-                    let _ = writeln!(out, "<span class=\"{class}\">{}</span>", escape(line));
-                }
-                out.push_str("</pre>\n");
-            }
-            out.push_str("</section>\n");
-        }
-    }
+    out.push_str("</table>\n");
+}
 
-    if !report.suppressed.is_empty() {
-        out.push_str("<h2>Suppressed findings</h2>\n<table>\n<tr><th>Rule</th><th>Policy</th><th>Reason</th><th>Expires</th><th>Owner</th><th>Ticket</th></tr>\n");
-        for s in &report.suppressed {
-            let _ = writeln!(
-                out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                escape(&s.finding.rule),
-                escape(s.finding.policy.as_deref().unwrap_or("")),
-                escape(&s.reason),
-                escape(&s.expires),
-                escape(s.owner.as_deref().unwrap_or("")),
-                escape(s.ticket.as_deref().unwrap_or(""))
-            );
-        }
-        out.push_str("</table>\n");
+fn review_row(out: &mut String, row: &ReviewEntry) {
+    let class = match row.status {
+        ReviewStatus::Overdue => "error",
+        ReviewStatus::DueSoon => "warning",
+        ReviewStatus::Ok => "ok",
+    };
+    let desired = row
+        .desired_last_change
+        .as_ref()
+        .map_or(String::new(), |c| format!("{} ({})", c.date, c.author));
+    let live = row
+        .live_last_change
+        .as_ref()
+        .map_or(String::new(), |l| format!("{} ({})", l.date, l.source));
+    let _ = writeln!(
+        out,
+        "<tr><td class=\"{class}\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        row.status.as_str(),
+        escape(row.next_review_due.as_deref().unwrap_or("now")),
+        escape(&desired),
+        escape(&live),
+        escape(row.last_reviewed.as_deref().unwrap_or("never")),
+        escape(&row.policy)
+    );
+}
+
+/// `drift`: one section per changed policy, with where each side last
+/// changed, a table of its field changes and the diff.
+fn drift_section(out: &mut String, entry: &DriftEntry) {
+    let _ = writeln!(
+        out,
+        "<section>\n<h2>Drift in {}</h2>\n<p class=\"meta\">{} · file <code>{}</code> (last changed {}) · live id <code>{}</code> (last changed {})</p>",
+        escape(&entry.policy),
+        escape(&entry.policy_type),
+        escape(entry.file.as_deref().unwrap_or("")),
+        escape(&entry.desired_last_change.as_ref().map_or("unknown".to_string(), |c| format!("{} by {}", c.date, c.author))),
+        escape(entry.live_id.as_deref().unwrap_or("")),
+        escape(&entry.live_last_change.as_ref().map_or("unknown".to_string(), |l| format!("{}, {}", l.date, l.source)))
+    );
+    out.push_str("<table>\n<tr><th>Field</th><th>File</th><th>Live</th></tr>\n");
+    for change in &entry.changes {
+        let _ = writeln!(
+            out,
+            "<tr><td><code>{}</code></td><td><code>{}</code></td><td><code>{}</code></td></tr>",
+            escape(&change.path),
+            escape(&crate::drift::short(&change.desired)),
+            escape(&crate::drift::short(&change.live))
+        );
     }
-    out.push_str("</body>\n</html>\n");
-    out
+    out.push_str("</table>\n");
+    if let Some(diff) = &entry.diff {
+        diff_block(out, diff);
+    }
+    out.push_str("</section>\n");
+}
+
+/// A unified diff in a `<pre>`, added, removed and hunk lines classed for colour.
+fn diff_block(out: &mut String, diff: &str) {
+    out.push_str("<pre>");
+    for line in diff.lines() {
+        let class = match line.chars().next() {
+            Some('+') if !line.starts_with("+++") => "add",
+            Some('-') if !line.starts_with("---") => "del",
+            Some('@') => "hunk",
+            _ => "",
+        };
+        let _ = writeln!(out, "<span class=\"{class}\">{}</span>", escape(line));
+    }
+    out.push_str("</pre>\n");
+}
+
+/// Suppressed findings with their accountability data (none when empty).
+fn suppressed_table(out: &mut String, report: &Report) {
+    if report.suppressed.is_empty() {
+        return;
+    }
+    out.push_str("<h2>Suppressed findings</h2>\n<table>\n<tr><th>Rule</th><th>Policy</th><th>Reason</th><th>Expires</th><th>Owner</th><th>Ticket</th></tr>\n");
+    for s in &report.suppressed {
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&s.finding.rule),
+            escape(s.finding.policy.as_deref().unwrap_or("")),
+            escape(&s.reason),
+            escape(&s.expires),
+            escape(s.owner.as_deref().unwrap_or("")),
+            escape(s.ticket.as_deref().unwrap_or(""))
+        );
+    }
+    out.push_str("</table>\n");
 }
 
 fn card(out: &mut String, label: &str, count: usize, class: &str) {

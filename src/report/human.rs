@@ -1,6 +1,7 @@
-//! Human output: miette's graphical rendering (code frames with carets,
-//! labels and help), colour only when asked for (a terminal), then a
-//! one-line summary.
+//! Human output: miette's graphical rendering of each finding (code frames
+//! with carets, labels and help), then the review table (`review`), each
+//! drifted policy's diff and the drift counts (`drift`), and a one-line
+//! summary. Colour only when asked for (a terminal).
 
 use std::fmt::{self, Write};
 
@@ -8,10 +9,24 @@ use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
 };
 
-use super::{plural, Report, Style};
-use crate::model::{Finding, Location, Severity, Sources};
+use super::{plural, DriftSection, Report, ReviewSection, Style};
+use crate::model::{Finding, Location, ReviewEntry, Severity, Sources};
 
 pub fn render(report: &Report, style: Style) -> String {
+    let mut out = String::new();
+    findings(&mut out, report, style);
+    if let Some(review) = &report.review {
+        review_table(&mut out, review);
+    }
+    if let Some(drift) = &report.drift {
+        drift_diffs(&mut out, drift, style);
+    }
+    summary_line(&mut out, report);
+    out
+}
+
+/// Every active finding through miette's graphical handler.
+fn findings(out: &mut String, report: &Report, style: Style) {
     let theme = if style.color {
         GraphicalTheme::unicode()
     } else {
@@ -20,84 +35,101 @@ pub fn render(report: &Report, style: Style) -> String {
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(style.width)
         .with_links(false);
-    let mut out = String::new();
     for finding in &report.findings {
         let diagnostic = FindingDiagnostic::new(finding, &report.sources);
-        if handler.render_report(&mut out, &diagnostic).is_err() {
+        if handler.render_report(out, &diagnostic).is_err() {
             let _ = writeln!(out, "{}: {}", finding.rule, finding.message);
         }
         out.push('\n');
     }
-    if let Some(review) = &report.review {
+}
+
+/// `review`: dates and review status in aligned columns, one row per policy.
+fn review_table(out: &mut String, review: &ReviewSection) {
+    let _ = writeln!(
+        out,
+        "{:<9} {:<11} {:<26} {:<26} {:<11} POLICY",
+        "STATUS", "NEXT DUE", "FILE LAST CHANGED", "LIVE LAST CHANGED", "REVIEWED"
+    );
+    for row in &review.rows {
+        review_row(out, row);
+    }
+    out.push('\n');
+}
+
+fn review_row(out: &mut String, row: &ReviewEntry) {
+    let desired = match (&row.desired_last_change, row.desired_state) {
+        (Some(change), _) => change.date.clone(),
+        (None, Some(state)) => format!(
+            "({})",
+            serde_json::to_value(state)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default()
+        ),
+        (None, None) => "(unknown)".into(),
+    };
+    let live = row
+        .live_last_change
+        .as_ref()
+        .map_or("-".to_string(), |l| l.date.clone());
+    let _ = writeln!(
+        out,
+        "{:<9} {:<11} {:<26} {:<26} {:<11} {}",
+        row.status.as_str(),
+        row.next_review_due.as_deref().unwrap_or("now"),
+        desired,
+        live,
+        row.last_reviewed.as_deref().unwrap_or("never"),
+        row.policy
+    );
+}
+
+/// `drift`: the diff of each policy that has one, then the drift counts.
+fn drift_diffs(out: &mut String, drift: &DriftSection, style: Style) {
+    for entry in drift.entries.iter().filter(|e| e.diff.is_some()) {
         let _ = writeln!(
             out,
-            "{:<9} {:<11} {:<26} {:<26} {:<11} POLICY",
-            "STATUS", "NEXT DUE", "FILE LAST CHANGED", "LIVE LAST CHANGED", "REVIEWED"
+            "Drift in {} ({}):",
+            entry.policy,
+            entry.file.as_deref().unwrap_or("?")
         );
-        for row in &review.rows {
-            let desired = match (&row.desired_last_change, row.desired_state) {
-                (Some(change), _) => change.date.clone(),
-                (None, Some(state)) => format!(
-                    "({})",
-                    serde_json::to_value(state)
-                        .ok()
-                        .and_then(|v| v.as_str().map(String::from))
-                        .unwrap_or_default()
-                ),
-                (None, None) => "(unknown)".into(),
-            };
-            let live = row
-                .live_last_change
-                .as_ref()
-                .map_or("-".to_string(), |l| l.date.clone());
-            let _ = writeln!(
-                out,
-                "{:<9} {:<11} {:<26} {:<26} {:<11} {}",
-                row.status.as_str(),
-                row.next_review_due.as_deref().unwrap_or("now"),
-                desired,
-                live,
-                row.last_reviewed.as_deref().unwrap_or("never"),
-                row.policy
-            );
+        for line in entry.diff.as_deref().unwrap_or("").lines() {
+            diff_line(out, line, style);
         }
         out.push('\n');
     }
-    if let Some(drift) = &report.drift {
-        for entry in drift.entries.iter().filter(|e| e.diff.is_some()) {
-            let _ = writeln!(
-                out,
-                "Drift in {} ({}):",
-                entry.policy,
-                entry.file.as_deref().unwrap_or("?")
-            );
-            for line in entry.diff.as_deref().unwrap_or("").lines() {
-                let colour = match line.chars().next() {
-                    _ if !style.color => None,
-                    Some('+') if !line.starts_with("+++") => Some("\x1b[32m"),
-                    Some('-') if !line.starts_with("---") => Some("\x1b[31m"),
-                    Some('@') => Some("\x1b[36m"),
-                    _ => None,
-                };
-                match colour {
-                    Some(code) => {
-                        let _ = writeln!(out, "  {code}{line}\x1b[0m");
-                    }
-                    None => {
-                        let _ = writeln!(out, "  {line}");
-                    }
-                }
-            }
-            out.push('\n');
+    let _ = writeln!(
+        out,
+        "drift against {} ({} live): {}",
+        drift.tenant.as_deref().unwrap_or("a snapshot"),
+        drift.live_count,
+        drift.counts()
+    );
+}
+
+/// One indented diff line, coloured by its kind when colour is on.
+fn diff_line(out: &mut String, line: &str, style: Style) {
+    let colour = match line.chars().next() {
+        _ if !style.color => None,
+        Some('+') if !line.starts_with("+++") => Some("\x1b[32m"),
+        Some('-') if !line.starts_with("---") => Some("\x1b[31m"),
+        Some('@') => Some("\x1b[36m"),
+        _ => None,
+    };
+    match colour {
+        Some(code) => {
+            let _ = writeln!(out, "  {code}{line}\x1b[0m");
         }
-        let _ = writeln!(
-            out,
-            "drift against {} ({} live): {}",
-            drift.tenant.as_deref().unwrap_or("a snapshot"),
-            drift.live_count,
-            drift.counts()
-        );
+        None => {
+            let _ = writeln!(out, "  {line}");
+        }
     }
+}
+
+/// "casguard lint: 0 errors, 0 warnings, 0 notes (1 suppressed); 15 policies
+/// in 15 files checked"
+fn summary_line(out: &mut String, report: &Report) {
     let summary = report.summary();
     let _ = write!(out, "casguard {}: {}", report.command, summary.counts());
     if summary.suppressed > 0 {
@@ -109,7 +141,6 @@ pub fn render(report: &Report, style: Style) -> String {
         plural(summary.policies, "policy"),
         plural(summary.files, "file")
     );
-    out
 }
 
 /// Adapts a finding (and its related locations) to miette.

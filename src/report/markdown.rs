@@ -1,11 +1,13 @@
 //! Markdown: a summary fit for a pull-request comment or a GitHub job
-//! summary: counts first, then one table row per finding, suppressed
-//! findings folded away with their reasons.
+//! summary: counts first (and live state, for drift), then the review table
+//! (`review`), one table row per finding, each changed policy's field
+//! changes and diff folded away (`drift`), and suppressed findings folded
+//! away with their reasons.
 
 use std::fmt::Write;
 
-use super::{plural, Report};
-use crate::model::Severity;
+use super::{plural, DriftSection, Report, ReviewSection};
+use crate::model::{DriftEntry, ReviewEntry, Severity};
 
 /// The Markdown report of an evidence bundle: where both sides came from,
 /// then each command's report. `live` is (tenant, fetched_at).
@@ -32,8 +34,27 @@ pub fn evidence(
 }
 
 pub fn render(report: &Report) -> String {
-    let summary = report.summary();
     let mut out = String::new();
+    summary(&mut out, report);
+    if let Some(drift) = &report.drift {
+        live_line(&mut out, drift);
+    }
+    if let Some(review) = &report.review {
+        review_table(&mut out, review);
+    }
+    findings_table(&mut out, report);
+    if let Some(drift) = &report.drift {
+        for entry in drift.entries.iter().filter(|e| !e.changes.is_empty()) {
+            drift_details(&mut out, entry);
+        }
+    }
+    suppressed_details(&mut out, report);
+    out
+}
+
+/// The heading with a verdict and the counts, then what was checked.
+fn summary(out: &mut String, report: &Report) {
+    let summary = report.summary();
     let verdict = if summary.errors > 0 {
         "❌"
     } else if summary.warnings > 0 {
@@ -61,117 +82,134 @@ pub fn render(report: &Report) -> String {
         );
     }
     out.push_str("\n\n");
-    if let Some(drift) = &report.drift {
-        let _ = writeln!(
-            out,
-            "Live: {} ({} policies{}): {}.\n",
-            drift.tenant.as_deref().unwrap_or("snapshot"),
-            drift.live_count,
-            drift
-                .fetched_at
-                .as_deref()
-                .map_or(String::new(), |t| format!(", fetched {t}")),
-            drift.counts()
-        );
+}
+
+/// `drift`: which live state was compared, and the drift counts.
+fn live_line(out: &mut String, drift: &DriftSection) {
+    let _ = writeln!(
+        out,
+        "Live: {} ({} policies{}): {}.\n",
+        drift.tenant.as_deref().unwrap_or("snapshot"),
+        drift.live_count,
+        drift
+            .fetched_at
+            .as_deref()
+            .map_or(String::new(), |t| format!(", fetched {t}")),
+        drift.counts()
+    );
+}
+
+/// `review`: dates and review status, one row per policy.
+fn review_table(out: &mut String, review: &ReviewSection) {
+    out.push_str("| Status | Next review | File last changed | Live last changed | Last reviewed | Policy |\n|---|---|---|---|---|---|\n");
+    for row in &review.rows {
+        review_row(out, row);
     }
-    if let Some(review) = &report.review {
-        out.push_str("| Status | Next review | File last changed | Live last changed | Last reviewed | Policy |\n|---|---|---|---|---|---|\n");
-        for row in &review.rows {
-            let desired = row.desired_last_change.as_ref().map_or_else(
-                || {
-                    row.desired_state
-                        .and_then(|s| serde_json::to_value(s).ok())
-                        .and_then(|v| v.as_str().map(|s| format!("({s})")))
-                        .unwrap_or_default()
-                },
-                |c| format!("{} ({})", c.date, cell(&c.author)),
-            );
-            let live = row
-                .live_last_change
-                .as_ref()
-                .map_or(String::new(), |l| format!("{} ({})", l.date, l.source));
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {} | {} |",
-                row.status.as_str(),
-                row.next_review_due.as_deref().unwrap_or("now"),
-                desired,
-                cell(&live),
-                row.last_reviewed.as_deref().unwrap_or("never"),
-                cell(&row.policy)
-            );
-        }
-        out.push('\n');
-    }
+    out.push('\n');
+}
+
+fn review_row(out: &mut String, row: &ReviewEntry) {
+    let desired = row.desired_last_change.as_ref().map_or_else(
+        || {
+            row.desired_state
+                .and_then(|s| serde_json::to_value(s).ok())
+                .and_then(|v| v.as_str().map(|s| format!("({s})")))
+                .unwrap_or_default()
+        },
+        |c| format!("{} ({})", c.date, cell(&c.author)),
+    );
+    let live = row
+        .live_last_change
+        .as_ref()
+        .map_or(String::new(), |l| format!("{} ({})", l.date, l.source));
+    let _ = writeln!(
+        out,
+        "| {} | {} | {} | {} | {} | {} |",
+        row.status.as_str(),
+        row.next_review_due.as_deref().unwrap_or("now"),
+        desired,
+        cell(&live),
+        row.last_reviewed.as_deref().unwrap_or("never"),
+        cell(&row.policy)
+    );
+}
+
+/// Every active finding, one table row each, or "No findings."
+fn findings_table(out: &mut String, report: &Report) {
     if report.findings.is_empty() {
         out.push_str("No findings.\n");
-    } else {
-        out.push_str("| Severity | Rule | Policy | Location | Message |\n|---|---|---|---|---|\n");
-        for f in &report.findings {
-            let icon = match f.severity {
-                Severity::Error => "❌ error",
-                Severity::Warning => "⚠️ warning",
-                Severity::Note => "ℹ️ note",
-            };
-            let location = f
-                .location
-                .as_ref()
-                .map_or(String::new(), |l| format!("`{}:{}`", l.file, l.line));
-            let _ = writeln!(
-                out,
-                "| {icon} | {} | {} | {location} | {} |",
-                cell(&report.rule_title(&f.rule)),
-                cell(f.policy.as_deref().unwrap_or("")),
-                cell(&f.message)
-            );
-        }
+        return;
     }
-    if let Some(drift) = &report.drift {
-        for entry in drift.entries.iter().filter(|e| !e.changes.is_empty()) {
-            let _ = writeln!(
-                out,
-                "\n<details><summary>Drift in <b>{}</b> ({})</summary>\n\nFile last changed: {}. Live last changed: {}.\n\n| Field | File | Live |\n|---|---|---|",
-                cell(&entry.policy),
-                cell(entry.file.as_deref().unwrap_or("")),
-                entry.desired_last_change.as_ref().map_or("unknown".to_string(), |c| format!("{} by {}", c.date, cell(&c.author))),
-                entry.live_last_change.as_ref().map_or("unknown".to_string(), |l| format!("{} ({})", l.date, l.source))
-            );
-            for change in &entry.changes {
-                let _ = writeln!(
-                    out,
-                    "| `{}` | {} | {} |",
-                    cell(&change.path),
-                    cell(&crate::drift::short(&change.desired)),
-                    cell(&crate::drift::short(&change.live))
-                );
-            }
-            if let Some(diff) = &entry.diff {
-                let _ = writeln!(out, "\n```diff\n{}```", diff.replace("```", "` ` `"));
-            }
-            out.push_str("\n</details>\n");
-        }
-    }
-    if !report.suppressed.is_empty() {
+    out.push_str("| Severity | Rule | Policy | Location | Message |\n|---|---|---|---|---|\n");
+    for f in &report.findings {
+        let icon = match f.severity {
+            Severity::Error => "❌ error",
+            Severity::Warning => "⚠️ warning",
+            Severity::Note => "ℹ️ note",
+        };
+        let location = f
+            .location
+            .as_ref()
+            .map_or(String::new(), |l| format!("`{}:{}`", l.file, l.line));
         let _ = writeln!(
             out,
-            "\n<details><summary>{} suppressed</summary>\n\n| Rule | Policy | Reason | Expires | Owner | Ticket |\n|---|---|---|---|---|---|",
-            plural(report.suppressed.len(), "finding")
+            "| {icon} | {} | {} | {location} | {} |",
+            cell(&report.rule_title(&f.rule)),
+            cell(f.policy.as_deref().unwrap_or("")),
+            cell(&f.message)
         );
-        for s in &report.suppressed {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {} | {} |",
-                cell(&s.finding.rule),
-                cell(s.finding.policy.as_deref().unwrap_or("")),
-                cell(&s.reason),
-                s.expires,
-                cell(s.owner.as_deref().unwrap_or("")),
-                cell(s.ticket.as_deref().unwrap_or(""))
-            );
-        }
-        out.push_str("\n</details>\n");
     }
-    out
+}
+
+/// `drift`: a folded section per changed policy, with where each side last
+/// changed, a table of its field changes and the diff.
+fn drift_details(out: &mut String, entry: &DriftEntry) {
+    let _ = writeln!(
+        out,
+        "\n<details><summary>Drift in <b>{}</b> ({})</summary>\n\nFile last changed: {}. Live last changed: {}.\n\n| Field | File | Live |\n|---|---|---|",
+        cell(&entry.policy),
+        cell(entry.file.as_deref().unwrap_or("")),
+        entry.desired_last_change.as_ref().map_or("unknown".to_string(), |c| format!("{} by {}", c.date, cell(&c.author))),
+        entry.live_last_change.as_ref().map_or("unknown".to_string(), |l| format!("{} ({})", l.date, l.source))
+    );
+    for change in &entry.changes {
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} |",
+            cell(&change.path),
+            cell(&crate::drift::short(&change.desired)),
+            cell(&crate::drift::short(&change.live))
+        );
+    }
+    if let Some(diff) = &entry.diff {
+        let _ = writeln!(out, "\n```diff\n{}```", diff.replace("```", "` ` `"));
+    }
+    out.push_str("\n</details>\n");
+}
+
+/// Suppressed findings folded away, with their accountability data.
+fn suppressed_details(out: &mut String, report: &Report) {
+    if report.suppressed.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\n<details><summary>{} suppressed</summary>\n\n| Rule | Policy | Reason | Expires | Owner | Ticket |\n|---|---|---|---|---|---|",
+        plural(report.suppressed.len(), "finding")
+    );
+    for s in &report.suppressed {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            cell(&s.finding.rule),
+            cell(s.finding.policy.as_deref().unwrap_or("")),
+            cell(&s.reason),
+            s.expires,
+            cell(s.owner.as_deref().unwrap_or("")),
+            cell(s.ticket.as_deref().unwrap_or(""))
+        );
+    }
+    out.push_str("\n</details>\n");
 }
 
 /// Escapes text for a table cell: pipes, newlines and HTML.
