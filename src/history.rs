@@ -22,8 +22,8 @@ use std::path::{Path, PathBuf};
 use git2::{Oid, Repository, Status, StatusOptions};
 use serde::Serialize;
 
-pub use crate::model::LastChange;
 pub use crate::model::FileState;
+pub use crate::model::LastChange;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FileHistory {

@@ -157,9 +157,7 @@ pub fn review(
             ReviewEntry {
                 policy: policy.name.clone(),
                 file: policy.file.clone(),
-                desired_last_change: file_history
-                    .and_then(|h| h.last_change.as_ref())
-                    .cloned(),
+                desired_last_change: file_history.and_then(|h| h.last_change.as_ref()).cloned(),
                 desired_state: file_history.map(|h| h.state),
                 live_last_change: live_ids
                     .get(&index)
