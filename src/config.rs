@@ -22,7 +22,7 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 use crate::load::{closest, join_path};
-use crate::model::{Location, Severity, SourceFile};
+use crate::model::{AlertThresholds, FpNumerator, Location, Severity, SourceFile};
 
 pub const FILE_NAME: &str = "casguard.toml";
 pub const DEFAULT_REVIEW_INTERVAL_DAYS: i64 = 90;
@@ -195,6 +195,30 @@ pub struct Config {
     pub drift: DriftConfig,
     /// `[review]`: live timestamp fields, snapshot history folder.
     pub review: ReviewConfig,
+    /// `[archive]`: where the alert archive lives.
+    pub archive: ArchiveConfig,
+    /// `[alerts]`: the windows and thresholds of the alert analysis.
+    pub alerts: AlertThresholds,
+}
+
+/// `[archive]` settings.
+#[derive(Debug, Clone, Default)]
+pub struct ArchiveConfig {
+    /// The SQLite file; `.casguard/archive.sqlite` under the project root by default.
+    pub path: Option<PathBuf>,
+}
+
+/// The default archive path, relative to the project root.
+pub const DEFAULT_ARCHIVE: &str = ".casguard/archive.sqlite";
+
+impl Config {
+    /// The alert archive's path.
+    pub fn archive_path(&self) -> PathBuf {
+        self.archive
+            .path
+            .clone()
+            .unwrap_or_else(|| self.root.join(DEFAULT_ARCHIVE))
+    }
 }
 
 /// `[review]` settings.
@@ -268,6 +292,8 @@ impl Default for Config {
             tenant: TenantConfig::default(),
             drift: DriftConfig::default(),
             review: ReviewConfig::default(),
+            archive: ArchiveConfig::default(),
+            alerts: AlertThresholds::default(),
         }
     }
 }
@@ -542,6 +568,8 @@ const TOP: Section<Config> = Section {
         key("tenant", |c, f, t| c.section(f, &TENANT, &mut t.tenant)),
         key("drift", |c, f, t| c.section(f, &DRIFT, &mut t.drift)),
         key("review", |c, f, t| c.section(f, &REVIEW, &mut t.review)),
+        key("archive", |c, f, t| c.section(f, &ARCHIVE, &mut t.archive)),
+        key("alerts", |c, f, t| c.section(f, &ALERTS, &mut t.alerts)),
         key("rules", rule_levels),
         key("suppress", suppressions),
     ],
@@ -617,6 +645,94 @@ const REVIEW: Section<ReviewConfig> = Section {
     ],
 };
 
+const ARCHIVE: Section<ArchiveConfig> = Section {
+    path: "archive",
+    header: "[archive]",
+    required: &[],
+    keys: &[key("path", |c, f, a| a.path = c.path(f))],
+};
+
+const DAYS: &str = "a number of days, e.g. 30";
+const RATIO: &str = "a ratio between 0 and 1, e.g. 0.5";
+const COUNT: &str = "a whole number, e.g. 5";
+const NUMERATORS: [&str; 2] = ["fp_only", "fp_and_benign"];
+
+fn parse_numerator(text: &str) -> Option<FpNumerator> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "fp_only" => Some(FpNumerator::FpOnly),
+        "fp_and_benign" => Some(FpNumerator::FpAndBenign),
+        _ => None,
+    }
+}
+
+const ALERTS: Section<AlertThresholds> = Section {
+    path: "alerts",
+    header: "[alerts]",
+    required: &[],
+    keys: &[
+        key("window_days", |c, f, a| {
+            set(&mut a.window_days, c.integer(f, 1..=3650, DAYS))
+        }),
+        key("fp_min_sample", |c, f, a| {
+            set(&mut a.fp_min_sample, c.integer(f, 1..=1_000_000, COUNT))
+        }),
+        key("fp_tune", |c, f, a| {
+            set(&mut a.fp_tune, c.number(f, 0.0..=1.0, RATIO))
+        }),
+        key("fp_warn", |c, f, a| {
+            set(&mut a.fp_warn, c.number(f, 0.0..=1.0, RATIO))
+        }),
+        key("fp_numerator", |c, f, a| {
+            set(
+                &mut a.fp_numerator,
+                c.choice(f, parse_numerator, &NUMERATORS),
+            )
+        }),
+        key("dead_days", |c, f, a| {
+            set(&mut a.dead_days, c.integer(f, 1..=3650, DAYS))
+        }),
+        key("saturation_days", |c, f, a| {
+            set(&mut a.saturation_days, c.integer(f, 1..=366, COUNT))
+        }),
+        key("unworked_days", |c, f, a| {
+            set(&mut a.unworked_days, c.integer(f, 1..=3650, DAYS))
+        }),
+        key("spike_min_history_days", |c, f, a| {
+            set(&mut a.spike_min_history_days, c.integer(f, 7..=3650, DAYS))
+        }),
+        key("spike_min_count", |c, f, a| {
+            set(&mut a.spike_min_count, c.integer(f, 1..=1_000_000, COUNT))
+        }),
+        key("spike_k", |c, f, a| {
+            set(&mut a.spike_k, c.number(f, 0.5..=20.0, "e.g. 3"))
+        }),
+        key("drop_min_baseline", |c, f, a| {
+            set(
+                &mut a.drop_min_baseline,
+                c.number(f, 0.5..=1_000_000.0, "e.g. 3"),
+            )
+        }),
+        key("trend_min_previous", |c, f, a| {
+            set(
+                &mut a.trend_min_previous,
+                c.integer(f, 1..=1_000_000, COUNT),
+            )
+        }),
+        key("trend_percent", |c, f, a| {
+            set(
+                &mut a.trend_percent,
+                c.number(f, 1.0..=1000.0, "a percentage, e.g. 25"),
+            )
+        }),
+        key("backlog_days", |c, f, a| {
+            set(&mut a.backlog_days, c.integer(f, 1..=3650, DAYS))
+        }),
+        key("mail_cap_per_day", |c, f, a| {
+            set(&mut a.mail_cap_per_day, c.integer(f, 1..=1_000_000, COUNT))
+        }),
+    ],
+};
+
 const SUPPRESS: Section<SuppressionDraft> = Section {
     path: "suppress",
     header: "[[suppress]]",
@@ -640,12 +756,14 @@ const SUPPRESS: Section<SuppressionDraft> = Section {
 };
 
 /// The tables searched for a key written in the wrong one.
-fn sections_for_hints() -> [(&'static str, &'static str, Vec<&'static str>); 5] {
+fn sections_for_hints() -> [(&'static str, &'static str, Vec<&'static str>); 7] {
     [
         TOP.outline(),
         TENANT.outline(),
         DRIFT.outline(),
         REVIEW.outline(),
+        ARCHIVE.outline(),
+        ALERTS.outline(),
         SUPPRESS.outline(),
     ]
 }
@@ -1090,6 +1208,35 @@ impl Checker<'_> {
             .and_then(|n| N::try_from(n).ok());
         if value.is_none() {
             let written = self.source.text.get(f.span()).unwrap_or(i.as_str());
+            self.problem(
+                f.span(),
+                format!(
+                    "`{}` must be between {} and {}, found {}",
+                    f.path,
+                    range.start(),
+                    range.end(),
+                    clip(written)
+                ),
+                "out of range",
+                help,
+            );
+        }
+        value
+    }
+
+    /// A number (integer or float) in `range`.
+    fn number(&mut self, f: &Field<'_, '_>, range: RangeInclusive<f64>, help: &str) -> Option<f64> {
+        let parsed = match f.value.get_ref() {
+            DeValue::Integer(i) => i.as_str().replace('_', "").parse::<f64>().ok(),
+            DeValue::Float(x) => x.as_str().replace('_', "").parse::<f64>().ok(),
+            _ => {
+                self.type_error(f, "a number", format!("write {help}, without quotes"));
+                return None;
+            }
+        };
+        let value = parsed.filter(|n| range.contains(n));
+        if value.is_none() {
+            let written = self.source.text.get(f.span()).unwrap_or_default();
             self.problem(
                 f.span(),
                 format!(

@@ -161,10 +161,133 @@ pub const CAS903: RuleDoc = RuleDoc {
     module: "suppress",
 };
 
+// The alerts family: the per-policy scorecard, spikes and where alerts go.
+
+pub const ALERT001: RuleDoc = RuleDoc {
+    id: "ALERT001",
+    family: Family::Alerts,
+    title: "Noisy policy",
+    severity: Severity::Warning,
+    rationale: "More than half of the policy's closed alerts in the window were false positives (above `fp_tune`, 0.50 by default). A policy that cries wolf trains analysts to ignore it; Microsoft's monthly guidance is to adjust policies whose false-positive rates are too high.",
+    remediation: "Tune the policy: narrow its filters (apps, users, groups, IP ranges) to exclude the benign pattern behind the false positives, or lower its severity. Raise `fp_tune` under [alerts] only if the noise is accepted.",
+    module: "alerts",
+};
+
+pub const ALERT002: RuleDoc = RuleDoc {
+    id: "ALERT002",
+    family: Family::Alerts,
+    title: "Elevated false-positive rate",
+    severity: Severity::Note,
+    rationale: "The policy's false-positive ratio is above `fp_warn` (0.20 by default) but not yet above `fp_tune`: worth watching before it becomes noise.",
+    remediation: "Look at the false positives closed in the window for a common cause, and tune the filters if there is one.",
+    module: "alerts",
+};
+
+pub const ALERT003: RuleDoc = RuleDoc {
+    id: "ALERT003",
+    family: Family::Alerts,
+    title: "Silent policy",
+    severity: Severity::Warning,
+    rationale: "An enabled policy with alerts on raised no alert in `dead_days` (90 by default). Either the threat it watches for no longer happens, or the policy is broken (a deleted IP tag or group, a filter that can never match).",
+    remediation: "Check in the portal that the policy still matches activity (its filters and the apps it covers); retire it if the threat is no longer relevant, or fix it.",
+    module: "alerts",
+};
+
+pub const ALERT004: RuleDoc = RuleDoc {
+    id: "ALERT004",
+    family: Family::Alerts,
+    title: "Policy saturating its daily alert limit",
+    severity: Severity::Warning,
+    rationale: "On several days the policy raised exactly its daily alert limit (or the same ceiling every day): MDCA stops alerting at the limit, so the real volume, and any real incident among it, is hidden.",
+    remediation: "Tune the filters so fewer alerts fire, or raise the daily alert limit if every alert matters.",
+    module: "alerts",
+};
+
+pub const ALERT005: RuleDoc = RuleDoc {
+    id: "ALERT005",
+    family: Family::Alerts,
+    title: "Unworked alerts",
+    severity: Severity::Warning,
+    rationale: "Open alerts nobody has read are older than `unworked_days` (7 by default): the alerts are raised but nobody triages them.",
+    remediation: "Triage the open alerts, and check that the alert recipients are watched mailboxes; lower the volume if it is more than the team can handle.",
+    module: "alerts",
+};
+
+pub const ALERT006: RuleDoc = RuleDoc {
+    id: "ALERT006",
+    family: Family::Alerts,
+    title: "Alert spike",
+    severity: Severity::Warning,
+    rationale: "A day's alert count is far above the policy's own same-weekday baseline (median + 3 x 1.4826 MAD, and at least 5): something changed, in the environment or in an attack.",
+    remediation: "Investigate the day's alerts together; if the spike came from a change (a new app, a migration), tune the policy.",
+    module: "alerts",
+};
+
+pub const ALERT007: RuleDoc = RuleDoc {
+    id: "ALERT007",
+    family: Family::Alerts,
+    title: "Alerts dropped to zero",
+    severity: Severity::Warning,
+    rationale: "A policy that alerted several times a day went silent: often a broken connector, a disabled policy or a filter change rather than a quieter world.",
+    remediation: "Check that the policy is still enabled and that its app connector and log sources are healthy.",
+    module: "alerts",
+};
+
+pub const ALERT008: RuleDoc = RuleDoc {
+    id: "ALERT008",
+    family: Family::Alerts,
+    title: "Alert recipient outside the allowed domains",
+    severity: Severity::Warning,
+    rationale: "The tenant mails the policy's alerts to an address outside `allowed_email_domains`: alert details leave the organisation.",
+    remediation: "Replace the recipient in the portal (and in the policy file), or add the domain to `allowed_email_domains` if it is yours.",
+    module: "alerts",
+};
+
+pub const ALERT009: RuleDoc = RuleDoc {
+    id: "ALERT009",
+    family: Family::Alerts,
+    title: "Alert mailbox apparently unwatched",
+    severity: Severity::Warning,
+    rationale: "Nearly every alert the policy raised in the window is still unread: the strongest sign the API gives that nobody watches the mailbox its alerts go to.",
+    remediation: "Check that the recipients are monitored mailboxes (or a ticketing address); route alerts to where the SOC works.",
+    module: "alerts",
+};
+
+pub const ALERT010: RuleDoc = RuleDoc {
+    id: "ALERT010",
+    family: Family::Alerts,
+    title: "Open system alert",
+    severity: Severity::Warning,
+    rationale: "MDCA raises system alerts when a connector, log collector or SIEM agent fails; an open one means part of the monitoring is down.",
+    remediation: "Read the system alert, fix the component it names, then close it.",
+    module: "alerts",
+};
+
+pub const ALERT011: RuleDoc = RuleDoc {
+    id: "ALERT011",
+    family: Family::Alerts,
+    title: "Alert backlog",
+    severity: Severity::Note,
+    rationale: "Open alerts older than `backlog_days` (180 by default). Microsoft's monthly guidance is to clear alerts older than six months.",
+    remediation: "Review the old open alerts: close them with the right classification, and adjust the policies that raised benign ones.",
+    module: "alerts",
+};
+
+pub const ALERT012: RuleDoc = RuleDoc {
+    id: "ALERT012",
+    family: Family::Alerts,
+    title: "Alert mail cap reached",
+    severity: Severity::Warning,
+    rationale: "MDCA sends at most 500 alert mails per address per day; past the cap, alerts for that address are not mailed at all.",
+    remediation: "Spread alerts over more addresses, lower the policies' volume, or rely on the SIEM instead of mail for high-volume policies.",
+    module: "alerts",
+};
+
 /// Every rule implemented in Rust.
 pub const RUST_RULES: &[RuleDoc] = &[
     CAS001, CAS002, CAS003, CAS004, CAS205, CAS206, DRIFT001, DRIFT002, DRIFT003, DRIFT004,
-    DRIFT006, DRIFT005, CAS901, CAS902, CAS903,
+    DRIFT006, DRIFT005, CAS901, CAS902, CAS903, ALERT001, ALERT002, ALERT003, ALERT004, ALERT005,
+    ALERT006, ALERT007, ALERT008, ALERT009, ALERT010, ALERT011, ALERT012,
 ];
 
 /// A built-in Rego rule: id, family and embedded source.
@@ -229,6 +352,7 @@ pub mod families {
     ];
     pub const DRIFT: &[Family] = &[Family::Load, Family::Drift, Family::Config];
     pub const REVIEW: &[Family] = &[Family::Load, Family::Review, Family::Config];
+    pub const ALERTS: &[Family] = &[Family::Load, Family::Alerts, Family::Config];
 }
 
 #[cfg(test)]

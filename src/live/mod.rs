@@ -8,6 +8,7 @@
 //! new, a sequence that never ends, or a count that disagrees with `total`
 //! is an error, because a partial read must never look like drift.
 
+pub mod alerts;
 pub mod auth;
 pub mod error;
 pub mod http;

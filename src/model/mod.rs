@@ -8,10 +8,15 @@
 //! findings, and the renderers in `report` only ever see outcomes made of
 //! findings plus the sources they point at.
 
+pub mod alerts;
 mod command;
 mod outcome;
 mod rule;
 
+pub use alerts::{
+    AlertBrief, AlertPolicy, AlertRecord, AlertThresholds, AlertsSection, DailyCount, Direction,
+    FpNumerator, RecipientRow, ScoreRow, Spike, SpikeKind, Trend, Verdict,
+};
 pub use command::*;
 pub use outcome::*;
 pub use rule::*;

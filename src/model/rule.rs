@@ -25,6 +25,9 @@ pub enum Family {
     Drift,
     /// casguard.toml itself: suppressions and rule levels (CAS901-903).
     Config,
+    /// The alert archive: noisy, silent, saturated and unworked policies,
+    /// spikes, where alerts go (ALERT001-012).
+    Alerts,
 }
 
 impl Family {
@@ -36,6 +39,7 @@ impl Family {
             Family::Review => "review",
             Family::Drift => "drift",
             Family::Config => "config",
+            Family::Alerts => "alerts",
         }
     }
 }
