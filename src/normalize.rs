@@ -125,6 +125,14 @@ pub fn mapping_for_live_field(live_field: &str) -> Option<&'static FieldMapping>
     FIELD_MAP.iter().find(|m| m.live_field == live_field)
 }
 
+/// The live JSON name of a modeled policy-file path (`alerts.daily_limit`).
+pub fn live_field_for(toml_path: &str) -> Option<&'static str> {
+    FIELD_MAP
+        .iter()
+        .find(|m| m.toml_path == toml_path)
+        .map(|m| m.live_field)
+}
+
 /// Live fields the server manages (ids, tenant ids, timestamps, counters):
 /// never part of desired state and dropped before comparing.
 pub fn is_server_managed(live_field: &str) -> bool {

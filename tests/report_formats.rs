@@ -8,7 +8,7 @@ mod common;
 use casguard::report::{render, Format, Style};
 use common::lint_fixture;
 
-const FORMATS: [Format; 7] = [
+const FORMATS: [Format; 8] = [
     Format::Human,
     Format::Json,
     Format::Sarif,
@@ -16,6 +16,7 @@ const FORMATS: [Format; 7] = [
     Format::Github,
     Format::Markdown,
     Format::Html,
+    Format::Csv,
 ];
 
 #[test]

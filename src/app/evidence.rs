@@ -202,6 +202,7 @@ impl Reports<'_> {
             sources: self.lint.sources.clone(),
             drift: self.drift.drift.clone(),
             review: self.review.review.clone(),
+            alerts: None,
             repository_prefix: self.lint.repository_prefix.clone(),
         }
     }

@@ -343,6 +343,7 @@ impl Finish<'_> {
             sources,
             drift: None,
             review: None,
+            alerts: None,
             repository_prefix: self.project.env.repository_prefix(),
         }
     }

@@ -55,6 +55,7 @@ pub enum Command {
     Review(ReviewArgs),
     /// Write an audit evidence bundle (`evidence verify` checks one, `evidence keygen` makes a signing key)
     Evidence(EvidenceArgs),
+    // ALERTS-VARIANT
     /// Write one policy file per live policy (the API, or --snapshot FILE)
     Import(ImportArgs),
     /// Turn drift into action: a checklist to restore the tenant, or a patch that adopts live state
@@ -106,6 +107,84 @@ pub struct FetchArgs {
     pub out: PathBuf,
     #[command(flatten)]
     pub live: LiveArgs,
+}
+
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct AlertsArgs {
+    #[command(subcommand)]
+    pub action: Option<AlertsAction>,
+    /// The scorecard's window ending today, e.g. 30d or 12w [default: `window_days` under [alerts], 30 days]
+    #[arg(long, value_name = "AGE", value_parser = parse_age)]
+    pub since: Option<i64>,
+    /// Analyse this raw alerts dump (`{"data": [...]}`, an array or one alert) instead of the archive
+    #[arg(long, value_name = "FILE")]
+    pub dump: Option<PathBuf>,
+    /// Join alerts to the live policies too (the API, or --snapshot FILE)
+    #[arg(long)]
+    pub live: bool,
+    #[command(flatten)]
+    pub source: LiveArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AlertsAction {
+    /// Fetch alerts new since the last sync (and re-read those that may have changed) into the archive
+    Sync {
+        /// On a cold archive, how far back to fill, e.g. 120d [default: 120 days: the scorecard window plus the history spikes, trends and silent-policy checks need]
+        #[arg(long, value_name = "AGE", value_parser = parse_age, conflicts_with = "from")]
+        since: Option<i64>,
+        /// Fill from this date (UTC), e.g. to backfill older alerts
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from: Option<jiff::civil::Date>,
+        /// Up to and including this date (UTC) [default: now]
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        to: Option<jiff::civil::Date>,
+        /// Tenant portal URL [default: $CASGUARD_TENANT_URL, else `url` under [tenant]]
+        #[arg(long, value_name = "URL")]
+        tenant: Option<String>,
+        /// Client-side request pacing, 0 to disable [default: 30, or [tenant] max_requests_per_minute]
+        #[arg(long, value_name = "N")]
+        max_requests_per_minute: Option<u32>,
+    },
+    /// Load a raw API dump into the archive (`{"data": [...]}`, an array or one alert; UTF-8 or UTF-16)
+    Import {
+        /// The dump file
+        file: PathBuf,
+    },
+    /// Write the whole archive for a SIEM or a data lake
+    Export {
+        /// ndjson (the raw alerts, one per line) or csv (the extracted columns)
+        #[arg(long, value_enum)]
+        format: ExportFormatArg,
+        /// Write to FILE (atomically) instead of stdout
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormatArg {
+    Ndjson,
+    Csv,
+}
+
+/// `30d`, `12w` or a bare number of days.
+pub fn parse_age(text: &str) -> Result<i64, String> {
+    let text = text.trim();
+    let (number, unit) = match text.char_indices().last() {
+        Some((i, 'd')) => (&text[..i], 1),
+        Some((i, 'w')) => (&text[..i], 7),
+        _ => (text, 1),
+    };
+    match number.parse::<i64>() {
+        Ok(n) if (1..=3650).contains(&(n * unit)) => Ok(n * unit),
+        _ => Err(format!(
+            "expected an age such as 30d or 12w (1 to 3650 days), got `{text}`"
+        )),
+    }
 }
 
 #[derive(Args, Debug)]

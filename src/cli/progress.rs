@@ -31,7 +31,7 @@ impl Progress {
                     .expect("valid template"),
             );
             bar.enable_steady_tick(std::time::Duration::from_millis(120));
-            bar.set_message("fetching policies");
+            bar.set_message("fetching");
             self.bar = Some(bar);
         }
         self.bar.as_ref()
@@ -41,6 +41,7 @@ impl Progress {
         let verbose = self.verbose;
         match event {
             Event::Page {
+                noun,
                 number,
                 fetched,
                 total,
@@ -48,9 +49,9 @@ impl Progress {
                 let of = total.map_or(String::new(), |t| format!(" of {t}"));
                 match self.bar() {
                     Some(bar) => {
-                        bar.set_message(format!("fetching policies: page {number}, {fetched}{of}"))
+                        bar.set_message(format!("fetching {noun}: page {number}, {fetched}{of}"))
                     }
-                    None => eprintln!("casguard: page {number}: {fetched}{of} policies"),
+                    None => eprintln!("casguard: page {number}: {fetched}{of} {noun}"),
                 }
             }
             Event::Retry {

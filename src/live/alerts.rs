@@ -11,10 +11,73 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use super::{Auth, Event, Http, List, LiveError};
 use crate::model::AlertRecord;
 
-/// The list endpoint (legacy API).
+/// The list endpoint (legacy API; `Token`, or Entra `Bearer` with `Investigation.read`).
 pub const ALERTS_ENDPOINT: &str = "/api/v1/alerts/";
+/// No tenant's archive comes near this in one read; past it, paging is assumed broken.
+pub const MAX_ALERTS: usize = 5_000_000;
+
+/// Which alerts to read (server-side filters, mdca-ops.md 1.1).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AlertQuery {
+    /// Created at or after (epoch ms).
+    pub created_from_ms: Option<i64>,
+    /// Created at or before (epoch ms).
+    pub created_to_ms: Option<i64>,
+    /// Only open alerts (`alertOpen`).
+    pub open_only: bool,
+    /// Only alerts resolved at or after (epoch ms), `resolutionDate`.
+    pub resolved_from_ms: Option<i64>,
+}
+
+impl AlertQuery {
+    /// The request body's `filters`.
+    pub fn filters(&self) -> serde_json::Map<String, Value> {
+        let mut filters = serde_json::Map::new();
+        let mut date = serde_json::Map::new();
+        if let Some(from) = self.created_from_ms {
+            date.insert("gte".into(), Value::from(from));
+        }
+        if let Some(to) = self.created_to_ms {
+            date.insert("lte".into(), Value::from(to));
+        }
+        if !date.is_empty() {
+            filters.insert("date".into(), Value::Object(date));
+        }
+        if self.open_only {
+            filters.insert("alertOpen".into(), serde_json::json!({"eq": true}));
+        }
+        if let Some(from) = self.resolved_from_ms {
+            filters.insert("resolutionDate".into(), serde_json::json!({"gte": from}));
+        }
+        filters
+    }
+}
+
+/// Reads every alert `query` selects, oldest first, as the raw objects the
+/// API returned, with the same paging checks and retry rules as policies: a
+/// partial read is an error, never "fewer alerts".
+pub fn fetch_alerts(
+    tenant: &str,
+    query: &AlertQuery,
+    http: &mut Http,
+    auth: &mut Auth,
+    observe: &mut dyn FnMut(Event),
+) -> Result<Vec<Value>, LiveError> {
+    let mut body = serde_json::Map::new();
+    body.insert("filters".into(), Value::Object(query.filters()));
+    body.insert("sortField".into(), Value::from("date"));
+    body.insert("sortDirection".into(), Value::from("asc"));
+    let list = List {
+        endpoint: ALERTS_ENDPOINT,
+        noun: "alerts",
+        body,
+        max_items: MAX_ALERTS,
+    };
+    super::fetch_list(tenant, &list, http, auth, observe)
+}
 
 /// Live field names of the alert resource, in one place.
 pub mod field {
@@ -186,6 +249,21 @@ mod tests {
         assert_eq!(alert.resolution, None);
         assert!(!alert.is_open() && !alert.is_closed());
         assert_eq!(&*alert.title, "block png files");
+    }
+
+    #[test]
+    fn queries_become_documented_filters() {
+        let query = AlertQuery {
+            created_from_ms: Some(1),
+            created_to_ms: Some(2),
+            open_only: true,
+            resolved_from_ms: Some(3),
+        };
+        assert_eq!(
+            Value::Object(query.filters()),
+            serde_json::json!({"date": {"gte": 1, "lte": 2}, "alertOpen": {"eq": true}, "resolutionDate": {"gte": 3}})
+        );
+        assert!(AlertQuery::default().filters().is_empty());
     }
 
     #[test]

@@ -36,6 +36,8 @@ pub enum Event {
     Paced { wait: Duration },
     /// A page of policies arrived.
     Page {
+        /// What is being read ("policies", "alerts").
+        noun: &'static str,
         number: usize,
         fetched: usize,
         total: Option<usize>,

@@ -123,87 +123,144 @@ pub fn fetch_policies(
     auth: &mut Auth,
     observe: &mut dyn FnMut(Event),
 ) -> Result<Vec<Value>, LiveError> {
-    let url = format!("{tenant}{POLICIES_ENDPOINT}");
+    let list = List {
+        endpoint: POLICIES_ENDPOINT,
+        noun: "policies",
+        body: serde_json::Map::new(),
+        max_items: MAX_POLICIES,
+    };
+    fetch_list(tenant, &list, http, auth, observe)
+}
+
+/// One list endpoint to read in full: `POST endpoint` with `skip`/`limit`
+/// plus `body` (filters, sorting).
+pub struct List<'a> {
+    pub endpoint: &'a str,
+    /// What the items are, for progress and messages ("policies", "alerts").
+    pub noun: &'static str,
+    /// Extra body fields, e.g. `filters` and `sortField`.
+    pub body: serde_json::Map<String, Value>,
+    /// Past this many items paging is assumed broken.
+    pub max_items: usize,
+}
+
+/// Reads every item of `list`, page by page, checking the paging rather than
+/// trusting it: repeated ids are dropped, and a page that brings nothing new,
+/// a sequence that never ends or a count that disagrees with `total` is an
+/// error, because a partial read must never pass for a complete one.
+pub fn fetch_list(
+    tenant: &str,
+    list: &List<'_>,
+    http: &mut Http,
+    auth: &mut Auth,
+    observe: &mut dyn FnMut(Event),
+) -> Result<Vec<Value>, LiveError> {
+    let url = format!("{tenant}{}", list.endpoint);
     let paging_error = |detail: String| LiveError::Paging {
-        endpoint: POLICIES_ENDPOINT.to_string(),
+        endpoint: list.endpoint.to_string(),
         detail,
     };
-    let mut policies: Vec<Value> = Vec::new();
+    let mut items: Vec<Value> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
     let mut skip = 0usize;
     let mut expected_total: Option<usize> = None;
     for number in 1.. {
-        let what = format!("POST {POLICIES_ENDPOINT} (page {number}, skip {skip})");
-        let reply = http.post_json(
-            &url,
-            &json!({"skip": skip, "limit": PAGE_SIZE}),
-            &what,
-            auth,
-            observe,
-        )?;
-        let data = reply.get("data").and_then(Value::as_array).ok_or_else(|| LiveError::Shape {
-            what: what.clone(),
-            detail: "no `data` array in the reply".into(),
-            help: "check that the tenant URL points at the MDCA portal (…portal.cloudappsecurity.com)".into(),
-        })?;
-        let has_next = reply.get("hasNext").and_then(Value::as_bool);
-        let total = reply
-            .get("total")
-            .and_then(Value::as_u64)
-            .map(|t| t as usize);
-        if let Some(total) = total {
-            if expected_total.is_some_and(|t| t != total) {
-                return Err(paging_error(format!("`total` changed between pages ({} then {total}): the policies changed during the read", expected_total.unwrap_or_default())));
+        let what = format!("POST {} (page {number}, skip {skip})", list.endpoint);
+        let mut body = list.body.clone();
+        body.insert("skip".into(), json!(skip));
+        body.insert("limit".into(), json!(PAGE_SIZE));
+        let reply = http.post_json(&url, &Value::Object(body), &what, auth, observe)?;
+        let page = read_page(&reply, &what, list.noun)?;
+        if let Some(total) = page.total {
+            if let Some(previous) = expected_total.filter(|&t| t != total) {
+                return Err(paging_error(format!("`total` changed between pages ({previous} then {total}): the {} changed during the read", list.noun)));
             }
             expected_total = Some(total);
         }
         let mut new = 0;
-        for item in data {
-            let id = item.get("_id").and_then(Value::as_str).ok_or_else(|| LiveError::Shape {
-                what: what.clone(),
-                detail: format!("a policy without a string `_id`: {}", truncate(&item.to_string(), 120)),
-                help: "casguard needs `_id` to tell policies apart; report this with the -v output".into(),
-            })?;
+        for item in page.data {
+            let id = item_id(item, &what, list.noun)?;
             if seen.insert(id.to_string()) {
-                policies.push(item.clone());
+                items.push(item.clone());
                 new += 1;
             }
         }
         observe(Event::Page {
+            noun: list.noun,
             number,
-            fetched: policies.len(),
+            fetched: items.len(),
             total: expected_total,
         });
-        let more = has_next.unwrap_or(data.len() >= PAGE_SIZE);
-        if !more {
+        if !page.has_next.unwrap_or(page.data.len() >= PAGE_SIZE) {
             break;
         }
-        if data.is_empty() {
+        if page.data.is_empty() {
             return Err(paging_error(format!(
                 "page {number} is empty but `hasNext` is true"
             )));
         }
         if new == 0 {
-            return Err(paging_error(format!("page {number} (skip {skip}) repeats only policies already read; paging makes no progress")));
+            return Err(paging_error(format!("page {number} (skip {skip}) repeats only {} already read; paging makes no progress", list.noun)));
         }
-        if policies.len() > MAX_POLICIES || expected_total.is_some_and(|t| policies.len() > t) {
+        if items.len() > list.max_items || expected_total.is_some_and(|t| items.len() > t) {
             return Err(paging_error(format!(
-                "pages never end: {} policies read{}",
-                policies.len(),
+                "pages never end: {} {} read{}",
+                items.len(),
+                list.noun,
                 expected_total.map_or(String::new(), |t| format!(" but `total` is {t}"))
             )));
         }
-        skip += data.len();
+        skip += page.data.len();
     }
-    if let Some(total) = expected_total {
-        if policies.len() != total {
-            return Err(paging_error(format!(
-                "read {} distinct policies but `total` says {total}",
-                policies.len()
-            )));
-        }
+    if let Some(total) = expected_total.filter(|&t| t != items.len()) {
+        return Err(paging_error(format!(
+            "read {} distinct {} but `total` says {total}",
+            items.len(),
+            list.noun
+        )));
     }
-    Ok(policies)
+    Ok(items)
+}
+
+/// One page of a list reply.
+struct Page<'v> {
+    data: &'v [Value],
+    has_next: Option<bool>,
+    total: Option<usize>,
+}
+
+fn read_page<'v>(reply: &'v Value, what: &str, noun: &str) -> Result<Page<'v>, LiveError> {
+    let data = reply
+        .get("data")
+        .and_then(Value::as_array)
+        .ok_or_else(|| LiveError::Shape {
+            what: what.to_string(),
+            detail: format!("no `data` array of {noun} in the reply"),
+            help:
+                "check that the tenant URL points at the MDCA portal (…portal.cloudappsecurity.com)"
+                    .into(),
+        })?;
+    Ok(Page {
+        data,
+        has_next: reply.get("hasNext").and_then(Value::as_bool),
+        total: reply
+            .get("total")
+            .and_then(Value::as_u64)
+            .map(|t| t as usize),
+    })
+}
+
+fn item_id<'v>(item: &'v Value, what: &str, noun: &str) -> Result<&'v str, LiveError> {
+    item.get("_id")
+        .and_then(Value::as_str)
+        .ok_or_else(|| LiveError::Shape {
+            what: what.to_string(),
+            detail: format!(
+                "one of the {noun} has no string `_id`: {}",
+                truncate(&item.to_string(), 120)
+            ),
+            help: "casguard needs `_id` to tell items apart; report this with the -v output".into(),
+        })
 }
 
 fn truncate(text: &str, max: usize) -> String {

@@ -42,6 +42,23 @@ pub struct ImportOutcome {
     pub skipped: Vec<Skipped>,
 }
 
+/// `alerts sync` and `alerts import`.
+pub struct SyncOutcome {
+    /// The archive (display path).
+    pub archive: String,
+    /// The tenant URL or the imported file.
+    pub source: String,
+    pub fetched: usize,
+    pub inserted: usize,
+    pub updated: usize,
+    /// Requests sent (0 for an import).
+    pub requests: u64,
+    /// Whether only what was new since the last sync was read.
+    pub incremental: bool,
+    /// Alerts in the archive afterwards.
+    pub total: u64,
+}
+
 pub struct SuggestOutcome {
     pub text: String,
     /// Where the text was written (display path), when `--out` was given.

@@ -141,6 +141,8 @@ pub struct Report {
     pub drift: Option<DriftSection>,
     /// Set by `review`: dates and review status, most urgent first.
     pub review: Option<ReviewSection>,
+    /// Set by `alerts`: the scorecard, spikes, trends and where alerts go.
+    pub alerts: Option<super::AlertsSection>,
     /// Where the project root sits in its git repository (`mdca/`, or
     /// empty): SARIF paths are relative to the repository, as code scanning
     /// expects; every other format shows paths relative to the project root.

@@ -32,6 +32,9 @@ pub fn render(report: &Report) -> String {
     let mut out = String::new();
     header(&mut out, report, &summary);
     cards(&mut out, report, &summary);
+    if let Some(alerts) = &report.alerts {
+        alerts_sections(&mut out, alerts);
+    }
     charts(&mut out, report);
     findings_table(&mut out, report);
     if let Some(review) = &report.review {
@@ -249,6 +252,108 @@ fn suppressed_table(out: &mut String, report: &Report) {
         );
     }
     out.push_str("</table>\n");
+}
+
+/// `alerts`: the daily chart by severity, per-policy volume and FP ratio
+/// bars, and the scorecard with a sparkline per policy.
+fn alerts_sections(out: &mut String, alerts: &crate::model::AlertsSection) {
+    use super::svg;
+    let _ = writeln!(
+        out,
+        "<h2>Alerts {} to {}</h2>\n<p class=\"meta\">{} alerts in the window, {} archived.</p>",
+        escape(&alerts.from),
+        escape(&alerts.to),
+        alerts.alerts_in_window,
+        alerts.alerts_archived
+    );
+    let days: Vec<(String, [u64; 4])> = alerts
+        .daily
+        .iter()
+        .map(|d| (d.date.clone(), d.by_severity))
+        .collect();
+    out.push_str(&svg::stacked_daily("Alerts per day by severity", &days));
+    let volume: Vec<svg::Bar<'_>> = alerts
+        .scorecard
+        .iter()
+        .filter(|r| r.alerts > 0)
+        .map(|r| svg::Bar {
+            label: &r.policy,
+            value: r.alerts as f64,
+            value_label: r.alerts.to_string(),
+            colour: svg::BAR,
+        })
+        .collect();
+    if !volume.is_empty() {
+        out.push_str("<h3>Alerts per policy</h3>\n");
+        out.push_str(&svg::bars("Alerts per policy", &volume, None));
+    }
+    let threshold = alerts.thresholds.as_ref().map_or(0.5, |t| t.fp_tune);
+    let ratios: Vec<svg::Bar<'_>> = alerts
+        .scorecard
+        .iter()
+        .filter_map(|r| {
+            r.fp_ratio.map(|ratio| svg::Bar {
+                label: &r.policy,
+                value: ratio,
+                value_label: format!("{:.0}%", ratio * 100.0),
+                colour: if ratio > threshold {
+                    svg::ALARM
+                } else {
+                    svg::BAR
+                },
+            })
+        })
+        .collect();
+    if !ratios.is_empty() {
+        out.push_str("<h3>False-positive ratio</h3>\n");
+        out.push_str(&svg::bars(
+            "False-positive ratio per policy",
+            &ratios,
+            Some(1.0),
+        ));
+    }
+    scorecard_table(out, alerts);
+}
+
+fn scorecard_table(out: &mut String, alerts: &crate::model::AlertsSection) {
+    out.push_str("<h3>Scorecard</h3>\n<table><tr><th>Verdict</th><th>Policy</th><th>Alerts</th><th>Open</th><th>Unread</th><th>TP</th><th>FP</th><th>Benign</th><th>FP ratio</th><th>TTR p50</th><th>Per day</th><th>Reasons</th></tr>\n");
+    for row in &alerts.scorecard {
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            row.verdict.as_str(),
+            escape(&row.policy),
+            row.alerts,
+            row.open,
+            row.unread,
+            row.true_positive,
+            row.false_positive,
+            row.benign,
+            row.fp_ratio.map_or("n/a".to_string(), |r| format!("{:.0}%", r * 100.0)),
+            row.ttr_p50_hours.map_or("-".to_string(), |h| format!("{h:.1} h")),
+            super::svg::sparkline(&row.daily),
+            escape(&row.reasons.join("; "))
+        );
+    }
+    out.push_str("</table>\n");
+    for spike in &alerts.spikes {
+        let _ = writeln!(
+            out,
+            "<p>{} on {}: <b>{}</b> alerts for {} (baseline {:.1}).</p>",
+            if spike.kind == crate::model::SpikeKind::Spike {
+                "Spike"
+            } else {
+                "Drop to zero"
+            },
+            escape(&spike.date),
+            spike.count,
+            escape(&spike.policy),
+            spike.baseline
+        );
+    }
+    for note in &alerts.notes {
+        let _ = writeln!(out, "<p class=\"meta\">Note: {}</p>", escape(note));
+    }
 }
 
 fn card(out: &mut String, label: &str, count: usize, class: &str) {

@@ -1,7 +1,8 @@
 //! Human output: miette's graphical rendering of each finding (code frames
 //! with carets, labels and help), then the review table (`review`), each
-//! drifted policy's diff and the drift counts (`drift`), and a one-line
-//! summary. Colour only when asked for (a terminal).
+//! drifted policy's diff and the drift counts (`drift`), the scorecard,
+//! spikes, trends, recipients, system alerts and backlog (`alerts`), and a
+//! one-line summary. Colour only when asked for (a terminal).
 
 use std::fmt::{self, Write};
 
@@ -10,7 +11,7 @@ use miette::{
 };
 
 use super::{plural, DriftSection, Report, ReviewSection, Style};
-use crate::model::{Finding, Location, ReviewEntry, Severity, Sources};
+use crate::model::{AlertsSection, Finding, Location, ReviewEntry, ScoreRow, Severity, Sources};
 
 pub fn render(report: &Report, style: Style) -> String {
     let mut out = String::new();
@@ -20,6 +21,9 @@ pub fn render(report: &Report, style: Style) -> String {
     }
     if let Some(drift) = &report.drift {
         drift_diffs(&mut out, drift, style);
+    }
+    if let Some(alerts) = &report.alerts {
+        alerts_section(&mut out, alerts);
     }
     summary_line(&mut out, report);
     out
@@ -129,6 +133,128 @@ fn diff_line(out: &mut String, line: &str, style: Style) {
 
 /// "casguard lint: 0 errors, 0 warnings, 0 notes (1 suppressed); 15 policies
 /// in 15 files checked"
+/// `alerts`: one line per policy, then the lists, then what could not be computed.
+fn alerts_section(out: &mut String, alerts: &AlertsSection) {
+    let _ = writeln!(
+        out,
+        "Alerts {} to {}: {} in the window, {} archived\n",
+        alerts.from, alerts.to, alerts.alerts_in_window, alerts.alerts_archived
+    );
+    let _ = writeln!(
+        out,
+        "{:<9} {:>6} {:>5} {:>6} {:>4} {:>4} {:>4} {:>5} {:>8} {:>8}  {:<30} POLICY",
+        "VERDICT",
+        "ALERTS",
+        "OPEN",
+        "UNREAD",
+        "TP",
+        "FP",
+        "BEN",
+        "FP%",
+        "TTR P50",
+        "TTR P90",
+        "PER DAY"
+    );
+    for row in &alerts.scorecard {
+        score_row(out, row);
+    }
+    out.push('\n');
+    for spike in &alerts.spikes {
+        let _ = writeln!(
+            out,
+            "{:<5} {}  {}: {} alerts (baseline {:.1})",
+            serde_kind(&spike.kind),
+            spike.date,
+            spike.policy,
+            spike.count,
+            spike.baseline
+        );
+    }
+    for trend in alerts
+        .trends
+        .iter()
+        .filter(|t| t.direction != crate::model::Direction::Flat)
+    {
+        let _ = writeln!(
+            out,
+            "trend {}: {} ({} vs {} the window before, {})",
+            trend.policy,
+            serde_kind(&trend.direction),
+            trend.current,
+            trend.previous,
+            trend
+                .percent
+                .map_or("n/a".to_string(), |p| format!("{p:+.0}%"))
+        );
+    }
+    for row in alerts
+        .recipients
+        .iter()
+        .filter(|r| !r.outside_allowed.is_empty())
+    {
+        let _ = writeln!(
+            out,
+            "mail  {}: outside the allowed domains: {}",
+            row.policy,
+            row.outside_allowed.join(", ")
+        );
+    }
+    for alert in &alerts.system_alerts {
+        let _ = writeln!(
+            out,
+            "system alert {}: {} ({} days old)",
+            alert.created, alert.title, alert.age_days
+        );
+    }
+    if !alerts.backlog.is_empty() {
+        let _ = writeln!(
+            out,
+            "backlog: {} open alerts older than the backlog threshold; oldest {} ({})",
+            alerts.backlog.len(),
+            alerts.backlog[0].created,
+            alerts.backlog[0].title
+        );
+    }
+    for note in &alerts.notes {
+        let _ = writeln!(out, "note: {note}");
+    }
+    out.push('\n');
+}
+
+fn score_row(out: &mut String, row: &ScoreRow) {
+    let hours = |h: Option<f64>| h.map_or("-".to_string(), |h| format!("{h:.1}h"));
+    let _ = writeln!(
+        out,
+        "{:<9} {:>6} {:>5} {:>6} {:>4} {:>4} {:>4} {:>5} {:>8} {:>8}  {:<30} {}",
+        row.verdict.as_str(),
+        row.alerts,
+        row.open,
+        row.unread,
+        row.true_positive,
+        row.false_positive,
+        row.benign,
+        row.fp_ratio
+            .map_or("-".to_string(), |r| format!("{:.0}%", r * 100.0)),
+        hours(row.ttr_p50_hours),
+        hours(row.ttr_p90_hours),
+        super::svg::blocks(&row.daily),
+        row.policy
+    );
+    if row.verdict != crate::model::Verdict::Keep || !row.reasons.is_empty() {
+        for reason in &row.reasons {
+            let _ = writeln!(out, "{:<9} - {reason}", "");
+        }
+    }
+}
+
+/// The serde name of a unit enum value (`spike`, `rising`).
+fn serde_kind<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default()
+}
+
 fn summary_line(out: &mut String, report: &Report) {
     let summary = report.summary();
     let _ = write!(out, "casguard {}: {}", report.command, summary.counts());

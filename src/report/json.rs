@@ -42,9 +42,36 @@ pub fn render(report: &Report) -> String {
         document["policies"] = serde_json::to_value(&review.rows).expect("review serializes");
         document["notes"] = json!(review.notes);
     }
+    if let Some(alerts) = &report.alerts {
+        alerts_sections(&mut document, alerts);
+    }
     let mut text = serde_json::to_string_pretty(&document).expect("report serializes");
     text.push('\n');
     text
+}
+
+/// `alerts`: the documented sections (README, "The alert archive").
+fn alerts_sections(document: &mut Value, alerts: &crate::model::AlertsSection) {
+    document["window"] = json!({"from": alerts.from, "to": alerts.to});
+    document["summary"]["alerts"] = json!({
+        "in_window": alerts.alerts_in_window,
+        "archived": alerts.alerts_archived,
+        "negative_ttr_dropped": alerts.negative_ttr_dropped,
+    });
+    document["scorecard"] = value(&alerts.scorecard);
+    document["spikes"] = value(&alerts.spikes);
+    document["trends"] = value(&alerts.trends);
+    document["recipients"] = value(&alerts.recipients);
+    document["system_alerts"] = value(&alerts.system_alerts);
+    document["backlog"] = value(&alerts.backlog);
+    document["daily"] = value(&alerts.daily);
+    document["thresholds"] = value(&alerts.thresholds);
+    document["notes"] = json!(alerts.notes);
+}
+
+/// A report section (plain data) as JSON.
+fn value<T: serde::Serialize>(section: &T) -> Value {
+    serde_json::to_value(section).expect("report section serializes")
 }
 
 pub(crate) fn finding(f: &Finding) -> Value {

@@ -42,6 +42,9 @@ pub fn render(report: &Report) -> String {
     if let Some(review) = &report.review {
         review_table(&mut out, review);
     }
+    if let Some(alerts) = &report.alerts {
+        alerts_tables(&mut out, alerts);
+    }
     findings_table(&mut out, report);
     if let Some(drift) = &report.drift {
         for entry in drift.entries.iter().filter(|e| !e.changes.is_empty()) {
@@ -213,6 +216,81 @@ fn suppressed_details(out: &mut String, report: &Report) {
 }
 
 /// Escapes text for a table cell: pipes, newlines and HTML.
+/// `alerts`: the scorecard, then spikes, trends and mail as short lists.
+fn alerts_tables(out: &mut String, alerts: &crate::model::AlertsSection) {
+    let _ = writeln!(
+        out,
+        "Alerts {} to {}: {} in the window, {} archived.\n",
+        alerts.from, alerts.to, alerts.alerts_in_window, alerts.alerts_archived
+    );
+    out.push_str("| Verdict | Policy | Alerts | Open | Unread | TP | FP | Benign | FP ratio | TTR p50 | Per day | Reasons |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n");
+    for row in &alerts.scorecard {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            row.verdict.as_str(),
+            cell(&row.policy),
+            row.alerts,
+            row.open,
+            row.unread,
+            row.true_positive,
+            row.false_positive,
+            row.benign,
+            row.fp_ratio
+                .map_or("n/a".to_string(), |r| format!("{:.0}%", r * 100.0)),
+            row.ttr_p50_hours
+                .map_or("-".to_string(), |h| format!("{h:.1} h")),
+            super::svg::blocks(&row.daily),
+            cell(&row.reasons.join("; "))
+        );
+    }
+    out.push('\n');
+    let mut lists = Vec::new();
+    for spike in &alerts.spikes {
+        lists.push(format!(
+            "- **{}** {} on {}: {} alerts (baseline {:.1})",
+            cell(&spike.policy),
+            if spike.kind == crate::model::SpikeKind::Spike {
+                "spike"
+            } else {
+                "drop to zero"
+            },
+            spike.date,
+            spike.count,
+            spike.baseline
+        ));
+    }
+    for row in alerts
+        .recipients
+        .iter()
+        .filter(|r| !r.outside_allowed.is_empty())
+    {
+        lists.push(format!(
+            "- **{}** mails outside the allowed domains: {}",
+            cell(&row.policy),
+            cell(&row.outside_allowed.join(", "))
+        ));
+    }
+    for alert in &alerts.system_alerts {
+        lists.push(format!(
+            "- System alert {}: {}",
+            alert.created,
+            cell(&alert.title)
+        ));
+    }
+    if !alerts.backlog.is_empty() {
+        lists.push(format!(
+            "- Backlog: {} open alerts older than the backlog threshold",
+            alerts.backlog.len()
+        ));
+    }
+    lists.extend(alerts.notes.iter().map(|n| format!("- Note: {}", cell(n))));
+    if !lists.is_empty() {
+        out.push_str(&lists.join("\n"));
+        out.push_str("\n\n");
+    }
+}
+
 fn cell(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")

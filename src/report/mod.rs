@@ -3,6 +3,7 @@
 //! they only present what analysis produced. Each is snapshot-tested on the
 //! same fixtures (tests/report_formats.rs).
 
+mod csv;
 mod github;
 mod html;
 mod human;
@@ -10,6 +11,7 @@ mod json;
 mod junit;
 mod markdown;
 mod sarif;
+pub mod svg;
 pub mod text;
 
 pub use crate::model::{DriftSection, Report, ReviewSection, Summary};
@@ -24,6 +26,7 @@ pub enum Format {
     Github,
     Markdown,
     Html,
+    Csv,
 }
 
 impl Format {
@@ -36,6 +39,7 @@ impl Format {
             Format::Github => "github",
             Format::Markdown => "markdown",
             Format::Html => "html",
+            Format::Csv => "csv",
         }
     }
 }
@@ -78,5 +82,6 @@ pub fn render(format: Format, report: &Report, style: Style) -> String {
         Format::Github => github::render(report),
         Format::Markdown => markdown::render(report),
         Format::Html => html::render(report),
+        Format::Csv => csv::render(report),
     }
 }

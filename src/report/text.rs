@@ -7,7 +7,7 @@ use std::fmt::Write;
 use super::plural;
 use crate::model::{
     EvidenceOutcome, ExampleOutcome, Explained, FetchOutcome, ImportOutcome, InitOutcome,
-    KeygenOutcome, RuleOrigin, RuleRow, VerifyOutcome,
+    KeygenOutcome, RuleOrigin, RuleRow, SyncOutcome, VerifyOutcome,
 };
 
 pub fn fetch(outcome: &FetchOutcome, seconds: f64) -> String {
@@ -50,6 +50,31 @@ pub fn import(outcome: &ImportOutcome) -> (String, Vec<String>) {
         outcome.out
     );
     (text, warnings)
+}
+
+pub fn sync(outcome: &SyncOutcome, seconds: f64) -> String {
+    let how = if outcome.requests > 0 {
+        format!(
+            "{} from {} in {}",
+            if outcome.incremental {
+                "synced"
+            } else {
+                "filled"
+            },
+            outcome.source,
+            plural(outcome.requests as usize, "request")
+        )
+    } else {
+        format!("imported from {}", outcome.source)
+    };
+    format!(
+        "{how} ({seconds:.1} s): {} read, {} new, {} updated; {} now holds {}\n",
+        plural(outcome.fetched, "alert"),
+        outcome.inserted,
+        outcome.updated,
+        outcome.archive,
+        plural(outcome.total as usize, "alert")
+    )
 }
 
 pub fn init(outcome: &InitOutcome) -> String {

@@ -11,6 +11,10 @@
 //!   `skip`/`limit` (body or query), limit capped at 100, envelope
 //!   `{data, hasNext, total}`; auth `Token <token>` (403 when wrong) or
 //!   `Bearer <issued token>` (401 when wrong).
+//! - `GET|POST /api/v1/alerts/` and `/cas/api/v1/alerts/`: the same list
+//!   envelope over `alerts`, oldest first, with the server-side filters
+//!   casguard sends (`date` gte/lte on `timestamp`, `alertOpen`,
+//!   `resolutionDate` gte on `resolveTime`); faults and paging modes apply.
 //! - `POST /{tenant}/oauth2/v2.0/token`: Entra ID client credentials, with a
 //!   secret or a federated `client_assertion`.
 //! - `GET /oidc/token`: a GitHub Actions OIDC token endpoint.
@@ -83,6 +87,8 @@ pub struct Recorded {
 #[derive(Debug)]
 pub struct State {
     pub policies: Vec<Value>,
+    /// Raw alerts, in the shapes of shared/samples/ops (quirks included).
+    pub alerts: Vec<Value>,
     /// The legacy API token the tenant accepts.
     pub api_token: String,
     /// Entra app credentials the token endpoint accepts.
@@ -140,6 +146,52 @@ pub fn policies(n: usize) -> Vec<Value> {
         .collect()
 }
 
+/// `n` raw alerts spread over `days` days before `end_ms`, for `policies`
+/// (their `_id` and `name`), in the real shapes with their quirks: every
+/// seventh without `resolutionStatusValue` (older tenants), `"null"` strings
+/// for `comment` and `handledByUser`, and every eleventh closed one with a
+/// `resolveTime` before its `timestamp` (Microsoft's own docs sample).
+pub fn alerts(n: usize, policies: &[Value], days: i64, end_ms: i64) -> Vec<Value> {
+    let span = days * 86_400_000;
+    (0..n)
+        .map(|i| {
+            let policy = &policies[i % policies.len().max(1)];
+            let created = end_ms - span + (i as i64 * span) / n.max(1) as i64;
+            let resolution = (i % 6) as i64;
+            let resolve = if i % 11 == 0 { created - 3_600_000 } else { created + 7_200_000 };
+            let mut alert = json!({
+                "_id": format!("6a{i:022x}"),
+                "timestamp": created,
+                "title": policy["name"],
+                "description": "generated",
+                "entities": [
+                    {"id": policy["_id"], "label": policy["name"], "policyType": policy["policyType"], "type": "policyRule"},
+                    {"id": 11161, "label": "Office 365", "type": "service"},
+                    {"id": "user@contoso.com", "label": "user@contoso.com", "type": "user"}
+                ],
+                "idValue": 15728642 + i,
+                "isSystemAlert": false,
+                "statusValue": (i % 3) as i64,
+                "severityValue": (i % 4) as i64,
+                "stories": [0],
+                "threatScore": 19,
+                "handledByUser": "null",
+                "comment": "null",
+                "URL": format!("https://contoso.portal.cloudappsecurity.com/#/alerts/6a{i:022x}"),
+            });
+            if i % 7 != 0 {
+                alert["resolutionStatusValue"] = json!(resolution);
+            }
+            if resolution != 0 {
+                alert["resolveTime"] = json!(jiff::Timestamp::from_millisecond(resolve)
+                    .map(|t| t.to_string())
+                    .unwrap_or_default());
+            }
+            alert
+        })
+        .collect()
+}
+
 impl FakeTenant {
     pub fn start(policies: Vec<Value>) -> FakeTenant {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
@@ -147,6 +199,7 @@ impl FakeTenant {
         listener.set_nonblocking(true).unwrap();
         let state = Arc::new(Mutex::new(State {
             policies,
+            alerts: Vec::new(),
             api_token: "t0ken-legacy-abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123"
                 .into(),
             client_id: "11111111-2222-3333-4444-555555555555".into(),
@@ -202,6 +255,14 @@ impl FakeTenant {
 
     pub fn requests(&self) -> Vec<Recorded> {
         self.with(|s| s.requests.clone())
+    }
+
+    /// Requests to the alerts endpoint.
+    pub fn alert_requests(&self) -> usize {
+        self.requests()
+            .iter()
+            .filter(|r| r.path.contains("/alerts"))
+            .count()
     }
 
     /// Requests to the policies endpoint.
@@ -286,13 +347,12 @@ fn serve(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
         drop(s);
         return respond(&mut out, 200, &[], &value);
     }
-    let is_policies = matches!(
-        path.as_str(),
-        "/cas/api/v1/policies/" | "/api/v1/policies/" | "/cas/api/v1/policies" | "/api/v1/policies"
-    );
-    if !is_policies {
-        return respond(&mut out, 404, &[], "{\"error\":\"not found\"}");
-    }
+    let trimmed = path.trim_end_matches('/');
+    let resource = match trimmed.strip_prefix("/cas").unwrap_or(trimmed) {
+        "/api/v1/policies" => Resource::Policies,
+        "/api/v1/alerts" => Resource::Alerts,
+        _ => return respond(&mut out, 404, &[], "{\"error\":\"not found\"}"),
+    };
     if method != "GET" && method != "POST" {
         return respond(&mut out, 405, &[], "{\"error\":\"method not allowed\"}");
     }
@@ -345,22 +405,57 @@ fn serve(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
         }
         Some(Fault::Slow(delay)) => std::thread::sleep(delay),
         Some(Fault::Truncated) => {
-            let page = page(state, &body, &query).to_string();
+            let page = page(state, resource, &body, &query).to_string();
             let half = &page[..page.len() / 2];
             write!(out, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{half}", page.len())?;
             return out.flush();
         }
         Some(Fault::BadJson) => {
-            let page = page(state, &body, &query).to_string();
+            let page = page(state, resource, &body, &query).to_string();
             return respond(&mut out, 200, &[], &page[..page.len() / 2]);
         }
         None => {}
     }
-    let page = page(state, &body, &query).to_string();
+    let page = page(state, resource, &body, &query).to_string();
     respond(&mut out, 200, &[], &page)
 }
 
-fn page(state: &Mutex<State>, body: &str, query: &str) -> Value {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Resource {
+    Policies,
+    Alerts,
+}
+
+/// Whether a raw alert passes the request's `filters`, as MDCA applies them.
+fn alert_matches(alert: &Value, filters: &Value) -> bool {
+    let number = |v: Option<&Value>| v.and_then(Value::as_i64);
+    let created = number(alert.get("timestamp")).unwrap_or(0);
+    if let Some(date) = filters.get("date") {
+        if number(date.get("gte")).is_some_and(|gte| created < gte)
+            || number(date.get("lte")).is_some_and(|lte| created > lte)
+        {
+            return false;
+        }
+    }
+    let resolution = number(alert.get("resolutionStatusValue"));
+    let open = matches!(resolution, None | Some(0));
+    if filters.get("alertOpen").and_then(|f| f.get("eq")) == Some(&Value::Bool(true)) && !open {
+        return false;
+    }
+    if let Some(gte) = number(filters.get("resolutionDate").and_then(|f| f.get("gte"))) {
+        let resolved = alert
+            .get("resolveTime")
+            .and_then(Value::as_str)
+            .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+            .map(|t| t.as_millisecond());
+        if open || resolved.is_none_or(|r| r < gte) {
+            return false;
+        }
+    }
+    true
+}
+
+fn page(state: &Mutex<State>, resource: Resource, body: &str, query: &str) -> Value {
     let request: Value = serde_json::from_str(body).unwrap_or(Value::Null);
     let from_query = |key: &str| {
         query
@@ -382,9 +477,28 @@ fn page(state: &Mutex<State>, body: &str, query: &str) -> Value {
         .or_else(|| from_query("limit"))
         .unwrap_or(100)
         .min(s.max_limit);
-    let total = s.policies.len();
-    let slice =
-        |from: usize| -> Vec<Value> { s.policies.iter().skip(from).take(limit).cloned().collect() };
+    let selected: Vec<&Value> = match resource {
+        Resource::Policies => s.policies.iter().collect(),
+        Resource::Alerts => {
+            let filters = request.get("filters").cloned().unwrap_or(Value::Null);
+            let mut alerts: Vec<&Value> = s
+                .alerts
+                .iter()
+                .filter(|a| alert_matches(a, &filters))
+                .collect();
+            alerts.sort_by_key(|a| a.get("timestamp").and_then(Value::as_i64).unwrap_or(0));
+            alerts
+        }
+    };
+    let total = selected.len();
+    let slice = |from: usize| -> Vec<Value> {
+        selected
+            .iter()
+            .skip(from)
+            .take(limit)
+            .map(|v| (*v).clone())
+            .collect()
+    };
     match s.paging {
         Paging::Normal | Paging::WrongTotal => {
             let data = slice(skip);
