@@ -8,6 +8,7 @@
 //! - `report` (renderers, one file per format), `drift`, `review`, `rules`,
 //!   `suppress`, `fix`, `import`, `suggest`, `evidence`, `history`, `live`,
 //!   `load`, `normalize`, `config`, `schema`, `init`, `json_to_toml`: the stages.
+//!   `alerts` (scorecard, spikes, trends over archived alerts) is a pure stage.
 //! - `registry`: every built-in rule id, once.
 //! - `env`: the project root, config path, environment variables and clock.
 //! - `model`: pure data (policies, findings, rule metadata, outcomes).
@@ -15,6 +16,7 @@
 //!
 //! Analysis never prints; only `cli` writes to stdout and stderr.
 
+pub mod alerts;
 pub mod app;
 pub mod cli;
 pub mod config;
