@@ -8,6 +8,8 @@
 //! - `report` (renderers, one file per format), `drift`, `review`, `rules`,
 //!   `suppress`, `fix`, `import`, `suggest`, `evidence`, `history`, `live`,
 //!   `load`, `normalize`, `config`, `schema`, `init`, `json_to_toml`: the stages.
+//! - `archive`: the SQLite alert archive (schema, migrations, upsert of a
+//!   sync, reading for analysis, import and export); reads and writes disk.
 //! - `registry`: every built-in rule id, once.
 //! - `env`: the project root, config path, environment variables and clock.
 //! - `model`: pure data (policies, findings, rule metadata, outcomes).
@@ -16,6 +18,7 @@
 //! Analysis never prints; only `cli` writes to stdout and stderr.
 
 pub mod app;
+pub mod archive;
 pub mod cli;
 pub mod config;
 pub mod drift;
