@@ -147,7 +147,7 @@ for day in range(DAYS, 0, -1):
 for day in (40, 20, 5):
     alert("travel", moment(day), resolution=5, by_title_only=True)
 # Finance: negative time to resolve (resolveTime before creation, as in the docs sample).
-for day in (30, 12):
+for day in (20, 12):
     alert("finance", moment(day), resolution=5, ttr_hours=-240)
 alert("finance", moment(25), resolution=4, ttr_hours=6)
 # Finance: a backlog of open alerts older than six months.

@@ -114,6 +114,9 @@ pub fn analyse(input: &AlertsInput) -> AlertsOutcome {
     let rows = rows(input.policies);
     let pass = Pass::run(input, &ctx, &join, rows.len());
     ctx.first_day = pass.first_day;
+    ctx.last_complete = pass
+        .last_day
+        .map_or(ctx.today - 1, |d| d.min(ctx.today - 1));
 
     let mut out = Out::default();
     let mut scorecard = Vec::new();
@@ -189,6 +192,11 @@ struct Ctx<'a> {
     series_start: i64,
     /// The archive's earliest alert (not after today): where history starts.
     first_day: Option<i64>,
+    /// The last day the data can speak for: yesterday (today is still
+    /// running), or the day of the archive's newest alert when that is
+    /// earlier (the days after the last sync are not in the archive yet).
+    /// Drops to zero are only looked for up to it.
+    last_complete: i64,
     allowed: &'a [String],
 }
 
@@ -205,6 +213,7 @@ impl<'a> Ctx<'a> {
             window_start: today - window + 1,
             series_start: today - lookback + 1,
             first_day: None,
+            last_complete: today - 1,
             allowed: input.allowed_email_domains,
             th,
         }
@@ -418,6 +427,7 @@ struct Pass {
     negative_ttr: u64,
     future: u64,
     first_day: Option<i64>,
+    last_day: Option<i64>,
     /// (alert index, row) of system alerts in the window or open.
     system: Vec<(usize, usize)>,
     /// (alert index, row) of open alerts older than `backlog_days`.
@@ -438,6 +448,7 @@ impl Pass {
             negative_ttr: 0,
             future: 0,
             first_day: None,
+            last_day: None,
             system: Vec::new(),
             backlog: Vec::new(),
         };
@@ -448,6 +459,7 @@ impl Pass {
                 continue;
             }
             min_into(&mut pass.first_day, day);
+            pass.last_day = Some(pass.last_day.map_or(day, |d| d.max(day)));
             pass.add(ctx, index, join.row(alert), day, alert);
         }
         pass
@@ -823,14 +835,15 @@ fn spike_baseline(ctx: &Ctx, series: &[u32], day: i64) -> Option<(f64, f64)> {
 /// at least `drop_min_baseline`; one spike entry and one finding per run.
 fn drops(ctx: &Ctx, row: &Row, series: &[u32], out: &mut Out) {
     let Some(first) = ctx.first_day else { return };
+    let last = ctx.last_complete;
     let mut day = ctx.window_start;
-    while day <= ctx.today {
+    while day <= last {
         if ctx.at(series, day) != 0 {
             day += 1;
             continue;
         }
         let mut end = day;
-        while end < ctx.today && ctx.at(series, end + 1) == 0 {
+        while end < last && ctx.at(series, end + 1) == 0 {
             end += 1;
         }
         // A run may have begun before the window.
@@ -846,11 +859,7 @@ fn drops(ctx: &Ctx, row: &Row, series: &[u32], out: &mut Out) {
                 baseline,
                 kind: SpikeKind::Drop,
             });
-            let ongoing = if end == ctx.today {
-                ", still silent"
-            } else {
-                ""
-            };
+            let ongoing = if end == last { ", still silent" } else { "" };
             out.findings.push(row.finding(
                 &ALERT007,
                 format!(

@@ -9,6 +9,8 @@
 //!   `suppress`, `fix`, `import`, `suggest`, `evidence`, `history`, `live`,
 //!   `load`, `normalize`, `config`, `schema`, `init`, `json_to_toml`: the stages.
 //!   `alerts` (scorecard, spikes, trends over archived alerts) is a pure stage.
+//! - `archive`: the SQLite alert archive (schema, migrations, upsert of a
+//!   sync, reading for analysis, import and export); reads and writes disk.
 //! - `registry`: every built-in rule id, once.
 //! - `env`: the project root, config path, environment variables and clock.
 //! - `model`: pure data (policies, findings, rule metadata, outcomes).
@@ -18,6 +20,7 @@
 
 pub mod alerts;
 pub mod app;
+pub mod archive;
 pub mod cli;
 pub mod config;
 pub mod drift;

@@ -57,7 +57,12 @@ fn export_ids(dir: &Path, token: &str) -> Vec<String> {
     assert_eq!(code, Some(0), "{stderr}");
     stdout
         .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap()["_id"].as_str().unwrap().to_string())
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["_id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
         .collect()
 }
 
@@ -85,7 +90,9 @@ fn sync_fills_then_reads_only_what_changed() {
     tenant.with(|s| {
         let a = s.alerts.iter_mut().find(|a| a["_id"] == json!(id)).unwrap();
         a["resolutionStatusValue"] = json!(5);
-        a["resolveTime"] = json!("2026-11-21T10:00:00Z");
+        // Resolved after the first sync started, as a real resolution would be.
+        a["resolveTime"] =
+            json!((jiff::Timestamp::now() + jiff::SignedDuration::from_mins(1)).to_string());
         let mut new = s.alerts[0].clone();
         new["_id"] = json!("6bffffffffffffffffffffff");
         new["timestamp"] = json!(NOW_MS - 1000);
@@ -99,14 +106,24 @@ fn sync_fills_then_reads_only_what_changed() {
         .filter(|r| r.path.contains("/alerts"))
         .map(|r| serde_json::from_str(&r.body).unwrap())
         .collect();
-    assert!(bodies.iter().any(|b| b["filters"]["date"]["gte"].is_i64()), "new since the newest: {bodies:?}");
-    assert!(bodies.iter().any(|b| b["filters"]["alertOpen"] == json!({"eq": true})));
-    assert!(bodies.iter().any(|b| b["filters"]["resolutionDate"]["gte"].is_i64()));
+    assert!(
+        bodies.iter().any(|b| b["filters"]["date"]["gte"].is_i64()),
+        "new since the newest: {bodies:?}"
+    );
+    assert!(bodies
+        .iter()
+        .any(|b| b["filters"]["alertOpen"] == json!({"eq": true})));
+    assert!(bodies
+        .iter()
+        .any(|b| b["filters"]["resolutionDate"]["gte"].is_i64()));
     let ids = export_ids(dir.path(), &token);
     assert_eq!(ids.len(), 451);
     let (_, csv, _) = casguard(dir.path(), &["alerts", "export", "--format", "csv"], &token);
     let line = csv.lines().find(|l| l.starts_with(&id)).unwrap();
-    assert!(line.contains(",5,") , "the re-read alert is closed now: {line}");
+    assert!(
+        line.contains(",5,"),
+        "the re-read alert is closed now: {line}"
+    );
 }
 
 #[test]
@@ -137,7 +154,11 @@ fn a_partial_sync_is_an_error_and_changes_nothing() {
         }
         let (code, _, stderr) = casguard(dir.path(), &["alerts", "sync"], &token);
         assert_eq!(code, Some(2), "{what}: {stderr}");
-        assert_eq!(export_ids(dir.path(), &token).len(), 250, "{what}: the archive is unchanged");
+        assert_eq!(
+            export_ids(dir.path(), &token).len(),
+            250,
+            "{what}: the archive is unchanged"
+        );
     }
     tenant.with(|s| {
         s.faults.clear();
@@ -145,12 +166,25 @@ fn a_partial_sync_is_an_error_and_changes_nothing() {
     });
     let (code, _, stderr) = casguard(dir.path(), &["alerts", "sync", "--since", "5d"], &token);
     assert_eq!(code, Some(2));
-    assert!(stderr.contains("pages never end") || stderr.contains("paging"), "{stderr}");
+    assert!(
+        stderr.contains("pages never end") || stderr.contains("paging"),
+        "{stderr}"
+    );
     tenant.with(|s| s.paging = Paging::Normal);
-    tenant.push_fault(Fault::TooManyRequests { retry_after: Some("0".into()), body: String::new() });
-    tenant.push_fault(Fault::TooManyRequests { retry_after: None, body: "throttled".into() });
+    tenant.push_fault(Fault::TooManyRequests {
+        retry_after: Some("0".into()),
+        body: String::new(),
+    });
+    tenant.push_fault(Fault::TooManyRequests {
+        retry_after: None,
+        body: "throttled".into(),
+    });
     let (code, _, stderr) = casguard(dir.path(), &["alerts", "sync"], &token);
-    assert_eq!(code, Some(0), "429 with and without Retry-After is retried: {stderr}");
+    assert_eq!(
+        code,
+        Some(0),
+        "429 with and without Retry-After is retried: {stderr}"
+    );
     assert_eq!(export_ids(dir.path(), &token).len(), 400);
 }
 
@@ -160,8 +194,14 @@ fn bad_token_is_an_error_not_an_empty_sync() {
     let dir = project(&tenant);
     let (code, stdout, stderr) = casguard(dir.path(), &["alerts", "sync"], "wrong-token");
     assert_eq!(code, Some(2), "{stdout}{stderr}");
-    assert!(!stderr.contains("wrong-token"), "the token is never printed");
-    assert!(!dir.path().join(".casguard/archive.sqlite").exists() || export_ids_or_empty(dir.path()) == 0);
+    assert!(
+        !stderr.contains("wrong-token"),
+        "the token is never printed"
+    );
+    assert!(
+        !dir.path().join(".casguard/archive.sqlite").exists()
+            || export_ids_or_empty(dir.path()) == 0
+    );
 }
 
 fn export_ids_or_empty(dir: &Path) -> usize {
@@ -228,7 +268,12 @@ fn the_example_tenant_gives_a_scorecard() {
     assert_eq!(verdict("Malware detected in cloud storage"), "retire");
     assert_eq!(verdict("OAuth app with high permissions"), "unworked");
     let spikes = json["spikes"].as_array().unwrap();
-    assert!(spikes.iter().any(|s| s["date"] == "2026-11-10" && s["kind"] == "spike"), "{spikes:?}");
+    assert!(
+        spikes
+            .iter()
+            .any(|s| s["date"] == "2026-11-10" && s["kind"] == "spike"),
+        "{spikes:?}"
+    );
     assert!(spikes.iter().any(|s| s["kind"] == "drop"), "{spikes:?}");
     let rules: Vec<&str> = json["findings"]
         .as_array()
@@ -236,15 +281,33 @@ fn the_example_tenant_gives_a_scorecard() {
         .iter()
         .map(|f| f["rule"].as_str().unwrap())
         .collect();
-    for id in ["ALERT001", "ALERT003", "ALERT004", "ALERT005", "ALERT006", "ALERT007", "ALERT010", "ALERT011"] {
+    for id in [
+        "ALERT001", "ALERT003", "ALERT004", "ALERT005", "ALERT006", "ALERT007", "ALERT010",
+        "ALERT011",
+    ] {
         assert!(rules.contains(&id), "{id} missing from {rules:?}");
     }
-    assert!(json["summary"]["alerts"]["negative_ttr_dropped"].as_u64().unwrap() >= 2);
+    assert!(
+        json["summary"]["alerts"]["negative_ttr_dropped"]
+            .as_u64()
+            .unwrap()
+            >= 2
+    );
     // Every format renders.
-    for format in ["human", "markdown", "html", "csv", "sarif", "junit", "github"] {
+    for format in [
+        "human", "markdown", "html", "csv", "sarif", "junit", "github",
+    ] {
         let (code, out, stderr) = casguard(
             Path::new("."),
-            &["alerts", "--dump", "snapshots/contoso-alerts.json", "--format", format, "--fail-on", "never"],
+            &[
+                "alerts",
+                "--dump",
+                "snapshots/contoso-alerts.json",
+                "--format",
+                format,
+                "--fail-on",
+                "never",
+            ],
             "x",
         );
         assert_eq!(code, Some(0), "{format}: {stderr}");

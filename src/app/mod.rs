@@ -6,6 +6,7 @@
 //! last-change dates, and the finishing step of every finding-producing
 //! command (rule levels, suppressions, anchoring, the report).
 
+pub mod alerts;
 pub mod drift;
 pub mod evidence;
 pub mod fetch;
@@ -77,6 +78,15 @@ pub enum Error {
         "it holds 64 hex digits, as written by `casguard evidence keygen` into PREFIX.key"
     ))]
     SigningKeyEnv(String),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Archive(#[from] crate::archive::ArchiveError),
+    #[error("no alert archive at `{path}`")]
+    #[diagnostic(help("fill it with `casguard alerts sync` (from the tenant) or `casguard alerts import FILE`, or analyse a dump directly with `casguard alerts --dump FILE`"))]
+    NoArchive { path: String },
+    #[error("cannot read `{path}`: {detail}")]
+    #[diagnostic(help("check the path"))]
+    ReadInput { path: String, detail: String },
     #[error("unknown rule `{id}`")]
     #[diagnostic(help("{help}"))]
     UnknownRule { id: String, help: String },

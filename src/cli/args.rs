@@ -55,7 +55,9 @@ pub enum Command {
     Review(ReviewArgs),
     /// Write an audit evidence bundle (`evidence verify` checks one, `evidence keygen` makes a signing key)
     Evidence(EvidenceArgs),
-    // ALERTS-VARIANT
+    /// Per-policy alert scorecard, spikes, trends and where alerts go, from the local
+    /// archive (`alerts sync` fills it from the tenant, `alerts import` from a file)
+    Alerts(AlertsArgs),
     /// Write one policy file per live policy (the API, or --snapshot FILE)
     Import(ImportArgs),
     /// Turn drift into action: a checklist to restore the tenant, or a patch that adopts live state

@@ -17,8 +17,8 @@ use clap::{CommandFactory, Parser};
 
 pub use args::Cli;
 use args::{
-    ColorChoice, Command, EvidenceAction, EvidenceArgs, ListFormat, LiveArgs, OutputArgs,
-    RulesCommand,
+    AlertsAction, AlertsArgs, ColorChoice, Command, EvidenceAction, EvidenceArgs, ExportFormatArg,
+    ListFormat, LiveArgs, OutputArgs, RulesCommand,
 };
 
 use crate::app::{self, LiveSource, Project};
@@ -242,6 +242,11 @@ impl Runner {
                 drop(progress);
                 code
             }
+            Command::Alerts(args) => {
+                let code = self.alerts(project, args, started, observe);
+                drop(progress);
+                code
+            }
             Command::Rules(command) => self.rules(project, command),
             Command::Schema | Command::Completions { .. } | Command::Man | Command::Init(_) => {
                 unreachable!("handled before the project is opened")
@@ -279,6 +284,62 @@ impl Runner {
                 };
                 let outcome = app::evidence::create(project, &rules, &input, observe)?;
                 print(&text::evidence(&outcome))
+            }
+        }
+    }
+
+    fn alerts(
+        &self,
+        project: &Project,
+        args: AlertsArgs,
+        started: Instant,
+        observe: &mut dyn FnMut(crate::live::Event),
+    ) -> Result<i32, Trouble> {
+        match args.action {
+            Some(AlertsAction::Sync {
+                since,
+                from,
+                to,
+                tenant,
+                max_requests_per_minute,
+            }) => {
+                let input = app::alerts::SyncInput {
+                    since_days: since,
+                    from,
+                    to,
+                    source: LiveSource {
+                        tenant,
+                        max_requests_per_minute,
+                        ..LiveSource::default()
+                    },
+                };
+                let outcome = app::alerts::sync(project, &input, observe)?;
+                print(&text::sync(&outcome, started.elapsed().as_secs_f64()))
+            }
+            Some(AlertsAction::Import { file }) => {
+                let outcome = app::alerts::import(project, &file)?;
+                print(&text::sync(&outcome, started.elapsed().as_secs_f64()))
+            }
+            Some(AlertsAction::Export { format, out }) => {
+                let format = match format {
+                    ExportFormatArg::Ndjson => crate::archive::ExportFormat::Ndjson,
+                    ExportFormatArg::Csv => crate::archive::ExportFormat::Csv,
+                };
+                match app::alerts::export(project, format, out.as_deref())? {
+                    Some(bytes) => print(&String::from_utf8_lossy(&bytes)),
+                    None => Ok(EXIT_OK),
+                }
+            }
+            None => {
+                let rules = project.rules()?;
+                let input = app::alerts::AnalyseInput {
+                    since_days: args.since,
+                    dump: args.dump,
+                    live: args.live,
+                    source: live_source(&args.source),
+                };
+                let report = app::alerts::analyse(project, &rules, &input, observe)?;
+                self.emit(project, &report, &args.output)
             }
         }
     }

@@ -70,11 +70,27 @@ pub fn fetch_alerts(
     body.insert("filters".into(), Value::Object(query.filters()));
     body.insert("sortField".into(), Value::from("date"));
     body.insert("sortDirection".into(), Value::from("asc"));
+    let in_window = |alert: &Value| -> Result<(), String> {
+        let id = alert.get(field::ID).and_then(Value::as_str).unwrap_or("?");
+        let created = alert
+            .get(field::CREATED)
+            .and_then(epoch_ms)
+            .ok_or_else(|| format!("alert {id} has no creation time (`timestamp`)"))?;
+        let before = query.created_from_ms.is_some_and(|from| created < from);
+        let after = query.created_to_ms.is_some_and(|to| created > to);
+        if before || after {
+            return Err(format!(
+                "alert {id} was created outside the window asked for: the server ignored the `date` filter"
+            ));
+        }
+        Ok(())
+    };
     let list = List {
         endpoint: ALERTS_ENDPOINT,
         noun: "alerts",
         body,
         max_items: MAX_ALERTS,
+        check: Some(&in_window),
     };
     super::fetch_list(tenant, &list, http, auth, observe)
 }

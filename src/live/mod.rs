@@ -128,6 +128,7 @@ pub fn fetch_policies(
         noun: "policies",
         body: serde_json::Map::new(),
         max_items: MAX_POLICIES,
+        check: None,
     };
     fetch_list(tenant, &list, http, auth, observe)
 }
@@ -142,7 +143,14 @@ pub struct List<'a> {
     pub body: serde_json::Map<String, Value>,
     /// Past this many items paging is assumed broken.
     pub max_items: usize,
+    /// Checks each item beyond its `_id` (e.g. that an alert lies in the
+    /// window asked for): a server that ignores a filter must not pass for
+    /// one that answered it.
+    pub check: Option<&'a ItemCheck<'a>>,
 }
+
+/// A check of one listed item; the error says what is wrong with it.
+pub type ItemCheck<'a> = dyn Fn(&Value) -> Result<(), String> + 'a;
 
 /// Reads every item of `list`, page by page, checking the paging rather than
 /// trusting it: repeated ids are dropped, and a page that brings nothing new,
@@ -180,6 +188,9 @@ pub fn fetch_list(
         let mut new = 0;
         for item in page.data {
             let id = item_id(item, &what, list.noun)?;
+            if let Some(check) = list.check {
+                check(item).map_err(|detail| paging_error(format!("page {number}: {detail}")))?;
+            }
             if seen.insert(id.to_string()) {
                 items.push(item.clone());
                 new += 1;
