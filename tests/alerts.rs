@@ -118,12 +118,31 @@ fn sync_fills_then_reads_only_what_changed() {
         .any(|b| b["filters"]["resolutionDate"]["gte"].is_i64()));
     let ids = export_ids(dir.path(), &token);
     assert_eq!(ids.len(), 451);
+    // The token is in no output and nowhere in the archive, in any encoding.
+    let archive = std::fs::read(dir.path().join(".casguard/archive.sqlite")).unwrap();
+    let (_, report, _) = casguard(
+        dir.path(),
+        &["alerts", "--format", "json", "--fail-on", "never"],
+        &token,
+    );
+    for form in [token.clone(), token.replace('-', "%2D"), hex(&token)] {
+        assert!(!contains(&archive, form.as_bytes()), "token in the archive");
+        assert!(!report.contains(&form) && !stdout.contains(&form));
+    }
     let (_, csv, _) = casguard(dir.path(), &["alerts", "export", "--format", "csv"], &token);
     let line = csv.lines().find(|l| l.starts_with(&id)).unwrap();
     assert!(
         line.contains(",5,"),
         "the re-read alert is closed now: {line}"
     );
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+fn hex(text: &str) -> String {
+    text.bytes().map(|b| format!("{b:02x}")).collect()
 }
 
 #[test]

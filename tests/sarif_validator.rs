@@ -1,4 +1,4 @@
-//! Every SARIF file casguard emits (lint, drift, review) validates with
+//! Every SARIF file casguard emits (lint, drift, review, alerts) validates with
 //! Microsoft's SARIF validator (`sarif-multitool validate`, pinned in
 //! tools/sarif and run by scripts/validate-sarif.sh) under both the SARIF
 //! spec's rules and GitHub's (`--rule-kind "Gh;Sarif"`): code scanning rejects
@@ -42,6 +42,17 @@ fn emitted_sarif_passes_microsofts_validator() {
             &["review", "--snapshot", "snapshots/contoso.json"],
         ),
         ("review-overdue", "tests/fixtures/rules", &["review"]),
+        (
+            "alerts",
+            ".",
+            &[
+                "alerts",
+                "--dump",
+                "snapshots/contoso-alerts.json",
+                "--snapshot",
+                "snapshots/contoso.json",
+            ],
+        ),
     ];
     for (name, cwd, args) in runs {
         let path = dir.path().join(format!("{name}.sarif"));
