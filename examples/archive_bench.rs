@@ -44,7 +44,7 @@ fn main() {
 /// Alert number `i` of `total`, spread over two years.
 fn alert(i: usize, total: usize, rng: &mut fastrand::Rng, closed: bool) -> Value {
     let created = START_MS + (i as i64) * (730 * DAY_MS / total.max(1) as i64);
-    let policy = rng.usize(..60);
+    let policy = rng.usize(..300);
     let app = APPS[policy % APPS.len()];
     let user = rng.u32(..5000);
     let id = format!("{:08x}{:016x}", created / 1000, i as u64 * 7919 + 13);
