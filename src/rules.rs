@@ -424,7 +424,7 @@ fn eval_findings(engine: &mut regorus::Engine, rule: &LoadedRego) -> Result<Vec<
         Value::Array(items) => Ok(items),
         Value::Null => Ok(Vec::new()),
         other => Err(error(
-            format!("`findings` must be a set of objects, found {}", kind_of(&other)),
+            format!("`findings` must be a set of objects, found {}", crate::model::json_kind(&other)),
             "declare `findings contains {\"policy\": p.key, \"path\": \"...\", \"message\": \"...\"} if { ... }`",
         )),
     }
@@ -457,17 +457,6 @@ fn to_finding(
     }
     finding.help = Some(rule.meta.remediation.clone());
     Ok(finding)
-}
-
-fn kind_of(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 fn custom_rule_files(base: &Path, dir: &Path) -> Result<Vec<PathBuf>, RuleError> {

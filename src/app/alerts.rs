@@ -150,18 +150,7 @@ fn alert_policies(
                 .collect()
         })
         .unwrap_or_default();
-    let matched = match live {
-        Some(snapshot) => {
-            crate::drift::compare(
-                &loaded.policies,
-                &loaded.sources,
-                &snapshot.policies,
-                &project.config.drift,
-            )
-            .matched
-        }
-        None => HashMap::new(),
-    };
+    let matched = super::live_matches(project, loaded, live);
     let mut policies: Vec<AlertPolicy> = loaded
         .policies
         .iter()

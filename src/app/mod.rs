@@ -266,6 +266,27 @@ pub fn read_history(
     }
 }
 
+/// Desired policy index -> the live `_id` it matched (by pinned id, else by
+/// type and name, as drift matches), when live state is given.
+pub fn live_matches(
+    project: &Project,
+    loaded: &LoadOutcome,
+    live: Option<&Snapshot>,
+) -> HashMap<usize, String> {
+    match live {
+        Some(snapshot) => {
+            crate::drift::compare(
+                &loaded.policies,
+                &loaded.sources,
+                &snapshot.policies,
+                &project.config.drift,
+            )
+            .matched
+        }
+        None => HashMap::new(),
+    }
+}
+
 /// Last-change dates on both sides, and notes on what is unknown.
 pub struct Dates {
     pub git: crate::history::History,

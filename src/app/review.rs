@@ -39,18 +39,7 @@ pub fn review_loaded(
     dates: &Dates,
 ) -> Result<Report, Error> {
     let config = &project.config;
-    let matched = match live {
-        Some(snapshot) => {
-            crate::drift::compare(
-                &loaded.policies,
-                &loaded.sources,
-                &snapshot.policies,
-                &config.drift,
-            )
-            .matched
-        }
-        None => Default::default(),
-    };
+    let matched = super::live_matches(project, &loaded, live);
     let rows = crate::review::review(
         &loaded.policies,
         &dates.git.files,

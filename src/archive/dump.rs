@@ -127,12 +127,12 @@ fn one_value(value: Value) -> Result<Vec<Value>, String> {
                 keys.join(", ")
             ));
         }
-        other => return Err(format!("{}, not alerts", kind(&other))),
+        other => return Err(format!("{}, not alerts", crate::model::json_kind(&other))),
     };
     match items.iter().position(|item| !item.is_object()) {
         Some(i) => Err(format!(
             "item [{i}] is {}, not an alert object",
-            kind(&items[i])
+            crate::model::json_kind(&items[i])
         )),
         None => Ok(items),
     }
@@ -140,17 +140,6 @@ fn one_value(value: Value) -> Result<Vec<Value>, String> {
 
 fn is_alert(value: &Value) -> bool {
     value.get("_id").is_some()
-}
-
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 #[cfg(test)]

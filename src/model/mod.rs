@@ -446,6 +446,18 @@ impl Policy {
     }
 }
 
+/// "a string", "an array"...: what a JSON value is, for error messages.
+pub fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
 fn json_opt(value: &Option<String>) -> Value {
     value.clone().map_or(Value::Null, Value::String)
 }

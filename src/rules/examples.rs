@@ -30,7 +30,7 @@ use serde_json::Value;
 
 use crate::model::ExampleOutcome;
 
-use super::{eval_findings, input_value, kind_of, to_finding, LoadedRego, RuleOrigin, RuleSet};
+use super::{eval_findings, input_value, to_finding, LoadedRego, RuleOrigin, RuleSet};
 use crate::model::{Policy, Sources};
 
 const FAIL_FORMAT: &str =
@@ -200,7 +200,7 @@ impl Runner<'_> {
                 Some(other) => {
                     return Err(format!(
                         "a finding's `path` must be a string, found {}",
-                        kind_of(other)
+                        crate::model::json_kind(other)
                     ))
                 }
             };
@@ -223,7 +223,7 @@ fn parse_fail(example: &Value) -> Result<(&str, Option<Vec<Expectation>>), Strin
         other => {
             return Err(format!(
                 "a fail example must be an object such as {FAIL_FORMAT}, found {}",
-                kind_of(other)
+                crate::model::json_kind(other)
             ))
         }
     };
