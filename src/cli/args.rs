@@ -133,7 +133,8 @@ pub struct AlertsArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum AlertsAction {
-    /// Fetch alerts new since the last sync (and re-read those that may have changed) into the archive
+    /// Fetch alerts new since the last sync (and re-read those that may have changed) into the archive.
+    /// Needs the MDCA API token, or an Entra app with the `Investigation.read` permission
     Sync {
         /// On a cold archive, how far back to fill, e.g. 120d [default: 120 days: the scorecard window plus the history spikes, trends and silent-policy checks need]
         #[arg(long, value_name = "AGE", value_parser = parse_age, conflicts_with = "from")]
