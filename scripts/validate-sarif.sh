@@ -98,24 +98,25 @@ rule_kinds="${SARIF_RULE_KINDS:-Gh;Sarif}"
 work=$(mktemp -d)
 trap 'rm -rf -- "$work"' EXIT
 
-failed=0
-total_errors=0
-total_warnings=0
-for file in "${files[@]}"; do
-  out=$work/validate.sarif
+# Checks one file in its own folder $work/N: prints its findings, writes
+# "ERRORS WARNINGS FAILED" to $dir/result.
+check_file() {
+  local dir=$work/$1 file=$2
+  mkdir -p "$dir"
+  out=$dir/validate.sarif
   rm -f -- "$out"
   status=0
   "$multitool" validate "$file" --output "$out" --log ForceOverwrite --level "$levels" --rule-kind "$rule_kinds" --quiet \
-    >"$work/validate.log" 2>&1 || status=$?
+    >"$dir/validate.log" 2>&1 || status=$?
   if [[ $status -ne 0 || ! -s $out ]]; then
-    cat "$work/validate.log" >&2
+    cat "$dir/validate.log" >&2
     echo "$prog: $file: the validator failed (exit $status)" >&2
-    failed=1
-    continue
+    echo "1 0 1" >"$dir/result"
+    return
   fi
 
-  # Print the findings; write "ERRORS WARNINGS" to $work/counts.
-  node - "$out" "$file" "$work/counts" <<'JS'
+  # Print the findings; write "ERRORS WARNINGS" to $dir/counts.
+  node - "$out" "$file" "$dir/counts" <<'JS'
 const fs = require('fs');
 const [outPath, target, countsPath] = process.argv.slice(2);
 const log = JSON.parse(fs.readFileSync(outPath, 'utf8'));
@@ -154,24 +155,44 @@ for (const run of log.runs || []) {
 }
 fs.writeFileSync(countsPath, `${counts.error} ${counts.warning}\n`);
 JS
-  read -r errors warnings <"$work/counts"
+  read -r errors warnings <"$dir/counts"
 
   # A log the SARIF SDK cannot load makes `validate` report nothing; `rewrite` surfaces it.
-  if [[ $errors -eq 0 ]] && ! "$multitool" rewrite "$file" --output "$work/rewrite.sarif" --log ForceOverwrite \
-    >"$work/rewrite.log" 2>&1; then
-    reason=$(grep -m1 -E 'Exception|Error' "$work/rewrite.log" || tail -n 1 "$work/rewrite.log")
+  if [[ $errors -eq 0 ]] && ! "$multitool" rewrite "$file" --output "$dir/rewrite.sarif" --log ForceOverwrite \
+    >"$dir/rewrite.log" 2>&1; then
+    reason=$(grep -m1 -E 'Exception|Error' "$dir/rewrite.log" || tail -n 1 "$dir/rewrite.log")
     echo "$file: error LOAD: the SARIF SDK cannot load this log (so 'validate' checked nothing): $reason"
     errors=$((errors + 1))
   fi
 
-  total_errors=$((total_errors + errors))
-  total_warnings=$((total_warnings + warnings))
   if [[ $errors -gt 0 ]]; then
-    failed=1
     echo "$prog: $file: $errors error(s), $warnings warning(s)"
+    echo "$errors $warnings 1" >"$dir/result"
   else
     echo "$prog: $file: ok, $warnings warning(s)"
+    echo "$errors $warnings 0" >"$dir/result"
   fi
+}
+
+# Two files at a time: each check starts .NET twice, so the wall time is
+# mostly start-up, and CI has two cores.
+jobs_max=${SARIF_VALIDATE_JOBS:-2}
+for i in "${!files[@]}"; do
+  check_file "$i" "${files[$i]}" >"$work/$i.out" 2>"$work/$i.err" &
+  while (( $(jobs -rp | wc -l) >= jobs_max )); do wait -n || true; done
+done
+wait
+
+failed=0
+total_errors=0
+total_warnings=0
+for i in "${!files[@]}"; do
+  cat "$work/$i.out"
+  cat "$work/$i.err" >&2
+  read -r errors warnings file_failed <"$work/$i/result" || { errors=1; warnings=0; file_failed=1; }
+  total_errors=$((total_errors + errors))
+  total_warnings=$((total_warnings + warnings))
+  [[ $file_failed -ne 0 ]] && failed=1
 done
 
 if [[ $failed -ne 0 ]]; then
