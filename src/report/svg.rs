@@ -71,13 +71,21 @@ pub fn stacked_daily(title: &str, days: &[(String, [u64; 4])]) -> String {
             }
         }
     }
-    let label_at = |i: usize| left + i as f64 * step + step / 2.0;
-    for i in [0, days.len() / 2, days.len().saturating_sub(1)] {
+    // First, middle and last dates; the outer ones anchored inward so they stay in view.
+    let last = days.len().saturating_sub(1);
+    for (i, anchor, x) in [
+        (0, "start", left),
+        (
+            days.len() / 2,
+            "middle",
+            left + (days.len() / 2) as f64 * step + step / 2.0,
+        ),
+        (last, "end", left + days.len() as f64 * step),
+    ] {
         if let Some((date, _)) = days.get(i) {
             let _ = writeln!(
                 out,
-                "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
-                label_at(i),
+                "<text x=\"{x:.1}\" y=\"{}\" text-anchor=\"{anchor}\">{}</text>",
                 height - bottom + 16.0,
                 escape(date)
             );
