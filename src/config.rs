@@ -12,6 +12,7 @@
 //! section's table plus its converter, and a new section is one more table.
 
 use std::borrow::Cow;
+use std::fmt::Display;
 use std::ops::{Range, RangeInclusive};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -21,8 +22,8 @@ use miette::{Diagnostic, NamedSource, SourceSpan};
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
-use crate::load::{closest, join_path};
 use crate::model::{AlertThresholds, FpNumerator, Location, Severity, SourceFile};
+use crate::textutil::{closest, join_path};
 
 pub const FILE_NAME: &str = "casguard.toml";
 pub const DEFAULT_REVIEW_INTERVAL_DAYS: i64 = 90;
@@ -1055,7 +1056,7 @@ impl Checker<'_> {
             format!(
                 "`{}` must be {expected}, found {}",
                 f.path,
-                describe(f.value.get_ref())
+                crate::textutil::describe_toml(f.value.get_ref(), MAX_QUOTED_CHARS)
             ),
             &format!("expected {expected}"),
             help,
@@ -1207,21 +1208,29 @@ impl Checker<'_> {
             .filter(|n| range.contains(n))
             .and_then(|n| N::try_from(n).ok());
         if value.is_none() {
-            let written = self.source.text.get(f.span()).unwrap_or(i.as_str());
-            self.problem(
-                f.span(),
-                format!(
-                    "`{}` must be between {} and {}, found {}",
-                    f.path,
-                    range.start(),
-                    range.end(),
-                    clip(written)
-                ),
-                "out of range",
-                help,
-            );
+            self.out_of_range(f, range.start(), range.end(), help);
         }
         value
+    }
+
+    fn out_of_range(
+        &mut self,
+        f: &Field<'_, '_>,
+        low: impl Display,
+        high: impl Display,
+        help: &str,
+    ) {
+        let written = self.source.text.get(f.span()).unwrap_or_default();
+        self.problem(
+            f.span(),
+            format!(
+                "`{}` must be between {low} and {high}, found {}",
+                f.path,
+                clip(written)
+            ),
+            "out of range",
+            help,
+        );
     }
 
     /// A number (integer or float) in `range`.
@@ -1236,19 +1245,7 @@ impl Checker<'_> {
         };
         let value = parsed.filter(|n| range.contains(n));
         if value.is_none() {
-            let written = self.source.text.get(f.span()).unwrap_or_default();
-            self.problem(
-                f.span(),
-                format!(
-                    "`{}` must be between {} and {}, found {}",
-                    f.path,
-                    range.start(),
-                    range.end(),
-                    clip(written)
-                ),
-                "out of range",
-                help,
-            );
+            self.out_of_range(f, range.start(), range.end(), help);
         }
         value
     }
@@ -1311,7 +1308,7 @@ impl Checker<'_> {
                 format!(
                     "`{}` must be a date such as 2027-03-31, found {}",
                     f.path,
-                    describe(f.value.get_ref())
+                    crate::textutil::describe_toml(f.value.get_ref(), MAX_QUOTED_CHARS)
                 ),
                 "not a date",
                 if quoted {
@@ -1391,35 +1388,9 @@ fn key_hint(name: &str, here: &str, known: &[&str]) -> Option<String> {
 }
 
 /// What a value is, for "found ..." in type errors.
-fn describe(value: &DeValue<'_>) -> String {
-    match value {
-        DeValue::String(s) => format!("the string \"{}\"", clip(s)),
-        DeValue::Integer(i) => format!("the integer {}", clip(i.as_str())),
-        DeValue::Float(f) => format!("the float {}", clip(f.as_str())),
-        DeValue::Boolean(b) => format!("the boolean {b}"),
-        DeValue::Datetime(d) => format!("the datetime {d}"),
-        DeValue::Array(_) => "an array".to_string(),
-        DeValue::Table(_) => "a table".to_string(),
-    }
-}
-
-/// A user-written text for a message: at most `MAX_QUOTED_CHARS` characters,
-/// control characters escaped, so hostile input cannot flood or garble the
-/// terminal.
+/// A user-written text for a message, clipped to `MAX_QUOTED_CHARS`.
 fn clip(text: &str) -> String {
-    let mut shown = String::new();
-    for (index, ch) in text.chars().enumerate() {
-        if index == MAX_QUOTED_CHARS {
-            shown.push('…');
-            break;
-        }
-        if ch.is_control() {
-            shown.extend(ch.escape_default());
-        } else {
-            shown.push(ch);
-        }
-    }
-    shown
+    crate::textutil::clip(text, MAX_QUOTED_CHARS)
 }
 
 #[cfg(test)]

@@ -13,10 +13,10 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use crate::config::DriftConfig;
-use crate::load::{join_path, name_key};
 use crate::model::{Change, DriftEntry, DriftKind, Finding, Location, Policy, Severity, Sources};
 use crate::normalize;
 use crate::registry::{DRIFT001, DRIFT002, DRIFT003, DRIFT004, DRIFT005, DRIFT006};
+use crate::textutil::{join_path, name_key, short};
 
 #[derive(Debug, Default)]
 pub struct DriftOutcome {
@@ -134,6 +134,24 @@ struct Matching {
     matches: Vec<Match>,
     /// Per live policy: taken by a desired policy, or part of an ambiguous match.
     claimed: Vec<bool>,
+}
+
+/// Desired policy index -> the live `_id` it matched (lower case), without
+/// comparing anything: for commands that only need to know which live policy
+/// each file describes (review's live dates, alerts' join).
+pub fn match_live(policies: &[Policy], live: &[Value]) -> HashMap<usize, String> {
+    let empty = serde_json::Map::new();
+    let live: Vec<Live> = live.iter().map(|v| live_view(v, &empty)).collect();
+    let matching = match_policies(policies, &Sources::new(), &live, &mut Vec::new());
+    matching
+        .matches
+        .iter()
+        .enumerate()
+        .filter_map(|(d, m)| match m {
+            Match::One(l) => live[*l].id.clone().map(|id| (d, id)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Matches by pinned id first, so a pinned policy is never taken by a name
@@ -411,19 +429,6 @@ fn change_finding(policy: &Policy, sources: &Sources, change: &Change) -> Findin
         .at(location)
         .label(format!("live: {}", short(&change.live)))
         .help(DRIFT003.remediation)
-}
-
-/// A value for a one-line message, shortened.
-pub fn short(value: &Value) -> String {
-    let text = match value {
-        Value::Null => "unset".to_string(),
-        other => other.to_string(),
-    };
-    if text.chars().count() > 80 {
-        format!("{}…", text.chars().take(80).collect::<String>())
-    } else {
-        text
-    }
 }
 
 /// Collects the differing leaves of two canonical values.

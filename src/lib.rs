@@ -14,7 +14,7 @@
 //! - `registry`: every built-in rule id, once.
 //! - `env`: the project root, config path, environment variables and clock.
 //! - `model`: pure data (policies, findings, rule metadata, outcomes).
-//! - `fsutil`, `parallel`: small helpers with no casguard dependencies.
+//! - `fsutil`, `parallel`, `textutil`: small helpers with no casguard dependencies.
 //!
 //! Analysis never prints; only `cli` writes to stdout and stderr.
 
@@ -44,3 +44,4 @@ pub mod rules;
 pub mod schema;
 pub mod suggest;
 pub mod suppress;
+pub mod textutil;

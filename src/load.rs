@@ -26,6 +26,7 @@ use crate::model::{
 };
 use crate::normalize;
 use crate::registry::{CAS001, CAS002, CAS003, CAS004};
+use crate::textutil::{closest, join_path, name_key};
 
 /// Policy files larger than this are refused: a policy file holds one
 /// policy, and a huge file is almost always a mistake (or an attack on CI).
@@ -599,7 +600,7 @@ impl Validator<'_> {
             value.span(),
             format!(
                 "`{path}` must be {expected}, found {}",
-                describe(value.get_ref())
+                crate::textutil::describe_toml(value.get_ref(), 40)
             ),
             &format!("expected {expected}"),
             format!("write it as {example}"),
@@ -894,63 +895,9 @@ fn is_email_address(text: &str) -> bool {
         && !domain.contains('@')
 }
 
-/// Joins a TOML path and a key, quoting keys that are not bare.
-pub fn join_path(parent: &str, key: &str) -> String {
-    let bare = !key.is_empty()
-        && key
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    let key = if bare {
-        key.to_string()
-    } else {
-        format!("{key:?}")
-    };
-    if parent.is_empty() {
-        key
-    } else {
-        format!("{parent}.{key}")
-    }
-}
-
 fn last_segment(path: &str) -> &str {
     let path = path.split('[').next().unwrap_or(path);
     path.rsplit('.').next().unwrap_or(path)
-}
-
-fn describe(value: &DeValue<'_>) -> String {
-    match value {
-        DeValue::String(s) => format!("the string \"{}\"", truncate(s, 40)),
-        DeValue::Integer(i) => format!("the integer {}", i.as_str()),
-        DeValue::Float(f) => format!("the float {}", f.as_str()),
-        DeValue::Boolean(b) => format!("the boolean {b}"),
-        DeValue::Datetime(d) => format!("the datetime {d}"),
-        DeValue::Array(_) => "an array".to_string(),
-        DeValue::Table(_) => "a table".to_string(),
-    }
-}
-
-fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        format!("{}…", text.chars().take(max).collect::<String>())
-    }
-}
-
-/// The closest allowed word, if close enough to be a plausible typo.
-pub fn closest<'a>(word: &str, allowed: &[&'a str]) -> Option<&'a str> {
-    let lower = word.to_ascii_lowercase();
-    allowed
-        .iter()
-        .map(|candidate| {
-            (
-                strsim::jaro_winkler(&lower, &candidate.to_ascii_lowercase()),
-                *candidate,
-            )
-        })
-        .filter(|(score, _)| *score >= 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, candidate)| candidate)
 }
 
 /// "did you mean" for an unknown key, also across tables and live names.
@@ -999,18 +946,12 @@ fn suggestion(name: &str, table: &str, allowed: &[&str]) -> Option<String> {
     None
 }
 
-/// Name matching key: trimmed and case-folded, as drift matches names.
-pub fn name_key(name: &str) -> String {
-    name.trim().to_lowercase()
-}
-
 fn find_duplicates(policies: &[Policy], sources: &Sources) -> Vec<Finding> {
     let mut findings = Vec::new();
     let locate = |policy: &Policy, path: &str| -> Location {
-        let source = &sources[&policy.file];
         policy
-            .span_of(path)
-            .map_or_else(|| source.file_location(), |span| source.location(span))
+            .locate(sources, path)
+            .unwrap_or_else(|| Location::whole_file(policy.file.clone()))
     };
     let mut by_name: BTreeMap<(PolicyType, String), &Policy> = BTreeMap::new();
     let mut by_id: BTreeMap<&str, &Policy> = BTreeMap::new();

@@ -222,7 +222,7 @@ pub fn restore_checklist(report: &Report) -> String {
 fn inline(value: &Value) -> String {
     match value {
         Value::Null => "unset".into(),
-        other => format!("`{}`", crate::drift::short(other)),
+        other => format!("`{}`", crate::textutil::short(other)),
     }
 }
 

@@ -46,7 +46,7 @@ pub fn analyse(
     input: &AnalyseInput,
     observe: &mut dyn FnMut(Event),
 ) -> Result<Report, Error> {
-    let loaded = project.load_policies()?;
+    let mut loaded = project.load_policies()?;
     let archive = match &input.dump {
         Some(dump) => {
             let path = project.env.resolve(dump);
@@ -67,7 +67,7 @@ pub fn analyse(
     if let Some(days) = input.since_days {
         thresholds.window_days = days;
     }
-    let policies = alert_policies(project, &loaded, snapshot.as_ref());
+    let policies = alert_policies(&loaded, snapshot.as_ref());
     let outcome = crate::alerts::analyse(&crate::alerts::AlertsInput {
         alerts: &records,
         policies: &policies,
@@ -75,7 +75,7 @@ pub fn analyse(
         allowed_email_domains: &project.config.allowed_email_domains,
         today: project.env.today,
     });
-    let mut findings = loaded.findings.clone();
+    let mut findings = std::mem::take(&mut loaded.findings);
     findings.extend(outcome.findings);
     let mut report = Finish {
         command: "alerts",
@@ -84,18 +84,13 @@ pub fn analyse(
         families: families::ALERTS,
         complete: true,
     }
-    .report(without_findings(loaded), findings);
+    .report(loaded, findings);
     let mut section = outcome.section;
     if snapshot.is_none() {
         section.notes.push("joined to the policy files only: pass --live or --snapshot FILE to join live policies (and their live recipients) too".into());
     }
     report.alerts = Some(section);
     Ok(report)
-}
-
-fn without_findings(mut loaded: LoadOutcome) -> LoadOutcome {
-    loaded.findings.clear();
-    loaded
 }
 
 fn import_info(project: &Project, file: &Path) -> SyncInfo {
@@ -133,11 +128,7 @@ fn read_dump(project: &Project, path: &Path) -> Result<Vec<Value>, Error> {
 /// Every policy alerts can be joined to: the policy files (with their live
 /// ids when live state is given, else their pinned ids), and live policies
 /// no file declares.
-fn alert_policies(
-    project: &Project,
-    loaded: &LoadOutcome,
-    live: Option<&Snapshot>,
-) -> Vec<AlertPolicy> {
+fn alert_policies(loaded: &LoadOutcome, live: Option<&Snapshot>) -> Vec<AlertPolicy> {
     let live_by_id: HashMap<String, &serde_json::Map<String, Value>> = live
         .map(|s| {
             s.policies
@@ -150,7 +141,7 @@ fn alert_policies(
                 .collect()
         })
         .unwrap_or_default();
-    let matched = super::live_matches(project, loaded, live);
+    let matched = super::live_matches(loaded, live);
     let mut policies: Vec<AlertPolicy> = loaded
         .policies
         .iter()
@@ -176,9 +167,11 @@ fn alert_policies(
             entry
         })
         .collect();
-    let claimed: std::collections::HashSet<&String> = matched.values().collect();
+    // Live policies no file claims (by a match or a pinned id).
+    let claimed: std::collections::HashSet<String> =
+        policies.iter().filter_map(|p| p.live_id.clone()).collect();
     for (id, raw) in &live_by_id {
-        if claimed.contains(id) || policies.iter().any(|p| p.live_id.as_ref() == Some(id)) {
+        if claimed.contains(id) {
             continue;
         }
         let text = |field: &str| {

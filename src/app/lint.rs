@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use super::{Error, Finish, Project};
-use crate::model::{Family, LintOutcome, Report};
+use crate::model::{LintOutcome, Report};
 use crate::registry::{families, CAS001};
 use crate::rules::RuleSet;
 
@@ -43,12 +43,7 @@ pub fn lint_loaded(
 ) -> Result<Report, Error> {
     let mut findings = std::mem::take(&mut loaded.findings);
     findings.extend(crate::fix::check(&loaded.policies, &loaded.sources));
-    findings.extend(super::run_rules(
-        project,
-        rules,
-        &loaded,
-        &[Family::Lint, Family::Review],
-    )?);
+    findings.extend(super::run_rules(project, rules, &loaded, families::LINT)?);
     Ok(Finish {
         command: "lint",
         project,

@@ -21,7 +21,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use crate::config::{Config, ConfigError};
-use crate::env::{Env, EnvError};
+use crate::env::Env;
 use crate::live::{self, Event, LiveError, Snapshot};
 use crate::load::{LoadError, LoadOutcome};
 use crate::model::{Family, Finding, Location, Report};
@@ -30,9 +30,6 @@ use crate::rules::{RuleError, RuleSet, RuleSettings};
 /// Anything that stops a command from doing its job (exit 2).
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum Error {
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Env(#[from] EnvError),
     #[error(transparent)]
     #[diagnostic(transparent)]
     Config(#[from] ConfigError),
@@ -268,23 +265,10 @@ pub fn read_history(
 
 /// Desired policy index -> the live `_id` it matched (by pinned id, else by
 /// type and name, as drift matches), when live state is given.
-pub fn live_matches(
-    project: &Project,
-    loaded: &LoadOutcome,
-    live: Option<&Snapshot>,
-) -> HashMap<usize, String> {
-    match live {
-        Some(snapshot) => {
-            crate::drift::compare(
-                &loaded.policies,
-                &loaded.sources,
-                &snapshot.policies,
-                &project.config.drift,
-            )
-            .matched
-        }
-        None => HashMap::new(),
-    }
+pub fn live_matches(loaded: &LoadOutcome, live: Option<&Snapshot>) -> HashMap<usize, String> {
+    live.map_or_else(HashMap::new, |snapshot| {
+        crate::drift::match_live(&loaded.policies, &snapshot.policies)
+    })
 }
 
 /// Last-change dates on both sides, and notes on what is unknown.

@@ -6,7 +6,7 @@
 use super::{Dates, Error, Finish, LiveSource, Project};
 use crate::live::{Event, Snapshot};
 use crate::load::LoadOutcome;
-use crate::model::{Family, Report, ReviewSection};
+use crate::model::{Report, ReviewSection};
 use crate::registry::families;
 use crate::rules::RuleSet;
 
@@ -39,7 +39,7 @@ pub fn review_loaded(
     dates: &Dates,
 ) -> Result<Report, Error> {
     let config = &project.config;
-    let matched = super::live_matches(project, &loaded, live);
+    let matched = super::live_matches(&loaded, live);
     let rows = crate::review::review(
         &loaded.policies,
         &dates.git.files,
@@ -49,12 +49,7 @@ pub fn review_loaded(
         project.env.today,
     );
     let mut findings = std::mem::take(&mut loaded.findings);
-    findings.extend(super::run_rules(
-        project,
-        rules,
-        &loaded,
-        &[Family::Review],
-    )?);
+    findings.extend(super::run_rules(project, rules, &loaded, families::REVIEW)?);
     let mut report = Finish {
         command: "review",
         project,

@@ -22,7 +22,7 @@ pub fn explain(project: &Project, rules: &RuleSet, id: &str) -> Result<Explained
         return Ok(Explained::Retired { retired, now });
     }
     let ids: Vec<&str> = rules.metas().iter().map(|m| m.id.as_str()).collect();
-    let near = crate::load::closest(id, &ids)
+    let near = crate::textutil::closest(id, &ids)
         .map(|c| format!("did you mean `{c}`? "))
         .unwrap_or_default();
     Err(Error::UnknownRule {

@@ -116,15 +116,9 @@ fn rfc3339(ms: i64) -> String {
         .unwrap_or_else(|_| ms.to_string())
 }
 
-/// Appends `value`, quoted (with `"` doubled) when it holds `,` `"` CR or LF.
+/// Appends `value` as one CSV field.
 fn csv_field(line: &mut String, value: &str) {
-    if value.contains([',', '"', '\r', '\n']) {
-        line.push('"');
-        line.push_str(&value.replace('"', "\"\""));
-        line.push('"');
-    } else {
-        line.push_str(value);
-    }
+    line.push_str(&crate::textutil::csv_field(value));
 }
 
 #[cfg(test)]

@@ -268,18 +268,10 @@ fn item_id<'v>(item: &'v Value, what: &str, noun: &str) -> Result<&'v str, LiveE
             what: what.to_string(),
             detail: format!(
                 "one of the {noun} has no string `_id`: {}",
-                truncate(&item.to_string(), 120)
+                crate::textutil::clip(&item.to_string(), 120)
             ),
             help: "casguard needs `_id` to tell items apart; report this with the -v output".into(),
         })
-}
-
-fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        format!("{}…", text.chars().take(max).collect::<String>())
-    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! What commands produce, as data: the report every finding-producing
 //! command returns (lint, drift, review, evidence), with its optional drift
-//! and review sections. Renderers in `crate::report` read these types; the
+//! and review sections. The renderers read these types; the
 //! analysis modules fill them. Nothing here computes or prints.
 
 use serde::Serialize;

@@ -1,6 +1,6 @@
 //! What a rule is, as data: its documentation, its family and where it is
-//! implemented. The registry (`crate::registry`) holds the built-in rules;
-//! `crate::rules` adds custom Rego rules at run time. Both end up as
+//! implemented. The rule registry holds the built-in rules; the rule engine
+//! adds custom Rego rules at run time. Both end up as
 //! `RuleMeta`, which every renderer and `rules list` read.
 
 use serde::Serialize;

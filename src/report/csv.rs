@@ -75,11 +75,7 @@ fn quote(field: &str) -> String {
     } else {
         field.to_string()
     };
-    if field.contains([',', '"', '\r', '\n']) {
-        format!("\"{}\"", field.replace('"', "\"\""))
-    } else {
-        field
-    }
+    crate::textutil::csv_field(&field).into_owned()
 }
 
 #[cfg(test)]

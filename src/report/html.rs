@@ -207,8 +207,8 @@ fn drift_section(out: &mut String, entry: &DriftEntry) {
             out,
             "<tr><td><code>{}</code></td><td><code>{}</code></td><td><code>{}</code></td></tr>",
             escape(&change.path),
-            escape(&crate::drift::short(&change.desired)),
-            escape(&crate::drift::short(&change.live))
+            escape(&crate::textutil::short(&change.desired)),
+            escape(&crate::textutil::short(&change.live))
         );
     }
     out.push_str("</table>\n");

@@ -180,8 +180,8 @@ fn drift_details(out: &mut String, entry: &DriftEntry) {
             out,
             "| `{}` | {} | {} |",
             cell(&change.path),
-            cell(&crate::drift::short(&change.desired)),
-            cell(&crate::drift::short(&change.live))
+            cell(&crate::textutil::short(&change.desired)),
+            cell(&crate::textutil::short(&change.live))
         );
     }
     if let Some(diff) = &entry.diff {

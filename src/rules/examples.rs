@@ -484,7 +484,7 @@ fn schema_problem(schema: &Value, path: &str) -> Option<String> {
                         keys.join(", ")
                     ));
                 }
-                at = crate::load::join_path(&at, &key);
+                at = crate::textutil::join_path(&at, &key);
             }
             Segment::Index => {
                 if !allows_type(node, "array") {
