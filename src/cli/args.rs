@@ -145,12 +145,8 @@ pub enum AlertsAction {
         /// Up to and including this date (UTC) [default: now]
         #[arg(long, value_name = "YYYY-MM-DD")]
         to: Option<jiff::civil::Date>,
-        /// Tenant portal URL [default: $CASGUARD_TENANT_URL, else `url` under [tenant]]
-        #[arg(long, value_name = "URL")]
-        tenant: Option<String>,
-        /// Client-side request pacing, 0 to disable [default: 30, or [tenant] max_requests_per_minute]
-        #[arg(long, value_name = "N")]
-        max_requests_per_minute: Option<u32>,
+        #[command(flatten)]
+        api: TenantArgs,
     },
     /// Load a raw API dump into the archive (`{"data": [...]}`, an array or one alert; UTF-8 or UTF-16)
     Import {
@@ -291,16 +287,23 @@ pub struct LiveArgs {
     /// a raw `{"data": [...]}` dump of the policies endpoint, or a JSON array
     #[arg(long, value_name = "FILE", conflicts_with_all = ["tenant", "max_requests_per_minute"])]
     pub snapshot: Option<PathBuf>,
+    #[command(flatten)]
+    pub api: TenantArgs,
+    /// Folder of timestamped snapshots: `fetch` adds one, `drift` and `review` date live changes
+    /// from them [default: `history_dir` under [review]]
+    #[arg(long, value_name = "DIR")]
+    pub history: Option<PathBuf>,
+}
+
+/// How to reach the tenant's API.
+#[derive(Args, Debug)]
+pub struct TenantArgs {
     /// Tenant portal URL [default: $CASGUARD_TENANT_URL, else `url` under [tenant]]
     #[arg(long, value_name = "URL")]
     pub tenant: Option<String>,
     /// Client-side request pacing, 0 to disable [default: 30, or [tenant] max_requests_per_minute]
     #[arg(long, value_name = "N")]
     pub max_requests_per_minute: Option<u32>,
-    /// Folder of timestamped snapshots: `fetch` adds one, `drift` and `review` date live changes
-    /// from them [default: `history_dir` under [review]]
-    #[arg(long, value_name = "DIR")]
-    pub history: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]

@@ -300,16 +300,15 @@ impl Runner {
                 since,
                 from,
                 to,
-                tenant,
-                max_requests_per_minute,
+                api,
             }) => {
                 let input = app::alerts::SyncInput {
                     since_days: since,
                     from,
                     to,
                     source: LiveSource {
-                        tenant,
-                        max_requests_per_minute,
+                        tenant: api.tenant,
+                        max_requests_per_minute: api.max_requests_per_minute,
                         ..LiveSource::default()
                     },
                 };
@@ -411,8 +410,8 @@ impl Runner {
 fn live_source(args: &LiveArgs) -> LiveSource {
     LiveSource {
         snapshot: args.snapshot.clone(),
-        tenant: args.tenant.clone(),
-        max_requests_per_minute: args.max_requests_per_minute,
+        tenant: args.api.tenant.clone(),
+        max_requests_per_minute: args.api.max_requests_per_minute,
         history: args.history.clone(),
     }
 }
