@@ -200,6 +200,8 @@ pub struct Config {
     pub archive: ArchiveConfig,
     /// `[alerts]`: the windows and thresholds of the alert analysis.
     pub alerts: AlertThresholds,
+    /// `[ops]`: the thresholds of the weekly operations check.
+    pub ops: crate::model::OpsThresholds,
 }
 
 /// `[archive]` settings.
@@ -295,6 +297,7 @@ impl Default for Config {
             review: ReviewConfig::default(),
             archive: ArchiveConfig::default(),
             alerts: AlertThresholds::default(),
+            ops: crate::model::OpsThresholds::default(),
         }
     }
 }
@@ -332,6 +335,30 @@ impl AuthMethod {
     }
 }
 
+/// `[tenant] graph_auth`: Microsoft Graph takes Entra ID tokens only. When
+/// unset, Graph uses `auth` if that is an Entra method, else `entra-secret`
+/// when CASGUARD_CLIENT_SECRET is set, else no Graph checks run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GraphAuth {
+    EntraSecret,
+    EntraWorkloadIdentity,
+    /// Never call Graph: its checks are unavailable.
+    None,
+}
+
+impl GraphAuth {
+    pub const NAMES: [&'static str; 3] = ["entra-secret", "entra-workload-identity", "none"];
+
+    pub fn parse(text: &str) -> Option<GraphAuth> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "entra-secret" => Some(GraphAuth::EntraSecret),
+            "entra-workload-identity" => Some(GraphAuth::EntraWorkloadIdentity),
+            "none" => Some(GraphAuth::None),
+            _ => None,
+        }
+    }
+}
+
 /// `[tenant]`: every key optional; secrets never live here (environment or files only).
 #[derive(Debug, Clone)]
 pub struct TenantConfig {
@@ -342,6 +369,10 @@ pub struct TenantConfig {
     pub client_id: Option<String>,
     /// Entra ID authority, e.g. https://login.microsoftonline.com.
     pub authority_host: Option<String>,
+    /// Microsoft Graph's base URL (Secure Score, message center).
+    pub graph_url: Option<String>,
+    /// How to sign in to Microsoft Graph; see `GraphAuth`.
+    pub graph_auth: Option<GraphAuth>,
     pub connect_timeout: std::time::Duration,
     pub request_timeout: std::time::Duration,
     /// Client-side pacing; 0 disables it. MDCA allows 30 per minute per tenant.
@@ -363,6 +394,8 @@ impl Default for TenantConfig {
             tenant_id: None,
             client_id: None,
             authority_host: None,
+            graph_url: None,
+            graph_auth: None,
             connect_timeout: std::time::Duration::from_secs(10),
             request_timeout: std::time::Duration::from_secs(60),
             max_requests_per_minute: 30,
@@ -571,6 +604,7 @@ const TOP: Section<Config> = Section {
         key("review", |c, f, t| c.section(f, &REVIEW, &mut t.review)),
         key("archive", |c, f, t| c.section(f, &ARCHIVE, &mut t.archive)),
         key("alerts", |c, f, t| c.section(f, &ALERTS, &mut t.alerts)),
+        key("ops", |c, f, t| c.section(f, &OPS, &mut t.ops)),
         key("rules", rule_levels),
         key("suppress", suppressions),
     ],
@@ -592,6 +626,10 @@ const TENANT: Section<TenantConfig> = Section {
         key("tenant_id", |c, f, t| t.tenant_id = c.string(f)),
         key("client_id", |c, f, t| t.client_id = c.string(f)),
         key("authority_host", |c, f, t| t.authority_host = c.string(f)),
+        key("graph_url", |c, f, t| t.graph_url = c.string(f)),
+        key("graph_auth", |c, f, t| {
+            t.graph_auth = c.choice(f, GraphAuth::parse, &GraphAuth::NAMES)
+        }),
         key("connect_timeout_seconds", |c, f, t| {
             set(&mut t.connect_timeout, c.seconds(f, 1..=300, DEFAULTS))
         }),
@@ -730,6 +768,64 @@ const ALERTS: Section<AlertThresholds> = Section {
         }),
         key("mail_cap_per_day", |c, f, a| {
             set(&mut a.mail_cap_per_day, c.integer(f, 1..=1_000_000, COUNT))
+        }),
+    ],
+};
+
+const HOURS: &str = "a number of hours, e.g. 24";
+
+const OPS: Section<crate::model::OpsThresholds> = Section {
+    path: "ops",
+    header: "[ops]",
+    required: &[],
+    keys: &[
+        key("system_alert_days", |c, f, o| {
+            set(&mut o.system_alert_days, c.integer(f, 1..=90, DAYS))
+        }),
+        key("connector_stale_hours", |c, f, o| {
+            set(&mut o.connector_stale_hours, c.integer(f, 1..=8760, HOURS))
+        }),
+        key("stream_stale_hours", |c, f, o| {
+            set(&mut o.stream_stale_hours, c.integer(f, 1..=8760, HOURS))
+        }),
+        key("siem_error_hours", |c, f, o| {
+            set(&mut o.siem_error_hours, c.integer(f, 1..=8760, HOURS))
+        }),
+        key("siem_disconnected_hours", |c, f, o| {
+            set(
+                &mut o.siem_disconnected_hours,
+                c.integer(f, 1..=8760, HOURS),
+            )
+        }),
+        key("token_inactive_days", |c, f, o| {
+            set(&mut o.token_inactive_days, c.integer(f, 1..=3650, DAYS))
+        }),
+        key("token_max_age_days", |c, f, o| {
+            set(&mut o.token_max_age_days, c.integer(f, 1..=36500, DAYS))
+        }),
+        key("governance_days", |c, f, o| {
+            set(&mut o.governance_days, c.integer(f, 1..=90, DAYS))
+        }),
+        key("governance_pending_hours", |c, f, o| {
+            set(
+                &mut o.governance_pending_hours,
+                c.integer(f, 1..=8760, HOURS),
+            )
+        }),
+        key("parse_success_max_age_hours", |c, f, o| {
+            set(
+                &mut o.parse_success_max_age_hours,
+                c.integer(f, 1..=8760, HOURS),
+            )
+        }),
+        key("action_due_days", |c, f, o| {
+            set(&mut o.action_due_days, c.integer(f, 1..=365, DAYS))
+        }),
+        key("score_drop_points", |c, f, o| {
+            set(
+                &mut o.score_drop_points,
+                c.number(f, 0.0..=10_000.0, "points, e.g. 0"),
+            )
         }),
     ],
 };

@@ -9,7 +9,7 @@
 //! command ran are all derived from this table (through `rules::RuleSet`).
 //! A new capability registers its family and rules here and nowhere else.
 
-use crate::model::{Family, RetiredRule, RuleDoc, Severity};
+use crate::model::{Family, OpsCheck, RetiredRule, RuleDoc, Severity};
 
 pub const CAS001: RuleDoc = RuleDoc {
     id: "CAS001",
@@ -283,11 +283,253 @@ pub const ALERT012: RuleDoc = RuleDoc {
     module: "alerts",
 };
 
+pub const OPS011: RuleDoc = RuleDoc {
+    id: "OPS011",
+    family: Family::Ops(OpsCheck::SystemAlerts),
+    title: "Open system alert",
+    severity: Severity::Error,
+    rationale: "MDCA raises a system alert when a connector, a log collector or a SIEM agent fails and it cannot notify anyone else, and when it switches off an activity policy that matched too much. While it is open, part of the protection is not working.",
+    remediation: "Open the alert in the Defender portal (Cloud apps > Alerts, filter on system alerts), fix the component it names, then resolve the alert. Make sure the SIEM agent's alert type filter includes system alerts so the SOC sees them too.",
+    module: "ops",
+};
+
+pub const OPS021: RuleDoc = RuleDoc {
+    id: "OPS021",
+    family: Family::Ops(OpsCheck::AppConnectors),
+    title: "App connector enabled but not connected",
+    severity: Severity::Error,
+    rationale: "An enabled API connector that is not connected reads nothing from the app: no activities, no files, no governance actions, and the policies that depend on it are silent.",
+    remediation: "Defender portal > Settings > Cloud Apps > Connected apps > App connectors: open the connector, read its status message, and reconnect it (usually an expired admin consent or a revoked service account).",
+    module: "ops",
+};
+
+pub const OPS022: RuleDoc = RuleDoc {
+    id: "OPS022",
+    family: Family::Ops(OpsCheck::AppConnectors),
+    title: "App connector silent for too long",
+    severity: Severity::Warning,
+    rationale: "A connector whose last successful connection is older than `connector_stale_hours` (24 h by default) is probably failing, even if it still shows as connected.",
+    remediation: "Check the connector's status in Settings > Cloud Apps > Connected apps > App connectors, and the system alerts; reconnect it if it keeps failing.",
+    module: "ops",
+};
+
+pub const OPS031: RuleDoc = RuleDoc {
+    id: "OPS031",
+    family: Family::Ops(OpsCheck::ConditionalAccessApps),
+    title: "Conditional Access App Control app not connected",
+    severity: Severity::Warning,
+    rationale: "An app configured for Conditional Access App Control that is not connected is not routed through the session proxy: session policies do not apply to it.",
+    remediation: "Settings > Cloud Apps > Connected apps > Conditional Access App Control apps: finish onboarding the app, and check the Entra ID Conditional Access policy that routes it.",
+    module: "ops",
+};
+
+pub const OPS032: RuleDoc = RuleDoc {
+    id: "OPS032",
+    family: Family::Ops(OpsCheck::ConditionalAccessApps),
+    title: "Conditional Access App Control app suspended",
+    severity: Severity::Warning,
+    rationale: "A suspended app bypasses the session proxy: its session policies are off until someone resumes it.",
+    remediation: "Resume the app under Settings > Cloud Apps > Connected apps > Conditional Access App Control apps, or document why it stays suspended.",
+    module: "ops",
+};
+
+pub const OPS041: RuleDoc = RuleDoc {
+    id: "OPS041",
+    family: Family::Ops(OpsCheck::LogUpload),
+    title: "Continuous report receives no data",
+    severity: Severity::Warning,
+    rationale: "A continuous report (log upload stream) with no data for longer than `stream_stale_hours` (24 h) leaves Cloud Discovery blind to that network; the portal shows it as disconnected.",
+    remediation: "Check the log collector or firewall that feeds the stream (Settings > Cloud Apps > Cloud Discovery > Automatic log upload) and its network path to MDCA.",
+    module: "ops",
+};
+
+pub const OPS042: RuleDoc = RuleDoc {
+    id: "OPS042",
+    family: Family::Ops(OpsCheck::LogUpload),
+    title: "Log upload failures growing",
+    severity: Severity::Error,
+    rationale: "More log files failed to parse than at the previous run: uploads reach MDCA but their content is lost.",
+    remediation: "Open the stream's log files in Settings > Cloud Apps > Cloud Discovery > Automatic log upload; usually the data source's log format changed. Match the data source to the firewall's format.",
+    module: "ops",
+};
+
+pub const OPS043: RuleDoc = RuleDoc {
+    id: "OPS043",
+    family: Family::Ops(OpsCheck::LogUpload),
+    title: "Log collector not healthy",
+    severity: Severity::Error,
+    rationale: "A log collector that is not healthy or connected stops forwarding firewall and proxy logs, so Cloud Discovery misses that traffic.",
+    remediation: "Check the collector host (`docker ps`, `docker logs` on the collector), its connectivity to MDCA and its certificate; see Settings > Cloud Apps > Cloud Discovery > Automatic log upload > Log collectors.",
+    module: "ops",
+};
+
+pub const OPS044: RuleDoc = RuleDoc {
+    id: "OPS044",
+    family: Family::Ops(OpsCheck::LogUpload),
+    title: "Cloud Discovery log parse failed",
+    severity: Severity::Error,
+    rationale: "An upload returns success as soon as the file lands; the parse result appears only in the governance log. Failed parses are silent data loss.",
+    remediation: "Look at the failing data source (the message names it): the log format selected for it must match what the device sends.",
+    module: "ops",
+};
+
+pub const OPS045: RuleDoc = RuleDoc {
+    id: "OPS045",
+    family: Family::Ops(OpsCheck::LogUpload),
+    title: "No successful log parse for too long",
+    severity: Severity::Warning,
+    rationale: "The age of the last successful parse per stream keeps growing when uploads stop or every parse fails; past `parse_success_max_age_hours` (48 h) discovery data is stale.",
+    remediation: "Check the stream's collector and its parse results in the governance log (Settings > Cloud Apps > Governance log, task DiscoveryParseLogTask).",
+    module: "ops",
+};
+
+pub const OPS051: RuleDoc = RuleDoc {
+    id: "OPS051",
+    family: Family::Ops(OpsCheck::SiemAgents),
+    title: "SIEM agent in connection error",
+    severity: Severity::Warning,
+    rationale: "A SIEM agent that has not reached MDCA for more than 2 hours shows as Connection error: alerts and activities queue up and stop reaching the SOC.",
+    remediation: "Check the agent's host and its outbound connection to MDCA; restart the agent (Settings > Cloud Apps > SIEM agents).",
+    module: "ops",
+};
+
+pub const OPS052: RuleDoc = RuleDoc {
+    id: "OPS052",
+    family: Family::Ops(OpsCheck::SiemAgents),
+    title: "SIEM agent disconnected",
+    severity: Severity::Error,
+    rationale: "A SIEM agent down for more than 12 hours shows as Disconnected: the SOC no longer receives MDCA alerts through it.",
+    remediation: "Restore the agent host or redeploy the agent; check the token it uses (Settings > Cloud Apps > SIEM agents).",
+    module: "ops",
+};
+
+pub const OPS061: RuleDoc = RuleDoc {
+    id: "OPS061",
+    family: Family::Ops(OpsCheck::ApiTokens),
+    title: "API token inactive",
+    severity: Severity::Warning,
+    rationale: "A token not used for more than `token_inactive_days` (7 days) is a standing credential nobody needs; leaked, it still works.",
+    remediation: "Revoke it under Settings > Cloud Apps > System > API tokens, or record who still needs it.",
+    module: "ops",
+};
+
+pub const OPS062: RuleDoc = RuleDoc {
+    id: "OPS062",
+    family: Family::Ops(OpsCheck::ApiTokens),
+    title: "API token never used",
+    severity: Severity::Warning,
+    rationale: "A token that was generated but never used is a credential without a purpose.",
+    remediation: "Revoke it under Settings > Cloud Apps > System > API tokens.",
+    module: "ops",
+};
+
+pub const OPS063: RuleDoc = RuleDoc {
+    id: "OPS063",
+    family: Family::Ops(OpsCheck::ApiTokens),
+    title: "API token very old",
+    severity: Severity::Note,
+    rationale: "Tokens do not expire; one older than `token_max_age_days` (365 days) has outlived most rotation policies.",
+    remediation: "Generate a new token for the integration, switch it over, and revoke the old one; prefer Entra app registrations where the API allows them.",
+    module: "ops",
+};
+
+pub const OPS071: RuleDoc = RuleDoc {
+    id: "OPS071",
+    family: Family::Ops(OpsCheck::Governance),
+    title: "Governance task failed",
+    severity: Severity::Error,
+    rationale: "A failed governance task means an action someone relied on (quarantine, suspend user, revoke token, log parse) did not happen.",
+    remediation: "Open Settings > Cloud Apps > Governance log, filter on the task and app named, and retry or fix the cause (permissions of the app connector, a deleted object).",
+    module: "ops",
+};
+
+pub const OPS072: RuleDoc = RuleDoc {
+    id: "OPS072",
+    family: Family::Ops(OpsCheck::Governance),
+    title: "Governance task pending too long",
+    severity: Severity::Warning,
+    rationale: "Tasks settle within minutes; one pending for longer than `governance_pending_hours` (1 h) is stuck.",
+    remediation: "Check the task in Settings > Cloud Apps > Governance log and the app connector it depends on.",
+    module: "ops",
+};
+
+pub const OPS081: RuleDoc = RuleDoc {
+    id: "OPS081",
+    family: Family::Ops(OpsCheck::SecureScore),
+    title: "Secure Score dropped",
+    severity: Severity::Warning,
+    rationale: "Points lost since the previous run mean a control regressed: a setting was changed or a connector stopped reporting.",
+    remediation: "Open Exposure management > Secure Score, filter on the product, and look at the controls whose score changed.",
+    module: "ops",
+};
+
+pub const OPS082: RuleDoc = RuleDoc {
+    id: "OPS082",
+    family: Family::Ops(OpsCheck::SecureScore),
+    title: "Secure Score controls at 0 %",
+    severity: Severity::Note,
+    rationale: "Controls scoring nothing are the cheapest improvements; MDCA's own (MCAS) controls map to a policy or a log collector casguard can manage.",
+    remediation: "Review the listed controls in Exposure management > Secure Score > Recommended actions; implement them, or mark them as accepted risk with a reason.",
+    module: "ops",
+};
+
+pub const OPS083: RuleDoc = RuleDoc {
+    id: "OPS083",
+    family: Family::Ops(OpsCheck::SecureScore),
+    title: "Secure Score control fell to 0 %",
+    severity: Severity::Warning,
+    rationale: "A control that scored at the previous run and now scores nothing has regressed.",
+    remediation: "Open the control in Exposure management > Secure Score and find what changed (its history shows when).",
+    module: "ops",
+};
+
+pub const OPS091: RuleDoc = RuleDoc {
+    id: "OPS091",
+    family: Family::Ops(OpsCheck::MessageCenter),
+    title: "Message center post about Defender for Cloud Apps",
+    severity: Severity::Note,
+    rationale: "Microsoft announces changes to MDCA in the message center; a new or updated post may change how policies behave.",
+    remediation: "Read the post (Microsoft 365 admin center > Health > Message center) and plan any change it asks for.",
+    module: "ops",
+};
+
+pub const OPS092: RuleDoc = RuleDoc {
+    id: "OPS092",
+    family: Family::Ops(OpsCheck::MessageCenter),
+    title: "Message center action due soon",
+    severity: Severity::Warning,
+    rationale: "A post whose action-required date falls within `action_due_days` (30 days) needs a change before that date.",
+    remediation: "Read the post and schedule the change before the date it gives.",
+    module: "ops",
+};
+
+pub const OPS101: RuleDoc = RuleDoc {
+    id: "OPS101",
+    family: Family::Ops(OpsCheck::Drift),
+    title: "New drift since the last run",
+    severity: Severity::Warning,
+    rationale: "A policy that matched its file at the previous run and differs now was changed outside git (or its file changed) within the week.",
+    remediation: "Run `casguard drift` for the details, then `casguard suggest` to adopt the live change or restore the desired state.",
+    module: "ops",
+};
+
+pub const OPS102: RuleDoc = RuleDoc {
+    id: "OPS102",
+    family: Family::Ops(OpsCheck::Drift),
+    title: "Drift still present",
+    severity: Severity::Note,
+    rationale: "Drift that persists across runs is accepted by nobody and fixed by nobody; its age shows how long.",
+    remediation: "Decide: adopt the live state (`casguard suggest --adopt-live`) or restore the policy in the portal.",
+    module: "ops",
+};
+
 /// Every rule implemented in Rust.
 pub const RUST_RULES: &[RuleDoc] = &[
     CAS001, CAS002, CAS003, CAS004, CAS205, CAS206, DRIFT001, DRIFT002, DRIFT003, DRIFT004,
     DRIFT006, DRIFT005, CAS901, CAS902, CAS903, ALERT001, ALERT002, ALERT003, ALERT004, ALERT005,
-    ALERT006, ALERT007, ALERT008, ALERT009, ALERT010, ALERT011, ALERT012,
+    ALERT006, ALERT007, ALERT008, ALERT009, ALERT010, ALERT011, ALERT012, OPS011, OPS021, OPS022,
+    OPS031, OPS032, OPS041, OPS042, OPS043, OPS044, OPS045, OPS051, OPS052, OPS061, OPS062, OPS063,
+    OPS071, OPS072, OPS081, OPS082, OPS083, OPS091, OPS092, OPS101, OPS102,
 ];
 
 /// A built-in Rego rule: id, family and embedded source.
@@ -353,6 +595,8 @@ pub mod families {
     pub const DRIFT: &[Family] = &[Family::Load, Family::Drift, Family::Config];
     pub const REVIEW: &[Family] = &[Family::Load, Family::Review, Family::Config];
     pub const ALERTS: &[Family] = &[Family::Load, Family::Alerts, Family::Config];
+    /// `ops` runs the families of the checks it runs, plus these.
+    pub const OPS: &[Family] = &[Family::Load, Family::Config];
 }
 
 #[cfg(test)]

@@ -203,6 +203,7 @@ impl Reports<'_> {
             drift: self.drift.drift.clone(),
             review: self.review.review.clone(),
             alerts: None,
+            ops: None,
             repository_prefix: self.lint.repository_prefix.clone(),
         }
     }

@@ -235,6 +235,11 @@ pub fn read_live(
             "casguard_version": env!("CARGO_PKG_VERSION"),
         }),
         policies,
+        resources: [(
+            live::snapshot::POLICIES.to_string(),
+            live::snapshot::Resource::ok(format!("POST {}", live::POLICIES_ENDPOINT), Vec::new()),
+        )]
+        .into(),
     })
 }
 
@@ -359,6 +364,7 @@ impl Finish<'_> {
             drift: None,
             review: None,
             alerts: None,
+            ops: None,
             repository_prefix: self.project.env.repository_prefix(),
         }
     }

@@ -91,6 +91,8 @@ pub fn fetch_alerts(
         body,
         max_items: MAX_ALERTS,
         check: Some(&in_window),
+        get: false,
+        identity: super::Identity::Id,
     };
     super::fetch_list(tenant, &list, http, auth, observe)
 }

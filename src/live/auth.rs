@@ -25,10 +25,12 @@ use oauth2::{AuthType, ClientId, ClientSecret, Scope, TokenResponse, TokenUrl};
 use super::error::LiveError;
 use super::secret::{Redactor, Secret};
 use super::validate_url;
-use crate::config::{AuthMethod, TenantConfig};
+use crate::config::{AuthMethod, GraphAuth, TenantConfig};
 
 /// The MDCA resource ("Microsoft Cloud App Security") in Entra ID.
 pub const MDCA_SCOPE: &str = "05a65629-4c1b-48c1-a78b-804c4abdd4af/.default";
+/// Microsoft Graph, whatever its base URL (a loopback stand-in in tests).
+pub const GRAPH_SCOPE: &str = "https://graph.microsoft.com/.default";
 pub const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com";
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 const FEDERATION_AUDIENCE: &str = "api://AzureADTokenExchange";
@@ -51,6 +53,8 @@ enum Credential {
 #[derive(Debug)]
 pub struct Entra {
     method: AuthMethod,
+    /// `MDCA_SCOPE` or `GRAPH_SCOPE`.
+    scope: &'static str,
     token_url: String,
     client_id: String,
     credential: Credential,
@@ -77,9 +81,41 @@ fn required(value: Option<String>, what: &str, help: &str) -> Result<String, Liv
 }
 
 impl Auth {
+    /// The credential for Microsoft Graph (`[tenant] graph_auth`), or `None`
+    /// when none is configured: the Graph checks are then unavailable.
+    pub fn graph(tenant: &TenantConfig, env: Env<'_>) -> Result<Option<Auth>, LiveError> {
+        let method = match tenant.graph_auth {
+            Some(GraphAuth::None) => return Ok(None),
+            Some(GraphAuth::EntraSecret) => AuthMethod::EntraSecret,
+            Some(GraphAuth::EntraWorkloadIdentity) => AuthMethod::EntraWorkloadIdentity,
+            None if tenant.auth != AuthMethod::Token => tenant.auth,
+            None if env("CASGUARD_CLIENT_SECRET").is_some_and(|s| !s.trim().is_empty()) => {
+                AuthMethod::EntraSecret
+            }
+            None => return Ok(None),
+        };
+        let settings = TenantConfig {
+            auth: method,
+            ..tenant.clone()
+        };
+        match Auth::build(&settings, env, GRAPH_SCOPE)? {
+            Auth::Entra(entra) => Ok(Some(Auth::Entra(entra))),
+            Auth::Token(_) => unreachable!("Graph is only ever given an Entra method"),
+        }
+    }
+
+    /// Whether this credential is for Microsoft Graph.
+    pub fn is_graph(&self) -> bool {
+        matches!(self, Auth::Entra(entra) if entra.scope == GRAPH_SCOPE)
+    }
+
     /// Builds the credential for `tenant.auth`, reading secrets from the
     /// environment (or files) only.
     pub fn from_config(tenant: &TenantConfig, env: Env<'_>) -> Result<Auth, LiveError> {
+        Auth::build(tenant, env, MDCA_SCOPE)
+    }
+
+    fn build(tenant: &TenantConfig, env: Env<'_>, scope: &'static str) -> Result<Auth, LiveError> {
         match tenant.auth {
             AuthMethod::Token => {
                 let token = match env("CASGUARD_API_TOKEN").filter(|t| !t.trim().is_empty()) {
@@ -149,6 +185,7 @@ impl Auth {
                 };
                 Ok(Auth::Entra(Entra {
                     method: tenant.auth,
+                    scope,
                     token_url: format!("{authority}/{tenant_id}/oauth2/v2.0/token"),
                     client_id,
                     credential,
@@ -311,7 +348,7 @@ impl Entra {
         }
         let mut request = client
             .exchange_client_credentials()
-            .add_scope(Scope::new(MDCA_SCOPE.to_string()));
+            .add_scope(Scope::new(self.scope.to_string()));
         if let Some(assertion) = &assertion {
             request = request
                 .add_extra_param("client_assertion_type", JWT_BEARER)

@@ -93,6 +93,29 @@ impl Http {
         auth: &mut Auth,
         observe: &mut dyn FnMut(Event),
     ) -> Result<Value, LiveError> {
+        self.send_json(url, Some(body), what, auth, observe)
+    }
+
+    /// GETs `url` and returns the JSON reply, retrying as `post_json` does.
+    pub fn get_json(
+        &mut self,
+        url: &str,
+        what: &str,
+        auth: &mut Auth,
+        observe: &mut dyn FnMut(Event),
+    ) -> Result<Value, LiveError> {
+        self.send_json(url, None, what, auth, observe)
+    }
+
+    /// One request, POST with `body` or GET without.
+    fn send_json(
+        &mut self,
+        url: &str,
+        body: Option<&Value>,
+        what: &str,
+        auth: &mut Auth,
+        observe: &mut dyn FnMut(Event),
+    ) -> Result<Value, LiveError> {
         auth.register_secrets(&mut self.redactor);
         let max_attempts = self.settings.max_attempts;
         let mut refreshed = false;
@@ -133,13 +156,14 @@ impl Http {
                     });
                     self.pacer.record(Instant::now());
                     self.requests += 1;
-                    let result = self
-                        .client
-                        .post(url)
+                    let request = match body {
+                        Some(body) => self.client.post(url).json(body),
+                        None => self.client.get(url),
+                    };
+                    let result = request
                         .timeout(self.settings.request_timeout.min(remaining))
                         .header("Authorization", header.expose())
                         .header("Accept", "application/json")
-                        .json(body)
                         .send();
                     match result {
                         Ok(response) => self.classify(response, what, auth, &mut refreshed),
@@ -245,7 +269,7 @@ impl Http {
                         wait: Some(Duration::ZERO),
                     };
                 }
-                Attempt::Fail(unauthorized(status, auth.method(), excerpt))
+                Attempt::Fail(unauthorized(status, auth, excerpt))
             }
             300..=399 => Attempt::Fail(LiveError::Status {
                 what: what.to_string(),
@@ -286,8 +310,10 @@ impl Http {
     }
 }
 
-fn unauthorized(status: u16, method: AuthMethod, detail: String) -> LiveError {
+fn unauthorized(status: u16, auth: &Auth, detail: String) -> LiveError {
+    let method = auth.method();
     let help = match method {
+        _ if auth.is_graph() => "check that the app registration has the Microsoft Graph application permission the check needs (`casguard ops --help` lists them) and that an admin consented to it",
         AuthMethod::Token => "check that CASGUARD_API_TOKEN (or token_file) holds a current API token of a user who may read policies; tokens of deprovisioned users are refused (Settings > Cloud Apps > System > API tokens)",
         AuthMethod::EntraSecret | AuthMethod::EntraWorkloadIdentity => {
             "Entra ID tokens are not evidenced to work on MDCA's policy routes: MDCA may require the legacy API token there (`auth = \"token\"`). Otherwise check the app's Microsoft Cloud App Security API permissions and admin consent"

@@ -12,6 +12,7 @@ pub mod alerts;
 pub mod auth;
 pub mod error;
 pub mod http;
+pub mod ops;
 pub mod pacer;
 pub mod secret;
 pub mod snapshot;
@@ -129,6 +130,8 @@ pub fn fetch_policies(
         body: serde_json::Map::new(),
         max_items: MAX_POLICIES,
         check: None,
+        get: false,
+        identity: Identity::Id,
     };
     fetch_list(tenant, &list, http, auth, observe)
 }
@@ -147,6 +150,23 @@ pub struct List<'a> {
     /// window asked for): a server that ignores a filter must not pass for
     /// one that answered it.
     pub check: Option<&'a ItemCheck<'a>>,
+    /// GET with `skip`/`limit` in the query instead of POST.
+    pub get: bool,
+    /// What tells two items apart.
+    pub identity: Identity,
+}
+
+/// What tells two listed items apart, so that a repeated one is dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Identity {
+    /// A string `_id`, required (policies, alerts).
+    Id,
+    /// `_id` plus `updateTimestamp`: governance records are rewritten when
+    /// they settle, and both versions may be listed.
+    IdAndUpdate,
+    /// `_id`, else `id`, else the whole item: resources whose shape is not
+    /// verified must not fail for want of an `_id`.
+    Loose,
 }
 
 /// A check of one listed item; the error says what is wrong with it.
@@ -173,11 +193,23 @@ pub fn fetch_list(
     let mut skip = 0usize;
     let mut expected_total: Option<usize> = None;
     for number in 1.. {
-        let what = format!("POST {} (page {number}, skip {skip})", list.endpoint);
-        let mut body = list.body.clone();
-        body.insert("skip".into(), json!(skip));
-        body.insert("limit".into(), json!(PAGE_SIZE));
-        let reply = http.post_json(&url, &Value::Object(body), &what, auth, observe)?;
+        let reply = if list.get {
+            let what = format!("GET {} (page {number}, skip {skip})", list.endpoint);
+            let separator = if url.contains('?') { '&' } else { '?' };
+            let url = format!("{url}{separator}skip={skip}&limit={PAGE_SIZE}");
+            http.get_json(&url, &what, auth, observe)?
+        } else {
+            let what = format!("POST {} (page {number}, skip {skip})", list.endpoint);
+            let mut body = list.body.clone();
+            body.insert("skip".into(), json!(skip));
+            body.insert("limit".into(), json!(PAGE_SIZE));
+            http.post_json(&url, &Value::Object(body), &what, auth, observe)?
+        };
+        let what = format!(
+            "{} {} (page {number})",
+            if list.get { "GET" } else { "POST" },
+            list.endpoint
+        );
         let page = read_page(&reply, &what, list.noun)?;
         if let Some(total) = page.total {
             if let Some(previous) = expected_total.filter(|&t| t != total) {
@@ -187,11 +219,19 @@ pub fn fetch_list(
         }
         let mut new = 0;
         for item in page.data {
-            let id = item_id(item, &what, list.noun)?;
+            let id = match list.identity {
+                Identity::Id => item_id(item, &what, list.noun)?.to_string(),
+                Identity::IdAndUpdate => format!(
+                    "{}@{}",
+                    item_id(item, &what, list.noun)?,
+                    item.get("updateTimestamp").unwrap_or(&Value::Null)
+                ),
+                Identity::Loose => loose_id(item),
+            };
             if let Some(check) = list.check {
                 check(item).map_err(|detail| paging_error(format!("page {number}: {detail}")))?;
             }
-            if seen.insert(id.to_string()) {
+            if seen.insert(id) {
                 items.push(item.clone());
                 new += 1;
             }
@@ -259,6 +299,18 @@ fn read_page<'v>(reply: &'v Value, what: &str, noun: &str) -> Result<Page<'v>, L
             .and_then(Value::as_u64)
             .map(|t| t as usize),
     })
+}
+
+/// `_id`, else `id`, else the item itself.
+fn loose_id(item: &Value) -> String {
+    ["_id", "id"]
+        .iter()
+        .find_map(|key| match item.get(*key)? {
+            Value::String(text) => Some(text.clone()),
+            Value::Number(number) => Some(number.to_string()),
+            _ => None,
+        })
+        .unwrap_or_else(|| item.to_string())
 }
 
 fn item_id<'v>(item: &'v Value, what: &str, noun: &str) -> Result<&'v str, LiveError> {

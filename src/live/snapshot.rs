@@ -1,11 +1,18 @@
-//! Snapshots: the live configuration as read, in a versioned JSON document
-//! (`format_version`, `tenant`, `fetched_at`, `source`, `policies` = the
-//! raw objects), so that every command can run offline and replay exactly.
+//! Snapshots: the live state as read, in a versioned JSON document, so that
+//! every command can run offline and replay exactly. Format 2:
+//! `format_version`, `tenant`, `fetched_at`, `source`, `policies` (the raw
+//! policy objects, as in format 1) and `resources`: one entry per resource
+//! read (`policies`, `alerts`, the ops resources), each with its fetch
+//! `status` (`ok`, `unavailable` with a `detail`), the `endpoint` it came
+//! from and its raw `items`. A resource that was not asked for is absent, so
+//! a snapshot taken with `--resources ops` cannot pass for a tenant without
+//! policies.
 //!
-//! Reading also accepts what people already have: a raw dump of the
-//! policies endpoint (`{"data": [...]}`) or a bare array, as the MCAS
-//! PowerShell module and portal exports save them.
+//! Reading also accepts format 1 (policies only) and what people already
+//! have: a raw dump of the policies endpoint (`{"data": [...]}`) or a bare
+//! array, as the MCAS PowerShell module and portal exports save them.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -13,7 +20,58 @@ use serde_json::{Map, Value};
 
 use super::error::LiveError;
 
-pub const FORMAT_VERSION: u64 = 1;
+pub const FORMAT_VERSION: u64 = 2;
+
+/// The resource name of the policies, whose items live in `Snapshot::policies`.
+pub const POLICIES: &str = "policies";
+
+/// How reading one resource ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResourceStatus {
+    /// Read in full.
+    Ok,
+    /// Not read, for a reason that is not a failure (no Graph credentials).
+    Unavailable,
+    /// Reading failed; only `ops` keeps such a snapshot (in its history).
+    Error,
+}
+
+/// One resource as read: its raw items and how the read went.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Resource {
+    pub status: ResourceStatus,
+    /// Why it is unavailable or failed (never a secret).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// `GET /api/v1/...` or `GET https://graph.microsoft.com/...`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    /// The raw objects, exactly as the API returned them (the policies'
+    /// are in `Snapshot::policies`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<Value>,
+}
+
+impl Resource {
+    pub fn ok(endpoint: impl Into<String>, items: Vec<Value>) -> Resource {
+        Resource {
+            status: ResourceStatus::Ok,
+            detail: None,
+            endpoint: Some(endpoint.into()),
+            items,
+        }
+    }
+
+    pub fn unavailable(detail: impl Into<String>) -> Resource {
+        Resource {
+            status: ResourceStatus::Unavailable,
+            detail: Some(detail.into()),
+            endpoint: None,
+            items: Vec::new(),
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
@@ -24,11 +82,42 @@ pub struct Snapshot {
     pub fetched_at: Option<String>,
     /// How it was obtained: `{"kind": "api", ...}` or `{"kind": "import", ...}`.
     pub source: Value,
-    /// The policies exactly as the API returned them.
+    /// The policies exactly as the API returned them (empty when they were
+    /// not read: see `has_policies`).
     pub policies: Vec<Value>,
+    /// Every resource read, by name, with its status.
+    #[serde(default)]
+    pub resources: BTreeMap<String, Resource>,
 }
 
 impl Snapshot {
+    /// Whether the policies were read (always, before format 2).
+    pub fn has_policies(&self) -> bool {
+        self.resources
+            .get(POLICIES)
+            .is_some_and(|r| r.status == ResourceStatus::Ok)
+    }
+
+    /// The resource `name`, when it was read successfully.
+    pub fn resource(&self, name: &str) -> Option<&Resource> {
+        self.resources.get(name)
+    }
+
+    /// The resources of a format-1 snapshot or a raw dump: the policies.
+    fn policies_only() -> BTreeMap<String, Resource> {
+        let mut resources = BTreeMap::new();
+        resources.insert(
+            POLICIES.to_string(),
+            Resource {
+                status: ResourceStatus::Ok,
+                detail: None,
+                endpoint: None,
+                items: Vec::new(),
+            },
+        );
+        resources
+    }
+
     /// Serialized with two-space indentation and a final newline.
     pub fn to_json(&self) -> String {
         let mut text = serde_json::to_string_pretty(self).expect("snapshot serializes");
@@ -83,6 +172,7 @@ impl Snapshot {
             fetched_at: None,
             source: serde_json::json!({"kind": "import", "form": form, "file": origin}),
             policies,
+            resources: Snapshot::policies_only(),
         };
         let snapshot = match value {
             Value::Array(items) => imported(items, "array"),
@@ -96,7 +186,14 @@ impl Snapshot {
                 }
                 let policies = match object.remove("policies") {
                     Some(Value::Array(items)) => items,
+                    None if version >= 2 => Vec::new(),
                     _ => return Err("`policies` is missing or not an array".into()),
+                };
+                let resources = match object.remove("resources") {
+                    None if version < 2 => Snapshot::policies_only(),
+                    None => BTreeMap::new(),
+                    Some(value) => serde_json::from_value(value)
+                        .map_err(|e| format!("`resources` is not readable: {e}"))?,
                 };
                 let text = |object: &Map<String, Value>, key: &str| {
                     object.get(key).and_then(Value::as_str).map(str::to_string)
@@ -107,6 +204,7 @@ impl Snapshot {
                     fetched_at: text(&object, "fetched_at"),
                     source: object.remove("source").unwrap_or(Value::Null),
                     policies,
+                    resources,
                 }
             }
             Value::Object(mut object) if object.contains_key("data") => match object.remove("data")
@@ -123,8 +221,9 @@ impl Snapshot {
     }
 }
 
-/// Every dated snapshot in `dir` as (fetched_at, policies), for live
-/// "observed since" dates. Files that are not snapshots are skipped.
+/// Every dated snapshot in `dir` that holds policies, as (fetched_at,
+/// policies), for live "observed since" dates. Files that are not snapshots
+/// are skipped.
 pub fn read_history(dir: &Path) -> Result<Vec<(String, Vec<Value>)>, LiveError> {
     let entries = std::fs::read_dir(dir).map_err(|e| LiveError::ReadSnapshot {
         path: dir.display().to_string(),
@@ -136,8 +235,9 @@ pub fn read_history(dir: &Path) -> Result<Vec<(String, Vec<Value>)>, LiveError> 
         let path = entry.path();
         if path.extension().is_some_and(|e| e == "json") {
             if let Ok(snapshot) = Snapshot::read(&path) {
-                if let Some(at) = snapshot.fetched_at {
-                    history.push((at, snapshot.policies));
+                match snapshot.fetched_at {
+                    Some(at) if snapshot.has_policies() => history.push((at, snapshot.policies)),
+                    _ => {}
                 }
             }
         }
@@ -168,6 +268,25 @@ impl Snapshot {
     }
 }
 
+/// The dated snapshots in `dir`, oldest first, as (fetched_at, path), read
+/// only as far as their dates: callers open the ones they need.
+pub fn history_files(dir: &Path) -> Vec<(String, std::path::PathBuf)> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<(String, std::path::PathBuf)> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .filter_map(|path| {
+            let snapshot = Snapshot::read(&path).ok()?;
+            Some((snapshot.fetched_at?, path))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,7 +310,7 @@ mod tests {
             "array"
         );
         assert!(
-            Snapshot::from_value(json!({"format_version": 2, "policies": []}), "d")
+            Snapshot::from_value(json!({"format_version": 3, "policies": []}), "d")
                 .unwrap_err()
                 .contains("newer")
         );
@@ -206,7 +325,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.json");
         let snap = Snapshot {
-            format_version: 1,
+            resources: Snapshot::policies_only(),
+            format_version: 2,
             tenant: Some("https://t".into()),
             fetched_at: Some("2026-11-22T00:00:00Z".into()),
             source: json!({"kind": "api"}),

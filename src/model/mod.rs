@@ -10,6 +10,7 @@
 
 pub mod alerts;
 mod command;
+pub mod ops;
 mod outcome;
 mod rule;
 
@@ -18,6 +19,9 @@ pub use alerts::{
     FpNumerator, RecipientRow, ScoreRow, Spike, SpikeKind, Trend, Verdict,
 };
 pub use command::*;
+pub use ops::{
+    CheckResult, CheckStatus, DriftChange, OpsCheck, OpsSection, OpsThresholds, ProductScore,
+};
 pub use outcome::*;
 pub use rule::*;
 

@@ -143,6 +143,8 @@ pub struct Report {
     pub review: Option<ReviewSection>,
     /// Set by `alerts`: the scorecard, spikes, trends and where alerts go.
     pub alerts: Option<super::AlertsSection>,
+    /// Set by `ops`: one status per check, Secure Score, drift since the last run.
+    pub ops: Option<super::OpsSection>,
     /// Where the project root sits in its git repository (`mdca/`, or
     /// empty): SARIF paths are relative to the repository, as code scanning
     /// expects; every other format shows paths relative to the project root.

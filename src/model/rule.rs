@@ -5,13 +5,12 @@
 
 use serde::Serialize;
 
-use super::Severity;
+use super::{OpsCheck, Severity};
 
 /// Which part of casguard produces a rule's findings. A command runs whole
 /// families, so the set of rules that ran is derived from the families, never
 /// listed by hand.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Family {
     /// Reading and validating policy files (CAS001-004).
     Load,
@@ -28,6 +27,14 @@ pub enum Family {
     /// The alert archive: noisy, silent, saturated and unworked policies,
     /// spikes, where alerts go (ALERT001-012).
     Alerts,
+    /// One check of the weekly operations check (`casguard ops`).
+    Ops(OpsCheck),
+}
+
+impl Serialize for Family {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
 }
 
 impl Family {
@@ -40,6 +47,7 @@ impl Family {
             Family::Drift => "drift",
             Family::Config => "config",
             Family::Alerts => "alerts",
+            Family::Ops(check) => check.as_str(),
         }
     }
 }
