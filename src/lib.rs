@@ -36,6 +36,7 @@ pub mod live;
 pub mod load;
 pub mod model;
 pub mod normalize;
+pub mod ops;
 pub mod parallel;
 pub mod registry;
 pub mod report;

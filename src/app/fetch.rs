@@ -11,6 +11,8 @@ use crate::model::FetchOutcome;
 pub struct FetchInput {
     pub out: PathBuf,
     pub source: LiveSource,
+    /// `--resources`: what to read; the policies only when `None`.
+    pub resources: Option<std::collections::BTreeSet<&'static str>>,
 }
 
 pub fn fetch(
@@ -30,7 +32,24 @@ pub fn fetch(
             ),
         });
     }
-    let snapshot = super::read_live(project, &input.source, observe)?;
+    let snapshot = match &input.resources {
+        Some(names) if input.source.snapshot.is_none() => {
+            let snapshot = super::ops::read_resources(project, &input.source, names, observe)?;
+            // A partial read is an error: nothing is written.
+            if let Some((name, resource)) = snapshot
+                .resources
+                .iter()
+                .find(|(_, r)| r.status == crate::live::snapshot::ResourceStatus::Error)
+            {
+                return Err(Error::ResourceFailed {
+                    resource: name.clone(),
+                    detail: resource.detail.clone().unwrap_or_default(),
+                });
+            }
+            snapshot
+        }
+        _ => super::read_live(project, &input.source, observe)?,
+    };
     snapshot.write(&out)?;
     let kept = match super::history_dir(project, &input.source) {
         Some(dir) => Some(project.display(&snapshot.keep_in_history(&dir, project.env.now)?)),
@@ -41,7 +60,22 @@ pub fn fetch(
         None => snapshot.tenant.clone().unwrap_or_default(),
     };
     Ok(FetchOutcome {
+        resources: snapshot
+            .resources
+            .iter()
+            .filter(|(name, _)| name.as_str() != crate::live::snapshot::POLICIES)
+            .map(|(name, r)| {
+                let status = match r.status {
+                    crate::live::snapshot::ResourceStatus::Ok => {
+                        crate::model::plural(r.items.len(), "item")
+                    }
+                    _ => format!("unavailable: {}", r.detail.clone().unwrap_or_default()),
+                };
+                (name.clone(), status)
+            })
+            .collect(),
         policies: snapshot.policies.len(),
+        policies_read: snapshot.has_policies(),
         requests: snapshot
             .source
             .get("requests")

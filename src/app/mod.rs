@@ -13,6 +13,7 @@ pub mod fetch;
 pub mod import;
 pub mod init;
 pub mod lint;
+pub mod ops;
 pub mod review;
 pub mod rules;
 pub mod suggest;
@@ -84,6 +85,11 @@ pub enum Error {
     #[error("cannot read `{path}`: {detail}")]
     #[diagnostic(help("check the path"))]
     ReadInput { path: String, detail: String },
+    #[error("reading {resource} failed: {detail}")]
+    #[diagnostic(help(
+        "nothing was written; fix the cause or leave {resource} out of --resources"
+    ))]
+    ResourceFailed { resource: String, detail: String },
     #[error("unknown rule `{id}`")]
     #[diagnostic(help("{help}"))]
     UnknownRule { id: String, help: String },
@@ -212,7 +218,15 @@ pub fn read_live(
 ) -> Result<Snapshot, Error> {
     if let Some(path) = &source.snapshot {
         let path = project.env.resolve(path);
-        return Ok(Snapshot::read_as(&path, &project.display(&path))?);
+        let snapshot = Snapshot::read_as(&path, &project.display(&path))?;
+        if !snapshot.has_policies() {
+            return Err(Error::Live(LiveError::ReadSnapshot {
+                path: project.display(&path),
+                detail: "it holds no policies".into(),
+                help: "it was fetched without them (`--resources ops`); fetch with `--resources policies` or `all`".into(),
+            }));
+        }
+        return Ok(snapshot);
     }
     let env = |key: &str| project.env.var(key).map(str::to_string);
     let mut settings = project.config.tenant.clone();

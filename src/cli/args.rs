@@ -58,6 +58,11 @@ pub enum Command {
     /// Per-policy alert scorecard, spikes, trends and where alerts go, from the local
     /// archive (`alerts sync` fills it from the tenant, `alerts import` from a file)
     Alerts(AlertsArgs),
+    /// The weekly operations check: system alerts, app connectors, Conditional Access App
+    /// Control apps, log upload, SIEM agents, API tokens, governance log, Secure Score,
+    /// message center, drift since the last run
+    #[command(after_long_help = OPS_PERMISSIONS)]
+    Ops(OpsArgs),
     /// Write one policy file per live policy (the API, or --snapshot FILE)
     Import(ImportArgs),
     /// Turn drift into action: a checklist to restore the tenant, or a patch that adopts live state
@@ -107,8 +112,65 @@ pub struct FetchArgs {
     /// Snapshot file to write (atomically; an existing file is replaced only on success)
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
+    /// What to read, comma-separated: policies, alerts (the last `system_alert_days`), ops
+    /// (connectors, log upload, SIEM agents, API tokens, governance log, Secure Score,
+    /// message center), all, or single resource names [default: policies]
+    #[arg(long, value_name = "LIST", value_parser = parse_resources)]
+    pub resources: Option<std::collections::BTreeSet<&'static str>>,
     #[command(flatten)]
     pub live: LiveArgs,
+}
+
+/// `ops --help`: what each check reads and the permission it needs.
+pub const OPS_PERMISSIONS: &str = "\
+Checks and the permissions they need:
+  system_alerts            MDCA alerts (legacy API token, or Entra Investigation.read)
+  app_connectors           POST /cas/api/v1/app_connectors/ (legacy API token)
+  conditional_access_apps  the same connectors' session-control state (legacy API token)
+  log_upload               discovery streams, log collectors, governance log (legacy API token;
+                           streams also take Entra Discovery.read)
+  siem_agents              /api/v1/agents/siem/ (legacy API token)
+  api_tokens               /cas/api/v1/tokens/ (legacy API token of a Global or Security admin)
+  governance               POST /api/v1/governance/ (legacy API token)
+  secure_score             Microsoft Graph, application permission SecurityEvents.Read.All
+  message_center           Microsoft Graph, application permission ServiceMessage.Read.All
+  drift                    the policies (legacy API token) and the policy files
+
+MDCA routes use `auth` under [tenant]. Graph routes need an Entra ID app: `graph_auth` under
+[tenant] (entra-secret with CASGUARD_CLIENT_SECRET, or entra-workload-identity), with
+AZURE_TENANT_ID and AZURE_CLIENT_ID; when `auth` is already an Entra method it is used for
+Graph too. Without Graph credentials those two checks are unavailable (a note), unless named
+with --check.
+
+Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 a check could not
+read its data (the report still shows every check).";
+
+#[derive(Args, Debug)]
+pub struct OpsArgs {
+    /// Run only this check (repeatable or comma-separated); a named check that cannot run is an error
+    #[arg(long = "check", value_name = "NAME", value_delimiter = ',', value_parser = parse_check)]
+    pub checks: Vec<crate::model::OpsCheck>,
+    /// Compare with this earlier snapshot instead of the newest older one in the history folder
+    #[arg(long, value_name = "FILE")]
+    pub previous: Option<PathBuf>,
+    #[command(flatten)]
+    pub live: LiveArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+fn parse_check(text: &str) -> Result<crate::model::OpsCheck, String> {
+    crate::model::OpsCheck::parse(text).ok_or_else(|| {
+        let names: Vec<&str> = crate::model::OpsCheck::ALL
+            .iter()
+            .map(|c| c.as_str())
+            .collect();
+        format!("unknown check; use one of: {}", names.join(", "))
+    })
+}
+
+fn parse_resources(text: &str) -> Result<std::collections::BTreeSet<&'static str>, String> {
+    crate::live::ops::parse_resources(text)
 }
 
 #[derive(Args, Debug)]

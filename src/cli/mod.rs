@@ -195,6 +195,7 @@ impl Runner {
             }
             Command::Fetch(args) => {
                 let input = app::fetch::FetchInput {
+                    resources: args.resources,
                     out: args.out,
                     source: live_source(&args.live),
                 };
@@ -246,6 +247,30 @@ impl Runner {
                 let code = self.alerts(project, args, started, observe);
                 drop(progress);
                 code
+            }
+            Command::Ops(args) => {
+                let rules = project.rules()?;
+                let input = app::ops::OpsInput {
+                    checks: args.checks,
+                    source: live_source(&args.live),
+                    previous: args.previous,
+                };
+                let report = app::ops::ops(project, &rules, &input, observe)?;
+                drop(progress);
+                let code = self.emit(project, &report, &args.output)?;
+                let failed = report
+                    .ops
+                    .as_ref()
+                    .map_or(0, |o| o.count(crate::model::CheckStatus::Error));
+                if failed > 0 {
+                    eprintln!(
+                        "casguard: error: {} could not read {} data; the report above shows why",
+                        crate::model::plural(failed, "check"),
+                        if failed == 1 { "its" } else { "their" }
+                    );
+                    return Ok(EXIT_TROUBLE);
+                }
+                Ok(code)
             }
             Command::Rules(command) => self.rules(project, command),
             Command::Schema | Command::Completions { .. } | Command::Man | Command::Init(_) => {

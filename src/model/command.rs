@@ -12,7 +12,11 @@ pub struct LintOutcome {
 }
 
 pub struct FetchOutcome {
+    /// Resources read besides the policies: (name, "12 items" or why unavailable).
+    pub resources: Vec<(String, String)>,
     pub policies: usize,
+    /// Whether the policies were read at all.
+    pub policies_read: bool,
     /// Requests sent, when read from the API.
     pub requests: Option<u64>,
     /// Where the snapshot was written (display path).

@@ -11,17 +11,38 @@ use crate::model::{
 };
 
 pub fn fetch(outcome: &FetchOutcome, seconds: f64) -> String {
-    format!(
-        "{} {} from {}{} ({seconds:.1} s); wrote {}\n",
+    let what = if outcome.resources.is_empty() {
+        plural(outcome.policies, "policy")
+    } else {
+        plural(
+            outcome.resources.len() + usize::from(outcome.policies_read),
+            "resource",
+        )
+    };
+    let mut text = format!(
+        "{} {what} from {}{} ({seconds:.1} s); wrote {}\n",
         if outcome.from_file { "read" } else { "fetched" },
-        plural(outcome.policies, "policy"),
-        outcome.from,
+        if outcome.from.is_empty() {
+            "Microsoft Graph"
+        } else {
+            &outcome.from
+        },
         outcome.requests.map_or(String::new(), |n| format!(
             " in {}",
             plural(n as usize, "request")
         )),
         outcome.out
-    )
+    );
+    if !outcome.resources.is_empty() && outcome.policies_read {
+        text.push_str(&format!(
+            "  policies: {}\n",
+            plural(outcome.policies, "item")
+        ));
+    }
+    for (name, status) in &outcome.resources {
+        text.push_str(&format!("  {name}: {status}\n"));
+    }
+    text
 }
 
 /// (stdout, warnings for stderr).
