@@ -141,6 +141,8 @@ def state(now, broken):
     alerts = [alert(1, "Mass download by a single user", d(1), False)]
     if broken:
         streams[1] = stream(2, "Zscaler cloud", d(3), 0)
+        # Its last successful parse is as old as its last data.
+        gov[1] = governance(2, "DiscoveryParseLogTask", d(3), stream_id=streams[1]["_id"])
         streams[0]["logFilesFailsCount"] = 9
         connectors[0] = connector(1, 11161, "Microsoft 365", connected=False)
         connectors.append(connector(4, 20893, "GitHub", last=d(3)))
