@@ -290,7 +290,7 @@ pub const OPS011: RuleDoc = RuleDoc {
     severity: Severity::Error,
     rationale: "MDCA raises a system alert when a connector, a log collector or a SIEM agent fails and it cannot notify anyone else, and when it switches off an activity policy that matched too much. While it is open, part of the protection is not working.",
     remediation: "Open the alert in the Defender portal (Cloud apps > Alerts, filter on system alerts), fix the component it names, then resolve the alert. Make sure the SIEM agent's alert type filter includes system alerts so the SOC sees them too.",
-    module: "ops",
+    module: "ops/health",
 };
 
 pub const OPS021: RuleDoc = RuleDoc {
@@ -300,7 +300,7 @@ pub const OPS021: RuleDoc = RuleDoc {
     severity: Severity::Error,
     rationale: "An enabled API connector that is not connected reads nothing from the app: no activities, no files, no governance actions, and the policies that depend on it are silent.",
     remediation: "Defender portal > Settings > Cloud Apps > Connected apps > App connectors: open the connector, read its status message, and reconnect it (usually an expired admin consent or a revoked service account).",
-    module: "ops",
+    module: "ops/health",
 };
 
 pub const OPS022: RuleDoc = RuleDoc {
@@ -310,7 +310,7 @@ pub const OPS022: RuleDoc = RuleDoc {
     severity: Severity::Warning,
     rationale: "A connector whose last successful connection is older than `connector_stale_hours` (24 h by default) is probably failing, even if it still shows as connected.",
     remediation: "Check the connector's status in Settings > Cloud Apps > Connected apps > App connectors, and the system alerts; reconnect it if it keeps failing.",
-    module: "ops",
+    module: "ops/health",
 };
 
 pub const OPS031: RuleDoc = RuleDoc {
@@ -320,7 +320,7 @@ pub const OPS031: RuleDoc = RuleDoc {
     severity: Severity::Warning,
     rationale: "An app configured for Conditional Access App Control that is not connected is not routed through the session proxy: session policies do not apply to it.",
     remediation: "Settings > Cloud Apps > Connected apps > Conditional Access App Control apps: finish onboarding the app, and check the Entra ID Conditional Access policy that routes it.",
-    module: "ops",
+    module: "ops/health",
 };
 
 pub const OPS032: RuleDoc = RuleDoc {
@@ -330,7 +330,7 @@ pub const OPS032: RuleDoc = RuleDoc {
     severity: Severity::Warning,
     rationale: "A suspended app bypasses the session proxy: its session policies are off until someone resumes it.",
     remediation: "Resume the app under Settings > Cloud Apps > Connected apps > Conditional Access App Control apps, or document why it stays suspended.",
-    module: "ops",
+    module: "ops/health",
 };
 
 pub const OPS041: RuleDoc = RuleDoc {
@@ -340,7 +340,7 @@ pub const OPS041: RuleDoc = RuleDoc {
     severity: Severity::Warning,
     rationale: "A continuous report (log upload stream) with no data for longer than `stream_stale_hours` (24 h) leaves Cloud Discovery blind to that network; the portal shows it as disconnected.",
     remediation: "Check the log collector or firewall that feeds the stream (Settings > Cloud Apps > Cloud Discovery > Automatic log upload) and its network path to MDCA.",
-    module: "ops",
+    module: "ops/health",
 };
 
 pub const OPS042: RuleDoc = RuleDoc {
@@ -350,7 +350,7 @@ pub const OPS042: RuleDoc = RuleDoc {
     severity: Severity::Error,
     rationale: "More log files failed to parse than at the previous run: uploads reach MDCA but their content is lost.",
     remediation: "Open the stream's log files in Settings > Cloud Apps > Cloud Discovery > Automatic log upload; usually the data source's log format changed. Match the data source to the firewall's format.",
-    module: "ops",
+    module: "ops/health",
 };
 
 pub const OPS043: RuleDoc = RuleDoc {
@@ -360,7 +360,7 @@ pub const OPS043: RuleDoc = RuleDoc {
     severity: Severity::Error,
     rationale: "A log collector that is not healthy or connected stops forwarding firewall and proxy logs, so Cloud Discovery misses that traffic.",
     remediation: "Check the collector host (`docker ps`, `docker logs` on the collector), its connectivity to MDCA and its certificate; see Settings > Cloud Apps > Cloud Discovery > Automatic log upload > Log collectors.",
-    module: "ops",
+    module: "ops/health",
 };
 
 pub const OPS044: RuleDoc = RuleDoc {
@@ -370,7 +370,7 @@ pub const OPS044: RuleDoc = RuleDoc {
     severity: Severity::Error,
     rationale: "An upload returns success as soon as the file lands; the parse result appears only in the governance log. Failed parses are silent data loss.",
     remediation: "Look at the failing data source (the message names it): the log format selected for it must match what the device sends.",
-    module: "ops",
+    module: "ops/health",
 };
 
 pub const OPS045: RuleDoc = RuleDoc {
@@ -380,7 +380,7 @@ pub const OPS045: RuleDoc = RuleDoc {
     severity: Severity::Warning,
     rationale: "The age of the last successful parse per stream keeps growing when uploads stop or every parse fails; past `parse_success_max_age_hours` (48 h) discovery data is stale.",
     remediation: "Check the stream's collector and its parse results in the governance log (Settings > Cloud Apps > Governance log, task DiscoveryParseLogTask).",
-    module: "ops",
+    module: "ops/health",
 };
 
 pub const OPS051: RuleDoc = RuleDoc {
@@ -390,7 +390,7 @@ pub const OPS051: RuleDoc = RuleDoc {
     severity: Severity::Warning,
     rationale: "A SIEM agent that has not reached MDCA for more than 2 hours shows as Connection error: alerts and activities queue up and stop reaching the SOC.",
     remediation: "Check the agent's host and its outbound connection to MDCA; restart the agent (Settings > Cloud Apps > SIEM agents).",
-    module: "ops",
+    module: "ops/health",
 };
 
 pub const OPS052: RuleDoc = RuleDoc {
@@ -400,7 +400,7 @@ pub const OPS052: RuleDoc = RuleDoc {
     severity: Severity::Error,
     rationale: "A SIEM agent down for more than 12 hours shows as Disconnected: the SOC no longer receives MDCA alerts through it.",
     remediation: "Restore the agent host or redeploy the agent; check the token it uses (Settings > Cloud Apps > SIEM agents).",
-    module: "ops",
+    module: "ops/health",
 };
 
 pub const OPS061: RuleDoc = RuleDoc {
@@ -410,7 +410,7 @@ pub const OPS061: RuleDoc = RuleDoc {
     severity: Severity::Warning,
     rationale: "A token not used for more than `token_inactive_days` (7 days) is a standing credential nobody needs; leaked, it still works.",
     remediation: "Revoke it under Settings > Cloud Apps > System > API tokens, or record who still needs it.",
-    module: "ops",
+    module: "ops/health",
 };
 
 pub const OPS062: RuleDoc = RuleDoc {
@@ -420,7 +420,7 @@ pub const OPS062: RuleDoc = RuleDoc {
     severity: Severity::Warning,
     rationale: "A token that was generated but never used is a credential without a purpose.",
     remediation: "Revoke it under Settings > Cloud Apps > System > API tokens.",
-    module: "ops",
+    module: "ops/health",
 };
 
 pub const OPS063: RuleDoc = RuleDoc {
@@ -430,7 +430,7 @@ pub const OPS063: RuleDoc = RuleDoc {
     severity: Severity::Note,
     rationale: "Tokens do not expire; one older than `token_max_age_days` (365 days) has outlived most rotation policies.",
     remediation: "Generate a new token for the integration, switch it over, and revoke the old one; prefer Entra app registrations where the API allows them.",
-    module: "ops",
+    module: "ops/health",
 };
 
 pub const OPS071: RuleDoc = RuleDoc {
@@ -440,7 +440,7 @@ pub const OPS071: RuleDoc = RuleDoc {
     severity: Severity::Error,
     rationale: "A failed governance task means an action someone relied on (quarantine, suspend user, revoke token, log parse) did not happen.",
     remediation: "Open Settings > Cloud Apps > Governance log, filter on the task and app named, and retry or fix the cause (permissions of the app connector, a deleted object).",
-    module: "ops",
+    module: "ops/since",
 };
 
 pub const OPS072: RuleDoc = RuleDoc {
@@ -450,7 +450,7 @@ pub const OPS072: RuleDoc = RuleDoc {
     severity: Severity::Warning,
     rationale: "Tasks settle within minutes; one pending for longer than `governance_pending_hours` (1 h) is stuck.",
     remediation: "Check the task in Settings > Cloud Apps > Governance log and the app connector it depends on.",
-    module: "ops",
+    module: "ops/since",
 };
 
 pub const OPS081: RuleDoc = RuleDoc {
@@ -460,7 +460,7 @@ pub const OPS081: RuleDoc = RuleDoc {
     severity: Severity::Warning,
     rationale: "Points lost since the previous run mean a control regressed: a setting was changed or a connector stopped reporting.",
     remediation: "Open Exposure management > Secure Score, filter on the product, and look at the controls whose score changed.",
-    module: "ops",
+    module: "ops/posture",
 };
 
 pub const OPS082: RuleDoc = RuleDoc {
@@ -470,7 +470,7 @@ pub const OPS082: RuleDoc = RuleDoc {
     severity: Severity::Note,
     rationale: "Controls scoring nothing are the cheapest improvements; MDCA's own (MCAS) controls map to a policy or a log collector casguard can manage.",
     remediation: "Review the listed controls in Exposure management > Secure Score > Recommended actions; implement them, or mark them as accepted risk with a reason.",
-    module: "ops",
+    module: "ops/posture",
 };
 
 pub const OPS083: RuleDoc = RuleDoc {
@@ -480,7 +480,7 @@ pub const OPS083: RuleDoc = RuleDoc {
     severity: Severity::Warning,
     rationale: "A control that scored at the previous run and now scores nothing has regressed.",
     remediation: "Open the control in Exposure management > Secure Score and find what changed (its history shows when).",
-    module: "ops",
+    module: "ops/posture",
 };
 
 pub const OPS091: RuleDoc = RuleDoc {
@@ -490,7 +490,7 @@ pub const OPS091: RuleDoc = RuleDoc {
     severity: Severity::Note,
     rationale: "Microsoft announces changes to MDCA in the message center; a new or updated post may change how policies behave.",
     remediation: "Read the post (Microsoft 365 admin center > Health > Message center) and plan any change it asks for.",
-    module: "ops",
+    module: "ops/posture",
 };
 
 pub const OPS092: RuleDoc = RuleDoc {
@@ -500,7 +500,7 @@ pub const OPS092: RuleDoc = RuleDoc {
     severity: Severity::Warning,
     rationale: "A post whose action-required date falls within `action_due_days` (30 days) needs a change before that date.",
     remediation: "Read the post and schedule the change before the date it gives.",
-    module: "ops",
+    module: "ops/posture",
 };
 
 pub const OPS101: RuleDoc = RuleDoc {
@@ -510,7 +510,7 @@ pub const OPS101: RuleDoc = RuleDoc {
     severity: Severity::Warning,
     rationale: "A policy that matched its file at the previous run and differs now was changed outside git (or its file changed) within the week.",
     remediation: "Run `casguard drift` for the details, then `casguard suggest` to adopt the live change or restore the desired state.",
-    module: "ops",
+    module: "ops/since",
 };
 
 pub const OPS102: RuleDoc = RuleDoc {
@@ -520,7 +520,7 @@ pub const OPS102: RuleDoc = RuleDoc {
     severity: Severity::Note,
     rationale: "Drift that persists across runs is accepted by nobody and fixed by nobody; its age shows how long.",
     remediation: "Decide: adopt the live state (`casguard suggest --adopt-live`) or restore the policy in the portal.",
-    module: "ops",
+    module: "ops/since",
 };
 
 /// Every rule implemented in Rust.
