@@ -43,6 +43,7 @@ pub mod report;
 pub mod review;
 pub mod rules;
 pub mod schema;
+pub mod shape;
 pub mod suggest;
 pub mod suppress;
 pub mod textutil;

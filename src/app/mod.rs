@@ -16,6 +16,7 @@ pub mod lint;
 pub mod ops;
 pub mod review;
 pub mod rules;
+pub mod shape;
 pub mod suggest;
 
 use std::collections::{BTreeSet, HashMap};

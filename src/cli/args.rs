@@ -63,6 +63,14 @@ pub enum Command {
     /// message center, drift since the last run
     #[command(after_long_help = OPS_PERMISSIONS)]
     Ops(OpsArgs),
+    /// Which live fields a snapshot holds, of which types, and how casguard maps them
+    /// (no values: fit for a bug report)
+    Shape {
+        /// A snapshot written by `fetch` (any format), or a raw dump
+        snapshot: PathBuf,
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+    },
     /// Write one policy file per live policy (the API, or --snapshot FILE)
     Import(ImportArgs),
     /// Turn drift into action: a checklist to restore the tenant, or a patch that adopts live state

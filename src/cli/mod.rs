@@ -272,6 +272,13 @@ impl Runner {
                 }
                 Ok(code)
             }
+            Command::Shape { snapshot, format } => {
+                let outcome = app::shape::shape(project, &snapshot)?;
+                print(&match format {
+                    ListFormat::Json => text::shape_json(&outcome),
+                    ListFormat::Human => text::shape(&outcome),
+                })
+            }
             Command::Rules(command) => self.rules(project, command),
             Command::Schema | Command::Completions { .. } | Command::Man | Command::Init(_) => {
                 unreachable!("handled before the project is opened")

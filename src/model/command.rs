@@ -127,3 +127,35 @@ pub struct KeygenOutcome {
     pub public: String,
     pub fingerprint: String,
 }
+
+/// `casguard shape`: the fields a snapshot holds, without their values.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShapeOutcome {
+    /// The snapshot file (display path).
+    pub source: String,
+    pub fetched_at: Option<String>,
+    /// Policies per type, then each other resource.
+    pub sections: Vec<ShapeSection>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ShapeSection {
+    /// "policies of type FILE", "resource app_connectors".
+    pub title: String,
+    pub items: usize,
+    pub fields: Vec<ShapeField>,
+    /// Fields a check needs and cannot find, and why a resource was not read.
+    pub notes: Vec<String>,
+}
+
+/// One field path (`api.isConnected`, `controlScores[].score`).
+#[derive(Debug, Clone, Serialize)]
+pub struct ShapeField {
+    pub path: String,
+    /// Items that have it.
+    pub seen: usize,
+    /// Its JSON types with counts: "integer (3)".
+    pub types: Vec<String>,
+    /// How casguard maps it.
+    pub mapping: String,
+}

@@ -147,6 +147,110 @@ pub mod message {
     pub const ACTION_BY: Field = field("action required by", &["actionRequiredByDateTime"], true);
 }
 
+/// Every resource's table, with the check that reads it: the shape report
+/// (`casguard shape`) says which fields casguard reads and which it cannot find.
+/// Entries are (resource, path prefix of the items read, checks, fields).
+pub const TABLES: &[(&str, &str, &str, &[Field])] = &[
+    (
+        "app_connectors",
+        "",
+        "app_connectors, conditional_access_apps",
+        &[
+            connector::NAME,
+            connector::INSTANCE,
+            connector::API_ENABLED,
+            connector::API_CONNECTED,
+            connector::API_LAST_CONNECTED,
+            connector::PROXY_CONFIGURED,
+            connector::PROXY_CONNECTED,
+            connector::PROXY_SUSPENDED,
+        ],
+    ),
+    (
+        "discovery_streams",
+        "",
+        "log_upload",
+        &[
+            stream::ID,
+            stream::NAME,
+            stream::LAST_DATA,
+            stream::TYPE,
+            stream::FAILS,
+        ],
+    ),
+    (
+        "log_collectors",
+        "",
+        "log_upload",
+        &[collector::NAME, collector::STATUS],
+    ),
+    (
+        "siem_agents",
+        "",
+        "siem_agents",
+        &[siem::NAME, siem::LAST_SEEN, siem::STATUS],
+    ),
+    (
+        "api_tokens",
+        "",
+        "api_tokens",
+        &[
+            token::NAME,
+            token::CREATED,
+            token::LAST_USED,
+            token::STATUS,
+            token::OWNER,
+        ],
+    ),
+    (
+        "governance",
+        "",
+        "governance, log_upload",
+        &[
+            governance::ID,
+            governance::TASK,
+            governance::TIME,
+            governance::UPDATED,
+            governance::STATUS,
+            governance::SUCCESS,
+            governance::TEMPLATE,
+            governance::DATA_SOURCE,
+            governance::STREAM,
+            governance::APP,
+        ],
+    ),
+    ("secure_scores", "", "secure_score", &[score::CONTROLS]),
+    (
+        "secure_scores",
+        "controlScores[]",
+        "secure_score",
+        &[score::CONTROL, score::POINTS, score::PERCENT],
+    ),
+    (
+        "secure_score_profiles",
+        "",
+        "secure_score",
+        &[
+            score::PROFILE_ID,
+            score::SERVICE,
+            score::MAX,
+            score::DEPRECATED,
+        ],
+    ),
+    (
+        "message_center",
+        "",
+        "message_center",
+        &[
+            message::ID,
+            message::TITLE,
+            message::SERVICES,
+            message::MODIFIED,
+            message::ACTION_BY,
+        ],
+    ),
+];
+
 /// The first non-null value under any of `field`'s names.
 pub fn get<'v>(item: &'v Value, field: &Field) -> Option<&'v Value> {
     field

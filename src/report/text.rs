@@ -250,3 +250,51 @@ pub fn keygen(outcome: &KeygenOutcome) -> String {
         outcome.private, outcome.public, outcome.fingerprint
     )
 }
+
+/// `casguard shape`: a table per section, then what is missing.
+pub fn shape(outcome: &crate::model::ShapeOutcome) -> String {
+    let mut out = format!(
+        "shape of {}{} (field names, types and counts only; no values)\n",
+        outcome.source,
+        outcome
+            .fetched_at
+            .as_deref()
+            .map_or(String::new(), |at| format!(", read {at}"))
+    );
+    for section in &outcome.sections {
+        out.push_str(&format!(
+            "\n{} ({})\n",
+            section.title,
+            plural(section.items, "item")
+        ));
+        let width = section
+            .fields
+            .iter()
+            .map(|f| f.path.chars().count())
+            .max()
+            .unwrap_or(0);
+        for field in &section.fields {
+            out.push_str(&format!(
+                "  {:<width$}  {:>5}/{:<5}  {:<28}  {}\n",
+                field.path,
+                field.seen,
+                section.items,
+                field.types.join(", "),
+                field.mapping,
+            ));
+        }
+        for note in &section.notes {
+            out.push_str(&format!("  note: {note}\n"));
+        }
+    }
+    out
+}
+
+/// `casguard shape --format json`.
+pub fn shape_json(outcome: &crate::model::ShapeOutcome) -> String {
+    let document =
+        serde_json::json!({"version": 1, "tool": "casguard", "command": "shape", "shape": outcome});
+    let mut text = serde_json::to_string_pretty(&document).expect("shape serializes");
+    text.push('\n');
+    text
+}
