@@ -93,6 +93,7 @@ pub fn fetch_alerts(
         check: Some(&in_window),
         get: false,
         identity: super::Identity::Id,
+        total_may_grow: false,
     };
     super::fetch_list(tenant, &list, http, auth, observe)
 }

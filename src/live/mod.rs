@@ -132,6 +132,7 @@ pub fn fetch_policies(
         check: None,
         get: false,
         identity: Identity::Id,
+        total_may_grow: false,
     };
     fetch_list(tenant, &list, http, auth, observe)
 }
@@ -154,6 +155,9 @@ pub struct List<'a> {
     pub get: bool,
     /// What tells two items apart.
     pub identity: Identity,
+    /// `total` may grow between pages (a log written while it is read,
+    /// sorted oldest first so new entries land at the end); it may never shrink.
+    pub total_may_grow: bool,
 }
 
 /// What tells two listed items apart, so that a repeated one is dropped.
@@ -212,7 +216,9 @@ pub fn fetch_list(
         );
         let page = read_page(&reply, &what, list.noun)?;
         if let Some(total) = page.total {
-            if let Some(previous) = expected_total.filter(|&t| t != total) {
+            // A log written to while it is read grows; anything else must hold still.
+            let moved = |t: usize| if list.total_may_grow { total < t } else { t != total };
+            if let Some(previous) = expected_total.filter(|&t| moved(t)) {
                 return Err(paging_error(format!("`total` changed between pages ({previous} then {total}): the {} changed during the read", list.noun)));
             }
             expected_total = Some(total);
@@ -253,7 +259,8 @@ pub fn fetch_list(
         if new == 0 {
             return Err(paging_error(format!("page {number} (skip {skip}) repeats only {} already read; paging makes no progress", list.noun)));
         }
-        if items.len() > list.max_items || expected_total.is_some_and(|t| items.len() > t) {
+        let past_total = !list.total_may_grow && expected_total.is_some_and(|t| items.len() > t);
+        if items.len() > list.max_items || past_total {
             return Err(paging_error(format!(
                 "pages never end: {} {} read{}",
                 items.len(),
@@ -263,7 +270,14 @@ pub fn fetch_list(
         }
         skip += page.data.len();
     }
-    if let Some(total) = expected_total.filter(|&t| t != items.len()) {
+    let short = |t: usize| {
+        if list.total_may_grow {
+            items.len() < t
+        } else {
+            items.len() != t
+        }
+    };
+    if let Some(total) = expected_total.filter(|&t| short(t)) {
         return Err(paging_error(format!(
             "read {} distinct {} but `total` says {total}",
             items.len(),

@@ -330,6 +330,7 @@ fn mdca_list(spec: &ResourceSpec, governance_from_ms: i64) -> List<'static> {
         } else {
             Identity::Loose
         },
+        total_may_grow: spec.name == "governance",
     }
 }
 
