@@ -127,7 +127,10 @@ fn fetches_every_page_with_the_api_token() {
     );
     assert!(out.stdout.contains("in 3 requests"), "{}", out.stdout);
     let snap = snapshot(dir.path());
-    assert_eq!(snap["format_version"], 1);
+    assert_eq!(
+        snap["format_version"],
+        casguard::live::snapshot::FORMAT_VERSION
+    );
     assert_eq!(snap["tenant"], tenant.url());
     assert_eq!(snap["source"]["auth"], "token");
     assert!(snap["fetched_at"].as_str().unwrap().ends_with('Z'));
