@@ -730,7 +730,7 @@ fn api_token_values_never_reach_the_items() {
 /// are values of an object key: a list of token strings under a key that
 /// says "token" is kept as it came (src/live/ops.rs).
 #[test]
-#[ignore = "bug in src/live/ops.rs without_token_values: strings inside arrays are never redacted"]
+
 fn api_token_values_in_arrays_never_reach_the_items() {
     let (tenant, _) = healthy_tenant();
     let secret = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
@@ -805,7 +805,7 @@ fn ops_lists_page_when_the_server_caps_the_page_size() {
 /// paging error (`total` disagrees) rather than the whole log
 /// (src/live/mod.rs `fetch_list`: `hasNext` defaults to `data.len() >= 100`).
 #[test]
-#[ignore = "fetch_list stops a list without `hasNext` at the first page shorter than 100, even when `total` says more"]
+
 fn governance_pages_until_total_when_pages_are_short() {
     let mut ops = ops_healthy(NOW_MS);
     ops.governance = parse_records(120, 30);
@@ -1076,7 +1076,7 @@ fn replies_of_the_wrong_shape_are_errors() {
 /// one bare stream (the docs example's shape), whatever it holds: an error
 /// body answered with 200 becomes a "stream" with no fields a check can use.
 #[test]
-#[ignore = "bug in src/live/ops.rs unwrap_items: any object without `streams` or `data` is read as one stream"]
+
 fn a_stream_reply_without_streams_is_not_a_stream() {
     let (tenant, _) = healthy_tenant();
     tenant.push_route_fault(
@@ -1097,7 +1097,7 @@ fn a_stream_reply_without_streams_is_not_a_stream() {
 }
 
 #[test]
-#[ignore = "cosmetic bug in src/live/ops.rs parse_resources: `dedup` drops only adjacent repeats, so the error lists policies and alerts twice"]
+
 fn unknown_resource_error_names_each_resource_once() {
     let error = ops::parse_resources("polices").unwrap_err();
     assert_eq!(error.matches("alerts").count(), 1, "{error}");

@@ -365,7 +365,11 @@ impl Entra {
                 E::Parse(inner, _) => format!("unexpected reply from {}: {inner}", self.token_url),
                 E::Other(text) => text.clone(),
             };
-            let help = "check `tenant_id` and `client_id`, that the secret or federated credential is current, and that the app has the Microsoft Cloud App Security API permission";
+            let help = if self.scope == GRAPH_SCOPE {
+                "check `tenant_id` and `client_id`, that the secret or federated credential is current, and that the app has the Microsoft Graph application permissions the ops checks need (SecurityEvents.Read.All, ServiceMessage.Read.All) with admin consent"
+            } else {
+                "check `tenant_id` and `client_id`, that the secret or federated credential is current, and that the app has the Microsoft Cloud App Security API permission"
+            };
             if matches!(&e, E::Request(_) | E::Parse(..)) {
                 self.fail_transient(redactor.scrub(&detail), help)
             } else {

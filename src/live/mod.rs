@@ -217,7 +217,13 @@ pub fn fetch_list(
         let page = read_page(&reply, &what, list.noun)?;
         if let Some(total) = page.total {
             // A log written to while it is read grows; anything else must hold still.
-            let moved = |t: usize| if list.total_may_grow { total < t } else { t != total };
+            let moved = |t: usize| {
+                if list.total_may_grow {
+                    total < t
+                } else {
+                    t != total
+                }
+            };
             if let Some(previous) = expected_total.filter(|&t| moved(t)) {
                 return Err(paging_error(format!("`total` changed between pages ({previous} then {total}): the {} changed during the read", list.noun)));
             }
@@ -248,7 +254,13 @@ pub fn fetch_list(
             fetched: items.len(),
             total: expected_total,
         });
-        if !page.has_next.unwrap_or(page.data.len() >= PAGE_SIZE) {
+        // Without `hasNext` (the governance log), `total` says whether more
+        // pages follow; without either, a full page does.
+        let more = page.has_next.unwrap_or(match expected_total {
+            Some(total) => items.len() < total && !page.data.is_empty(),
+            None => page.data.len() >= PAGE_SIZE,
+        });
+        if !more {
             break;
         }
         if page.data.is_empty() {

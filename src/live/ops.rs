@@ -168,8 +168,12 @@ pub fn parse_resources(text: &str) -> Result<BTreeSet<&'static str>, String> {
             .collect();
         if matched.is_empty() {
             let mut known = vec!["policies", "alerts", "ops", "all"];
-            known.extend(RESOURCES.iter().map(|r| r.name));
-            known.dedup();
+            known.extend(
+                RESOURCES
+                    .iter()
+                    .map(|r| r.name)
+                    .filter(|n| !["policies", "alerts"].contains(n)),
+            );
             return Err(format!(
                 "unknown resource `{word}`; use {}",
                 known.join(", ")
@@ -205,11 +209,29 @@ pub fn fetch_resources(
     observe: &mut dyn FnMut(Event),
 ) -> BTreeMap<String, Resource> {
     let mut out = BTreeMap::new();
+    // A refused sign-in is not tried again for every Graph resource.
+    let mut graph_refused: Option<String> = None;
     for spec in RESOURCES
         .iter()
         .filter(|r| names.contains(r.name) && r.name != POLICIES)
     {
-        let resource = match fetch_one(spec, target, http, observe) {
+        if let (Api::Graph, Some(detail)) = (spec.api, &graph_refused) {
+            out.insert(
+                spec.name.to_string(),
+                Resource {
+                    status: ResourceStatus::Error,
+                    detail: Some(detail.clone()),
+                    endpoint: Some(endpoint(spec, target.graph_url)),
+                    items: Vec::new(),
+                },
+            );
+            continue;
+        }
+        let result = fetch_one(spec, target, http, observe);
+        if let (Api::Graph, Err(error @ LiveError::TokenEndpoint { .. })) = (spec.api, &result) {
+            graph_refused = Some(describe(error));
+        }
+        let resource = match result {
             Ok(Some(items)) => Resource::ok(endpoint(spec, target.graph_url), items),
             Ok(None) => Resource::unavailable(format!(
                 "no Graph credentials (needs {}; set `graph_auth` under [tenant])",
@@ -347,7 +369,18 @@ fn unwrap_items(reply: Value, key: &str, what: &str) -> Result<Vec<Value>, LiveE
             None if object.contains_key("data") => {
                 unwrap_items(Value::Object(object), "data", what)
             }
-            None => Ok(vec![Value::Object(object)]),
+            // The docs show a single stream as a bare object.
+            None if object.contains_key("_id") || object.contains_key("displayName") => {
+                Ok(vec![Value::Object(object)])
+            }
+            None => Err(LiveError::Shape {
+                what: what.to_string(),
+                detail: format!(
+                    "no `{key}` list in the reply: {}",
+                    crate::textutil::clip(&Value::Object(object).to_string(), 120)
+                ),
+                help: "check that the tenant URL points at the MDCA portal and that the credential may read this".into(),
+            }),
         },
         Value::Array(items) => Ok(items),
         other => Err(LiveError::Shape {
@@ -443,30 +476,37 @@ const SECRET_WORDS: [&str; 6] = ["token", "secret", "password", "key", "hash", "
 /// credential, is replaced. Field names are unverified (mdca-ops.md 1.7),
 /// so this errs on the side of redacting.
 pub fn without_token_values(item: Value) -> Value {
-    match item {
+    redact(item, false)
+}
+
+/// `under_secret`: the value sits under a name that suggests a credential
+/// (directly, or inside a list there).
+fn redact(value: Value, under_secret: bool) -> Value {
+    match value {
+        Value::String(text)
+            if under_secret
+                && text.chars().count() >= 20
+                && !text.contains(char::is_whitespace)
+                && text.parse::<jiff::Timestamp>().is_err() =>
+        {
+            Value::String("[redacted by casguard]".into())
+        }
         Value::Object(object) => Value::Object(
             object
                 .into_iter()
                 .map(|(key, value)| {
                     let lower = key.to_ascii_lowercase();
                     let suspicious = SECRET_WORDS.iter().any(|w| lower.contains(w));
-                    let value = match value {
-                        Value::String(text)
-                            if suspicious
-                                && text.chars().count() >= 20
-                                && !text.contains(char::is_whitespace)
-                                && text.parse::<jiff::Timestamp>().is_err() =>
-                        {
-                            Value::String("[redacted by casguard]".into())
-                        }
-                        other @ (Value::Object(_) | Value::Array(_)) => without_token_values(other),
-                        other => other,
-                    };
-                    (key, value)
+                    (key, redact(value, suspicious))
                 })
                 .collect(),
         ),
-        Value::Array(items) => Value::Array(items.into_iter().map(without_token_values).collect()),
+        Value::Array(items) => Value::Array(
+            items
+                .into_iter()
+                .map(|item| redact(item, under_secret))
+                .collect(),
+        ),
         other => other,
     }
 }
