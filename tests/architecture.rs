@@ -130,3 +130,29 @@ fn no_module_cycles_and_layers_hold() {
         .collect();
     assert!(report.is_subset(&allowed), "report depends on {report:?}");
 }
+
+/// The analysis stages do no I/O: they read data and return data.
+#[test]
+fn analysis_does_no_io() {
+    for path in ["src/ops", "src/shape.rs", "src/alerts.rs", "src/drift.rs"] {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+        let files: Vec<std::path::PathBuf> = if path.is_dir() {
+            std::fs::read_dir(&path)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect()
+        } else {
+            vec![path]
+        };
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for io in ["std::fs", "reqwest", "std::net", "std::process", "Http", "println!"] {
+                assert!(
+                    !text.contains(io),
+                    "{} uses {io}: analysis must stay pure",
+                    file.display()
+                );
+            }
+        }
+    }
+}
