@@ -146,7 +146,14 @@ fn analysis_does_no_io() {
         };
         for file in files {
             let text = std::fs::read_to_string(&file).unwrap();
-            for io in ["std::fs", "reqwest", "std::net", "std::process", "Http", "println!"] {
+            for io in [
+                "std::fs",
+                "reqwest",
+                "std::net",
+                "std::process",
+                "Http",
+                "println!",
+            ] {
                 assert!(
                     !text.contains(io),
                     "{} uses {io}: analysis must stay pure",

@@ -75,7 +75,8 @@ fn project(tenant: &FakeTenant) -> tempfile::TempDir {
 }
 
 fn json_report(out: &Out) -> Value {
-    serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}\n{}", out.stdout, out.stderr))
+    serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", out.stdout, out.stderr))
 }
 
 fn rules(report: &Value) -> BTreeSet<String> {
@@ -92,7 +93,12 @@ fn statuses(report: &Value) -> Vec<(String, String)> {
         .as_array()
         .expect("checks[]")
         .iter()
-        .map(|c| (c["check"].as_str().unwrap().into(), c["status"].as_str().unwrap().into()))
+        .map(|c| {
+            (
+                c["check"].as_str().unwrap().into(),
+                c["status"].as_str().unwrap().into(),
+            )
+        })
         .collect()
 }
 
@@ -104,44 +110,110 @@ fn a_broken_tenant_fires_every_health_check_and_a_healthy_one_is_quiet() {
     assert_eq!(out.code, Some(0), "{}\n{}", out.stdout, out.stderr);
     let report = json_report(&out);
     assert_eq!(rules(&report), BTreeSet::new(), "{}", out.stdout);
-    assert!(statuses(&report).iter().all(|(_, s)| s == "ok"), "{:?}", statuses(&report));
+    assert!(
+        statuses(&report).iter().all(|(_, s)| s == "ok"),
+        "{:?}",
+        statuses(&report)
+    );
 
     tenant.set_ops(Vec::new(), ops_broken(now_ms()));
     let out = casguard(dir.path(), &tenant, true, &["ops", "--format", "json"]);
     assert_eq!(out.code, Some(1), "{}", out.stderr);
     let report = json_report(&out);
     let fired = rules(&report);
-    for rule in ["OPS011", "OPS021", "OPS022", "OPS031", "OPS032", "OPS041", "OPS043", "OPS044", "OPS045", "OPS051", "OPS052", "OPS061", "OPS062", "OPS063", "OPS071", "OPS072", "OPS082", "OPS091", "OPS092"] {
+    for rule in [
+        "OPS011", "OPS021", "OPS022", "OPS031", "OPS032", "OPS041", "OPS043", "OPS044", "OPS045",
+        "OPS051", "OPS052", "OPS061", "OPS062", "OPS063", "OPS071", "OPS072", "OPS082", "OPS091",
+        "OPS092",
+    ] {
         assert!(fired.contains(rule), "{rule} did not fire: {fired:?}");
     }
     // The record listed twice (pending, then settled) is not stuck: one pending task only.
-    let pending: Vec<&Value> = report["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "OPS072").collect();
+    let pending: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "OPS072")
+        .collect();
     assert_eq!(pending.len(), 1, "{pending:?}");
-    assert!(pending[0]["message"].as_str().unwrap().contains("RevokeAccessTokenTask"));
+    assert!(pending[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("RevokeAccessTokenTask"));
     // The previous (healthy) run is in the history: drops are measured against it.
     assert!(report["previous_run"].is_string(), "{}", out.stdout);
-    assert!(fired.contains("OPS081") && fired.contains("OPS083"), "{fired:?}");
-    assert!(report["findings"].as_array().unwrap().iter().filter(|f| f["rule"].as_str().unwrap().starts_with("OPS")).all(|f| f["check"].is_string()));
+    assert!(
+        fired.contains("OPS081") && fired.contains("OPS083"),
+        "{fired:?}"
+    );
+    assert!(report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"].as_str().unwrap().starts_with("OPS"))
+        .all(|f| f["check"].is_string()));
 }
 
 #[test]
 fn a_live_run_and_the_replay_of_its_snapshot_agree() {
     let tenant = FakeTenant::start_ops(policies(3), Vec::new(), ops_broken(now_ms()));
     let dir = project(&tenant);
-    let out = casguard(dir.path(), &tenant, true, &["fetch", "--resources", "all", "--out", "week.json"]);
+    let out = casguard(
+        dir.path(),
+        &tenant,
+        true,
+        &["fetch", "--resources", "all", "--out", "week.json"],
+    );
     assert_eq!(out.code, Some(0), "{}", out.stderr);
-    assert!(out.stdout.contains("secure_scores: 2 items") || out.stdout.contains("secure_scores: 1 item"), "{}", out.stdout);
-    let snapshot: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("week.json")).unwrap()).unwrap();
+    assert!(
+        out.stdout.contains("secure_scores: 2 items")
+            || out.stdout.contains("secure_scores: 1 item"),
+        "{}",
+        out.stdout
+    );
+    let snapshot: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("week.json")).unwrap())
+            .unwrap();
     assert_eq!(snapshot["format_version"], 2);
-    for name in ["policies", "alerts", "app_connectors", "governance", "message_center"] {
+    for name in [
+        "policies",
+        "alerts",
+        "app_connectors",
+        "governance",
+        "message_center",
+    ] {
         assert_eq!(snapshot["resources"][name]["status"], "ok", "{name}");
     }
-    let live = casguard(dir.path(), &tenant, true, &["ops", "--format", "json", "--fail-on", "never"]);
-    let replay = casguard(dir.path(), &tenant, false, &["ops", "--snapshot", "week.json", "--format", "json", "--fail-on", "never"]);
+    let live = casguard(
+        dir.path(),
+        &tenant,
+        true,
+        &["ops", "--format", "json", "--fail-on", "never"],
+    );
+    let replay = casguard(
+        dir.path(),
+        &tenant,
+        false,
+        &[
+            "ops",
+            "--snapshot",
+            "week.json",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ],
+    );
     assert_eq!(replay.code, Some(0), "{}", replay.stderr);
     let findings = |out: &Out| -> BTreeSet<String> {
-        json_report(out)["findings"].as_array().unwrap().iter()
-            .filter(|f| !["OPS081", "OPS083", "OPS091", "OPS101", "OPS102"].contains(&f["rule"].as_str().unwrap()))
+        json_report(out)["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| {
+                !["OPS081", "OPS083", "OPS091", "OPS101", "OPS102"]
+                    .contains(&f["rule"].as_str().unwrap())
+            })
             .map(|f| format!("{} {}", f["rule"], f["message"]))
             .map(|m| m.split(" ago").next().unwrap().to_string())
             .collect()
@@ -158,15 +230,33 @@ fn a_failing_route_is_exit_2_and_the_other_checks_still_run() {
     assert_eq!(out.code, Some(2), "{}", out.stderr);
     let report = json_report(&out);
     let statuses = statuses(&report);
-    assert!(statuses.contains(&("siem_agents".into(), "error".into())), "{statuses:?}");
-    assert!(statuses.contains(&("api_tokens".into(), "ok".into())), "{statuses:?}");
+    assert!(
+        statuses.contains(&("siem_agents".into(), "error".into())),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.contains(&("api_tokens".into(), "ok".into())),
+        "{statuses:?}"
+    );
     assert!(out.stderr.contains("could not read"), "{}", out.stderr);
     // fetch is all or nothing: the old snapshot stays.
     std::fs::write(dir.path().join("week.json"), "{\"keep\": true}").unwrap();
-    let out = casguard(dir.path(), &tenant, true, &["fetch", "--resources", "ops", "--out", "week.json"]);
+    let out = casguard(
+        dir.path(),
+        &tenant,
+        true,
+        &["fetch", "--resources", "ops", "--out", "week.json"],
+    );
     assert_eq!(out.code, Some(2));
-    assert!(out.stderr.contains("reading siem_agents failed"), "{}", out.stderr);
-    assert_eq!(std::fs::read_to_string(dir.path().join("week.json")).unwrap(), "{\"keep\": true}");
+    assert!(
+        out.stderr.contains("reading siem_agents failed"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("week.json")).unwrap(),
+        "{\"keep\": true}"
+    );
 }
 
 #[test]
@@ -177,13 +267,27 @@ fn without_graph_credentials_the_graph_checks_are_a_note_unless_named() {
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     let report = json_report(&out);
     let statuses = statuses(&report);
-    assert!(statuses.contains(&("secure_score".into(), "unavailable".into())), "{statuses:?}");
-    assert!(statuses.contains(&("message_center".into(), "unavailable".into())), "{statuses:?}");
+    assert!(
+        statuses.contains(&("secure_score".into(), "unavailable".into())),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.contains(&("message_center".into(), "unavailable".into())),
+        "{statuses:?}"
+    );
     assert!(out.stdout.contains("no Graph credentials"));
-    let out = casguard(dir.path(), &tenant, false, &["ops", "--check", "message_center"]);
+    let out = casguard(
+        dir.path(),
+        &tenant,
+        false,
+        &["ops", "--check", "message_center"],
+    );
     assert_eq!(out.code, Some(2), "{}", out.stdout);
     // No Graph request went out without a credential.
-    assert!(tenant.requests().iter().all(|r| !r.path.starts_with("/v1.0/")));
+    assert!(tenant
+        .requests()
+        .iter()
+        .all(|r| !r.path.starts_with("/v1.0/")));
 }
 
 #[test]
@@ -192,13 +296,25 @@ fn no_secret_reaches_any_output_snapshot_or_history() {
     let dir = project(&tenant);
     let (token, secret) = tenant.with(|s| (s.api_token.clone(), s.client_secret.clone()));
     let mut outputs = String::new();
-    for format in ["human", "json", "sarif", "junit", "github", "markdown", "html", "csv"] {
-        let out = casguard(dir.path(), &tenant, true, &["-vv", "ops", "--format", format, "--fail-on", "never"]);
+    for format in [
+        "human", "json", "sarif", "junit", "github", "markdown", "html", "csv",
+    ] {
+        let out = casguard(
+            dir.path(),
+            &tenant,
+            true,
+            &["-vv", "ops", "--format", format, "--fail-on", "never"],
+        );
         assert_eq!(out.code, Some(0), "{format}: {}", out.stderr);
         outputs.push_str(&out.stdout);
         outputs.push_str(&out.stderr);
     }
-    let out = casguard(dir.path(), &tenant, true, &["-vv", "fetch", "--resources", "all", "--out", "all.json"]);
+    let out = casguard(
+        dir.path(),
+        &tenant,
+        true,
+        &["-vv", "fetch", "--resources", "all", "--out", "all.json"],
+    );
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     outputs.push_str(&out.stdout);
     outputs.push_str(&out.stderr);
@@ -211,14 +327,28 @@ fn no_secret_reaches_any_output_snapshot_or_history() {
     let mut secrets = vec![token, secret];
     secrets.extend(issued);
     for secret in secrets {
-        for encoded in [secret.clone(), secret.chars().rev().collect(), format!("{:?}", secret.as_bytes())] {
+        for encoded in [
+            secret.clone(),
+            secret.chars().rev().collect(),
+            format!("{:?}", secret.as_bytes()),
+        ] {
             assert!(!outputs.contains(&encoded), "a secret leaked");
         }
     }
     // casguard only listed: POST to list routes, GET elsewhere, and sign-in.
     for request in tenant.requests() {
         let list_post = request.method == "POST"
-            && (request.path.ends_with("/policies/") || request.path.ends_with("/alerts/") || request.path.ends_with("/app_connectors/") || request.path.ends_with("/tokens/") || request.path.ends_with("/governance/") || request.path.ends_with("/oauth2/v2.0/token"));
-        assert!(list_post || request.method == "GET", "{} {}", request.method, request.path);
+            && (request.path.ends_with("/policies/")
+                || request.path.ends_with("/alerts/")
+                || request.path.ends_with("/app_connectors/")
+                || request.path.ends_with("/tokens/")
+                || request.path.ends_with("/governance/")
+                || request.path.ends_with("/oauth2/v2.0/token"));
+        assert!(
+            list_post || request.method == "GET",
+            "{} {}",
+            request.method,
+            request.path
+        );
     }
 }

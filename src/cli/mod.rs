@@ -18,7 +18,7 @@ use clap::{CommandFactory, Parser};
 pub use args::Cli;
 use args::{
     AlertsAction, AlertsArgs, ColorChoice, Command, EvidenceAction, EvidenceArgs, ExportFormatArg,
-    ListFormat, LiveArgs, OutputArgs, RulesCommand,
+    ListFormat, LiveArgs, OpsArgs, OutputArgs, RulesCommand,
 };
 
 use crate::app::{self, LiveSource, Project};
@@ -249,28 +249,9 @@ impl Runner {
                 code
             }
             Command::Ops(args) => {
-                let rules = project.rules()?;
-                let input = app::ops::OpsInput {
-                    checks: args.checks,
-                    source: live_source(&args.live),
-                    previous: args.previous,
-                };
-                let report = app::ops::ops(project, &rules, &input, observe)?;
+                let code = self.ops(project, args, observe);
                 drop(progress);
-                let code = self.emit(project, &report, &args.output)?;
-                let failed = report
-                    .ops
-                    .as_ref()
-                    .map_or(0, |o| o.count(crate::model::CheckStatus::Error));
-                if failed > 0 {
-                    eprintln!(
-                        "casguard: error: {} could not read {} data; the report above shows why",
-                        crate::model::plural(failed, "check"),
-                        if failed == 1 { "its" } else { "their" }
-                    );
-                    return Ok(EXIT_TROUBLE);
-                }
-                Ok(code)
+                code
             }
             Command::Shape { snapshot, format } => {
                 let outcome = app::shape::shape(project, &snapshot)?;
@@ -373,6 +354,36 @@ impl Runner {
                 self.emit(project, &report, &args.output)
             }
         }
+    }
+
+    /// The report, then exit 2 when a check could not read its data.
+    fn ops(
+        &self,
+        project: &Project,
+        args: OpsArgs,
+        observe: &mut dyn FnMut(crate::live::Event),
+    ) -> Result<i32, Trouble> {
+        let rules = project.rules()?;
+        let input = app::ops::OpsInput {
+            checks: args.checks,
+            source: live_source(&args.live),
+            previous: args.previous,
+        };
+        let report = app::ops::ops(project, &rules, &input, observe)?;
+        let code = self.emit(project, &report, &args.output)?;
+        let failed = report
+            .ops
+            .as_ref()
+            .map_or(0, |o| o.count(crate::model::CheckStatus::Error));
+        if failed > 0 {
+            eprintln!(
+                "casguard: error: {} could not read {} data; the report above shows why",
+                crate::model::plural(failed, "check"),
+                if failed == 1 { "its" } else { "their" }
+            );
+            return Ok(EXIT_TROUBLE);
+        }
+        Ok(code)
     }
 
     fn rules(&self, project: &Project, command: RulesCommand) -> Result<i32, Trouble> {

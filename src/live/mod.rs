@@ -187,7 +187,6 @@ pub fn fetch_list(
     auth: &mut Auth,
     observe: &mut dyn FnMut(Event),
 ) -> Result<Vec<Value>, LiveError> {
-    let url = format!("{tenant}{}", list.endpoint);
     let paging_error = |detail: String| LiveError::Paging {
         endpoint: list.endpoint.to_string(),
         detail,
@@ -197,18 +196,7 @@ pub fn fetch_list(
     let mut skip = 0usize;
     let mut expected_total: Option<usize> = None;
     for number in 1.. {
-        let reply = if list.get {
-            let what = format!("GET {} (page {number}, skip {skip})", list.endpoint);
-            let separator = if url.contains('?') { '&' } else { '?' };
-            let url = format!("{url}{separator}skip={skip}&limit={PAGE_SIZE}");
-            http.get_json(&url, &what, auth, observe)?
-        } else {
-            let what = format!("POST {} (page {number}, skip {skip})", list.endpoint);
-            let mut body = list.body.clone();
-            body.insert("skip".into(), json!(skip));
-            body.insert("limit".into(), json!(PAGE_SIZE));
-            http.post_json(&url, &Value::Object(body), &what, auth, observe)?
-        };
+        let reply = request_page(tenant, list, number, skip, http, auth, observe)?;
         let what = format!(
             "{} {} (page {number})",
             if list.get { "GET" } else { "POST" },
@@ -297,6 +285,32 @@ pub fn fetch_list(
         )));
     }
     Ok(items)
+}
+
+/// Asks for one page: GET with `skip`/`limit` in the query, or POST with
+/// them in the body.
+fn request_page(
+    tenant: &str,
+    list: &List<'_>,
+    number: usize,
+    skip: usize,
+    http: &mut Http,
+    auth: &mut Auth,
+    observe: &mut dyn FnMut(Event),
+) -> Result<Value, LiveError> {
+    let url = format!("{tenant}{}", list.endpoint);
+    if list.get {
+        let what = format!("GET {} (page {number}, skip {skip})", list.endpoint);
+        let separator = if url.contains('?') { '&' } else { '?' };
+        let url = format!("{url}{separator}skip={skip}&limit={PAGE_SIZE}");
+        http.get_json(&url, &what, auth, observe)
+    } else {
+        let what = format!("POST {} (page {number}, skip {skip})", list.endpoint);
+        let mut body = list.body.clone();
+        body.insert("skip".into(), json!(skip));
+        body.insert("limit".into(), json!(PAGE_SIZE));
+        http.post_json(&url, &Value::Object(body), &what, auth, observe)
+    }
 }
 
 /// One page of a list reply.

@@ -360,7 +360,6 @@ fn parse_results(
                 == Some("DiscoveryParseLogTask")
         })
         .collect();
-    let now = input.now.as_millisecond();
     // Per stream: failures (with data sources) and the last success.
     let mut failed: BTreeMap<String, (usize, Vec<String>)> = BTreeMap::new();
     let mut last_success: BTreeMap<String, i64> = BTreeMap::new();
@@ -407,40 +406,60 @@ fn parse_results(
             None,
         );
     }
-    let max_ms = input.thresholds.parse_success_max_age_hours * HOUR_MS;
-    for (stream, last) in &last_any {
-        match last_success.get(stream) {
-            Some(success) => {
-                checked.notes.push(format!(
-                    "last successful parse of `{}`: {} ago",
-                    label(stream),
-                    age(now - success)
-                ));
-                if now - success > max_ms {
-                    checked.finding(
-                        &r::OPS045,
-                        format!(
-                            "stream `{}`: last successful parse {} ago",
-                            label(stream),
-                            age(now - success)
-                        ),
-                        None,
-                    );
+    let ages = ParseAges {
+        last_success: &last_success,
+        last_any: &last_any,
+        records: parses.len(),
+    };
+    ages.report(input, &label, checked);
+    count(parses.len(), "log parse")
+}
+
+/// Per stream, the last parse and the last successful one.
+struct ParseAges<'a> {
+    last_success: &'a BTreeMap<String, i64>,
+    last_any: &'a BTreeMap<String, i64>,
+    records: usize,
+}
+
+impl ParseAges<'_> {
+    /// A note with each stream's last success, and OPS045 where it is too old
+    /// or missing.
+    fn report(&self, input: &OpsInput<'_>, label: &dyn Fn(&str) -> String, checked: &mut Checked) {
+        let now = input.now.as_millisecond();
+        let max_ms = input.thresholds.parse_success_max_age_hours * HOUR_MS;
+        for stream in self.last_any.keys() {
+            match self.last_success.get(stream) {
+                Some(success) => {
+                    checked.notes.push(format!(
+                        "last successful parse of `{}`: {} ago",
+                        label(stream),
+                        age(now - success)
+                    ));
+                    if now - success > max_ms {
+                        checked.finding(
+                            &r::OPS045,
+                            format!(
+                                "stream `{}`: last successful parse {} ago",
+                                label(stream),
+                                age(now - success)
+                            ),
+                            None,
+                        );
+                    }
                 }
-            }
-            None if now - last > 0 => checked.finding(
-                &r::OPS045,
-                format!(
-                    "stream `{}`: no successful parse in the {} governance records read",
-                    label(stream),
-                    parses.len()
+                None => checked.finding(
+                    &r::OPS045,
+                    format!(
+                        "stream `{}`: no successful parse in the {} governance records read",
+                        label(stream),
+                        self.records
+                    ),
+                    None,
                 ),
-                None,
-            ),
-            None => {}
+            }
         }
     }
-    count(parses.len(), "log parse")
 }
 
 /// SIEM agents: connection error after 2 h down, disconnected after 12 h.

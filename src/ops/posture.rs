@@ -110,7 +110,7 @@ pub(crate) fn secure_score(input: &OpsInput<'_>) -> Checked {
     let profiles = profiles(profile_items);
     let points = control_points(scores, &profiles);
     let mut rows = products(&points, &profiles);
-    let previous = match (
+    let previous: Option<PreviousScore> = match (
         input.previous.get("secure_scores"),
         input.previous.get("secure_score_profiles"),
     ) {
@@ -124,33 +124,13 @@ pub(crate) fn secure_score(input: &OpsInput<'_>) -> Checked {
     };
     let mut checked = Checked::default();
     for row in rows.values_mut() {
-        if let Some((at, before_points, before_rows)) = &previous {
-            if let Some(before) = before_rows.get(&row.product) {
-                row.previous_points = Some(before.points);
-                let drop = before.points - row.points;
-                if drop > input.thresholds.score_drop_points && drop > 0.0 {
-                    checked.finding(
-                        &r::OPS081,
-                        format!(
-                            "Secure Score of {} dropped from {:.1} to {:.1} points since {at}",
-                            row.product, before.points, row.points
-                        ),
-                        None,
-                    );
-                }
-            }
-            for control in &row.zero_controls {
-                if before_points.get(control).is_some_and(|p| *p > 0.0) {
-                    checked.finding(
-                        &r::OPS083,
-                        format!(
-                            "Secure Score control `{control}` ({}) fell to 0 % since {at}",
-                            row.product
-                        ),
-                        None,
-                    );
-                }
-            }
+        if let Some(previous) = &previous {
+            compare(
+                row,
+                previous,
+                input.thresholds.score_drop_points,
+                &mut checked,
+            );
         }
         if !row.zero_controls.is_empty() {
             checked.finding(
@@ -196,6 +176,49 @@ pub(crate) fn secure_score(input: &OpsInput<'_>) -> Checked {
     );
     checked.scores = rows;
     checked
+}
+
+/// The previous run: when, points per control, rows per product.
+type PreviousScore = (
+    String,
+    BTreeMap<String, f64>,
+    BTreeMap<String, ProductScore>,
+);
+
+/// OPS081 for a product that lost points, OPS083 for its controls that fell to 0 %.
+fn compare(
+    row: &mut ProductScore,
+    previous: &PreviousScore,
+    tolerance: f64,
+    checked: &mut Checked,
+) {
+    let (at, before_points, before_rows) = previous;
+    if let Some(before) = before_rows.get(&row.product) {
+        row.previous_points = Some(before.points);
+        let drop = before.points - row.points;
+        if drop > tolerance && drop > 0.0 {
+            checked.finding(
+                &r::OPS081,
+                format!(
+                    "Secure Score of {} dropped from {:.1} to {:.1} points since {at}",
+                    row.product, before.points, row.points
+                ),
+                None,
+            );
+        }
+    }
+    for control in &row.zero_controls {
+        if before_points.get(control).is_some_and(|p| *p > 0.0) {
+            checked.finding(
+                &r::OPS083,
+                format!(
+                    "Secure Score control `{control}` ({}) fell to 0 % since {at}",
+                    row.product
+                ),
+                None,
+            );
+        }
+    }
 }
 
 /// Words that mark a post as about Defender for Cloud Apps: the service's
