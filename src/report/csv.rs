@@ -1,5 +1,6 @@
 //! CSV (RFC 4180) for spreadsheets and data tools: the alert scorecard, one
-//! row per policy, when the report has one; otherwise one row per finding.
+//! row per policy, when the report has one; the checks of `ops`, one row per
+//! check; otherwise one row per finding.
 //! Written by hand: quoting is the whole of the format, and a crate would
 //! add more code than it saves.
 
@@ -8,10 +9,27 @@ use std::fmt::Write;
 use super::Report;
 
 pub fn render(report: &Report) -> String {
-    match &report.alerts {
-        Some(alerts) => scorecard(alerts),
-        None => findings(report),
+    match (&report.alerts, &report.ops) {
+        (Some(alerts), _) => scorecard(alerts),
+        (None, Some(ops)) => checks(ops),
+        (None, None) => findings(report),
     }
+}
+
+fn checks(ops: &crate::model::OpsSection) -> String {
+    let mut out = String::from("check,title,status,detail,findings,notes\r\n");
+    for result in &ops.checks {
+        let fields = [
+            result.check.as_str().to_string(),
+            result.check.title().to_string(),
+            result.status.as_str().to_string(),
+            super::ops::detail(result).to_string(),
+            result.findings.to_string(),
+            result.notes.join("; "),
+        ];
+        line(&mut out, &fields);
+    }
+    out
 }
 
 fn scorecard(alerts: &crate::model::AlertsSection) -> String {

@@ -1,11 +1,14 @@
 //! GitHub Actions workflow commands: one `::error|warning|notice` line per
 //! finding, so findings show up as annotations on the pull request's files.
-//! Escaping follows the runner's rules (actions/toolkit `command.ts`).
+//! `ops` findings carry no file (they are about the tenant, and show in the
+//! run's summary); a check that could not run, or was unavailable, gets an
+//! annotation of its own. Escaping follows the runner's rules
+//! (actions/toolkit `command.ts`).
 
 use std::fmt::Write;
 
 use super::Report;
-use crate::model::Severity;
+use crate::model::{CheckStatus, Severity};
 
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
@@ -16,7 +19,11 @@ pub fn render(report: &Report) -> String {
             Severity::Note => "notice",
         };
         let mut properties = Vec::new();
-        if let Some(l) = &finding.location {
+        let located = finding
+            .location
+            .as_ref()
+            .filter(|_| !super::ops::in_section(report, finding));
+        if let Some(l) = located {
             properties.push(format!(
                 "file={}",
                 escape_property(&report.repository_path(&l.file))
@@ -49,6 +56,25 @@ pub fn render(report: &Report) -> String {
             escape_data(&message)
         );
     }
+    if let Some(ops) = &report.ops {
+        for result in &ops.checks {
+            let command = match result.status {
+                CheckStatus::Error => "error",
+                CheckStatus::Unavailable => "notice",
+                _ => continue,
+            };
+            let _ = writeln!(
+                out,
+                "::{command} title={}::{}",
+                escape_property(&format!(
+                    "{}: {}",
+                    result.check.title(),
+                    result.status.as_str()
+                )),
+                escape_data(super::ops::detail(result))
+            );
+        }
+    }
     // A closing notice carries the counts, suppressed findings included, to the run summary.
     let summary = report.summary();
     let _ = writeln!(
@@ -60,6 +86,13 @@ pub fn render(report: &Report) -> String {
         super::plural(summary.policies, "policy"),
         super::plural(summary.files, "file")
     );
+    if let Some(ops) = &report.ops {
+        let _ = writeln!(
+            out,
+            "::notice title=casguard ops checks::{}",
+            escape_data(&super::ops::check_counts(ops))
+        );
+    }
     out
 }
 

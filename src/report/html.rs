@@ -3,13 +3,19 @@
 //! the header with what was checked, summary cards, charts of findings by
 //! kind and by policy type, every finding, the review table (`review`), a
 //! section per changed policy with its field changes and diff (`drift`),
-//! and suppressed findings with their reasons.
+//! and suppressed findings with their reasons. An `ops` report has the
+//! checks' status table (a badge with the status in words), the Secure Score
+//! per product as bars, a section per check with its findings, drift since
+//! the last run, and the notes, in place of the charts by policy type.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::{plural, DriftSection, Report, ReviewSection, Summary};
-use crate::model::{DriftEntry, DriftKind, ReviewEntry, ReviewStatus};
+use crate::model::{
+    CheckResult, CheckStatus, DriftChange, DriftEntry, DriftKind, Finding, OpsCheck, OpsSection,
+    ProductScore, ReviewEntry, ReviewStatus, Severity,
+};
 
 const STYLE: &str = "
 body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem auto;max-width:70rem;padding:0 1rem;color:#1f2328}
@@ -27,6 +33,15 @@ svg text{font:12px system-ui,sans-serif}
 @media print{body{margin:0;max-width:none}pre{white-space:pre-wrap}section{break-inside:avoid}}
 ";
 
+/// Status badges of `ops`, added only to its pages: the palette above, on a
+/// light tint, and always with the status in words.
+const OPS_STYLE: &str = "
+.badge{display:inline-block;padding:0 .55em;border:1px solid currentColor;border-radius:1em;font-weight:600;white-space:nowrap}
+.b-ok{color:#1a7f37;background:#dafbe1}.b-error{color:#cf222e;background:#ffebe9}.b-warning{color:#9a6700;background:#fff8c5}
+.b-note{color:#0969da;background:#ddf4ff}.b-muted{color:#59636e;background:#f6f8fa}
+td.num{text-align:right;white-space:nowrap}
+";
+
 pub fn render(report: &Report) -> String {
     let summary = report.summary();
     let mut out = String::new();
@@ -35,8 +50,12 @@ pub fn render(report: &Report) -> String {
     if let Some(alerts) = &report.alerts {
         alerts_sections(&mut out, alerts);
     }
-    charts(&mut out, report);
-    findings_table(&mut out, report);
+    if let Some(ops) = &report.ops {
+        ops_sections(&mut out, report, ops);
+    } else {
+        charts(&mut out, report);
+        findings_table(&mut out, report);
+    }
     if let Some(review) = &report.review {
         review_table(&mut out, review);
     }
@@ -53,10 +72,19 @@ pub fn render(report: &Report) -> String {
 /// The document head, the title and the line saying what was checked
 /// (and, for drift, against which live state).
 fn header(out: &mut String, report: &Report, summary: &Summary) {
-    let title = format!("casguard {} report", report.command);
+    let title = match &report.ops {
+        Some(ops) => format!(
+            "Weekly operations check{}",
+            ops.fetched_at
+                .as_deref()
+                .map_or(String::new(), |at| format!(", {}", super::ops::day(at)))
+        ),
+        None => format!("casguard {} report", report.command),
+    };
+    let extra_style = if report.ops.is_some() { OPS_STYLE } else { "" };
     let _ = write!(
         out,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>{}</h1>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{STYLE}{extra_style}</style>\n</head>\n<body>\n<h1>{}</h1>\n",
         escape(&title),
         escape(&title)
     );
@@ -78,6 +106,18 @@ fn header(out: &mut String, report: &Report, summary: &Summary) {
                 .map_or(String::new(), |t| format!(", fetched {t}"))
         );
     }
+    if let Some(ops) = &report.ops {
+        let _ = write!(
+            meta,
+            " · tenant {} · state read {} · {}",
+            ops.tenant.as_deref().unwrap_or("(snapshot)"),
+            ops.fetched_at.as_deref().unwrap_or("at an unknown time"),
+            ops.previous_at.as_deref().map_or_else(
+                || "no previous run to compare with".to_string(),
+                |at| format!("compared with the run of {at}")
+            )
+        );
+    }
     let _ = writeln!(out, "<p class=\"meta\">{}</p>", escape(&meta));
 }
 
@@ -91,7 +131,210 @@ fn cards(out: &mut String, report: &Report, summary: &Summary) {
     if let Some(drift) = &report.drift {
         drift_cards(out, drift);
     }
+    if let Some(ops) = &report.ops {
+        card(out, "checks ok", ops.count(CheckStatus::Ok), "ok");
+        card(
+            out,
+            "checks with findings",
+            ops.count(CheckStatus::Findings),
+            "warning",
+        );
+        card(
+            out,
+            "checks unavailable",
+            ops.count(CheckStatus::Unavailable),
+            "",
+        );
+        card(
+            out,
+            "checks in error",
+            ops.count(CheckStatus::Error),
+            "error",
+        );
+    }
     out.push_str("</div>\n");
+}
+
+/// `ops`: the status table, the Secure Score bars, a section per check with
+/// something to show, the findings of other families, and the notes.
+fn ops_sections(out: &mut String, report: &Report, ops: &OpsSection) {
+    out.push_str(
+        "<h2>Checks</h2>\n<table>\n<tr><th>Check</th><th>Status</th><th>Detail</th></tr>\n",
+    );
+    for result in &ops.checks {
+        let findings = super::ops::findings_of(report, result.check);
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(result.check.title()),
+            badge(result, &findings),
+            escape(super::ops::detail(result))
+        );
+    }
+    out.push_str("</table>\n");
+    let scores = |c: &CheckResult| c.check == OpsCheck::SecureScore && !ops.secure_score.is_empty();
+    let drift =
+        |c: &CheckResult| c.check == OpsCheck::Drift && super::ops::has_drift_since(&ops.drift);
+    // A check gets a section when it has findings or a table; its notes go there.
+    let sectioned = |c: &CheckResult| {
+        scores(c) || drift(c) || !super::ops::findings_of(report, c.check).is_empty()
+    };
+    for result in ops.checks.iter().filter(|c| sectioned(c)) {
+        let findings = super::ops::findings_of(report, result.check);
+        let _ = writeln!(
+            out,
+            "<section>\n<h2>{} {}</h2>\n<p class=\"meta\">{}</p>",
+            escape(result.check.title()),
+            badge(result, &findings),
+            escape(super::ops::detail(result))
+        );
+        if scores(result) {
+            score_section(out, &ops.secure_score);
+        }
+        if drift(result) {
+            ops_drift_table(out, &super::ops::drift_in_order(&ops.drift));
+        }
+        if !findings.is_empty() {
+            finding_rows(out, report, &findings, false);
+        }
+        for note in &result.notes {
+            let _ = writeln!(out, "<p class=\"meta\">Note: {}</p>", escape(note));
+        }
+        out.push_str("</section>\n");
+    }
+    let others: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| !super::ops::in_section(report, f))
+        .collect();
+    if !others.is_empty() {
+        out.push_str("<h2>Other findings</h2>\n");
+        finding_rows(out, report, &others, true);
+    }
+    // Notes of the checks without a section of their own, and of the run.
+    let notes: Vec<String> = ops
+        .checks
+        .iter()
+        .filter(|c| !sectioned(c))
+        .flat_map(|c| {
+            c.notes
+                .iter()
+                .map(move |n| format!("<li><b>{}</b>: {}</li>", escape(c.check.title()), escape(n)))
+        })
+        .chain(ops.notes.iter().map(|n| format!("<li>{}</li>", escape(n))))
+        .collect();
+    if !notes.is_empty() {
+        let _ = writeln!(
+            out,
+            "<h2>Notes</h2>\n<ul class=\"meta\">\n{}\n</ul>",
+            notes.join("\n")
+        );
+    }
+}
+
+/// A check's status as a badge: a glyph and the status in words, coloured
+/// by the status (and, with findings, by the worst of them).
+fn badge(result: &CheckResult, findings: &[&Finding]) -> String {
+    let (glyph, class) = match result.status {
+        CheckStatus::Ok => ("✔", "b-ok"),
+        CheckStatus::Findings => (
+            "✖",
+            match super::ops::worst(findings) {
+                Some(Severity::Error) => "b-error",
+                Some(Severity::Warning) => "b-warning",
+                _ => "b-note",
+            },
+        ),
+        CheckStatus::Unavailable => ("–", "b-muted"),
+        CheckStatus::Error => ("✖", "b-error"),
+        CheckStatus::Skipped => ("·", "b-muted"),
+    };
+    format!(
+        "<span class=\"badge {class}\">{glyph} {}</span>",
+        escape(&super::ops::status_words(result))
+    )
+}
+
+/// Secure Score per product: a bar of the share of its maximum (orange when
+/// it dropped since the previous run), then the numbers.
+fn score_section(out: &mut String, scores: &[ProductScore]) {
+    use super::svg;
+    let bars: Vec<svg::Bar<'_>> = scores
+        .iter()
+        .map(|s| {
+            let share = if s.max_points > 0.0 {
+                s.points / s.max_points
+            } else {
+                0.0
+            };
+            let dropped = s.previous_points.is_some_and(|p| p > s.points);
+            svg::Bar {
+                label: &s.product,
+                value: share,
+                value_label: format!("{:.0} %{}", share * 100.0, if dropped { " ▼" } else { "" }),
+                colour: if dropped { svg::ALARM } else { svg::BAR },
+            }
+        })
+        .collect();
+    out.push_str(&svg::bars(
+        "Secure Score per product, share of its maximum",
+        &bars,
+        Some(1.0),
+    ));
+    if scores
+        .iter()
+        .any(|s| s.previous_points.is_some_and(|p| p > s.points))
+    {
+        out.push_str(
+            "<p class=\"meta\">▼ (and orange): fewer points than at the previous run.</p>\n",
+        );
+    }
+    out.push_str("<table>\n<tr><th>Product</th><th>Points</th><th>Previous run</th><th>Controls at 0 %</th></tr>\n");
+    for s in scores {
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td class=\"num\">{:.1} / {:.1}</td><td class=\"num\">{}</td><td>{} of {}{}</td></tr>",
+            escape(&s.product),
+            s.points,
+            s.max_points,
+            s.previous_points.map_or("-".to_string(), |p| format!("{p:.1}")),
+            s.zero_controls.len(),
+            s.controls,
+            if s.zero_controls.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", escape(&s.zero_controls.join(", ")))
+            }
+        );
+    }
+    out.push_str("</table>\n");
+}
+
+/// Drift since the last run: new, still (with its age) and fixed.
+fn ops_drift_table(out: &mut String, drift: &[&DriftChange]) {
+    out.push_str("<table>\n<tr><th>Since the last run</th><th>Policy</th><th>Drift</th><th>Drifting since</th></tr>\n");
+    for change in drift {
+        let class = match change.state.as_str() {
+            "new" => "b-warning",
+            "fixed" => "b-ok",
+            _ => "b-muted",
+        };
+        let since = match (&change.since, change.age_days) {
+            _ if change.state == "fixed" => String::new(),
+            (Some(at), Some(days)) => format!("{at} ({})", super::ops::days(days)),
+            (Some(at), None) => at.clone(),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "<tr><td><span class=\"badge {class}\">{}</span></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&change.state),
+            escape(&change.policy),
+            escape(super::ops::drift_kind(&change.kind)),
+            escape(&since)
+        );
+    }
+    out.push_str("</table>\n");
 }
 
 fn drift_cards(out: &mut String, drift: &DriftSection) {
@@ -133,20 +376,41 @@ fn findings_table(out: &mut String, report: &Report) {
         out.push_str("<p class=\"ok\">No findings.</p>\n");
         return;
     }
-    out.push_str("<table>\n<tr><th>Severity</th><th>Rule</th><th>Policy</th><th>Location</th><th>Message</th></tr>\n");
-    for f in &report.findings {
+    let all: Vec<&Finding> = report.findings.iter().collect();
+    finding_rows(out, report, &all, true);
+}
+
+/// A table of findings, one row each; `located` adds the policy and
+/// location columns (`ops` findings have neither).
+fn finding_rows(out: &mut String, report: &Report, findings: &[&Finding], located: bool) {
+    out.push_str(if located {
+        "<table>\n<tr><th>Severity</th><th>Rule</th><th>Policy</th><th>Location</th><th>Message</th></tr>\n"
+    } else {
+        "<table>\n<tr><th>Severity</th><th>Rule</th><th>Message</th></tr>\n"
+    });
+    for f in findings {
         let location = f
             .location
             .as_ref()
             .map_or(String::new(), |l| format!("{}:{}", l.file, l.line));
+        let columns = if located {
+            format!(
+                "<td>{}</td><td><code>{}</code></td>",
+                escape(f.policy.as_deref().unwrap_or("")),
+                escape(&location)
+            )
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            "<tr><td class=\"{sev}\">{sev}</td><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}{}</td></tr>",
+            "<tr><td class=\"{sev}\">{sev}</td><td>{}</td>{columns}<td>{}{}</td></tr>",
             escape(&report.rule_title(&f.rule)),
-            escape(f.policy.as_deref().unwrap_or("")),
-            escape(&location),
             escape(&f.message),
-            f.help.as_deref().map_or(String::new(), |h| format!("<br><small>{}</small>", escape(h))),
+            f.help.as_deref().map_or(String::new(), |h| format!(
+                "<br><small>{}</small>",
+                escape(h)
+            )),
             sev = f.severity.as_str()
         );
     }

@@ -1,8 +1,10 @@
 //! Human output: miette's graphical rendering of each finding (code frames
 //! with carets, labels and help), then the review table (`review`), each
 //! drifted policy's diff and the drift counts (`drift`), the scorecard,
-//! spikes, trends, recipients, system alerts and backlog (`alerts`), and a
-//! one-line summary. Colour only when asked for (a terminal).
+//! spikes, trends, recipients, system alerts and backlog (`alerts`), a
+//! status line per check with its findings as one-liners (`ops`, whose
+//! findings have no place in a file worth framing), and a one-line summary.
+//! Colour only when asked for (a terminal), never the only signal.
 
 use std::fmt::{self, Write};
 
@@ -11,7 +13,10 @@ use miette::{
 };
 
 use super::{plural, DriftSection, Report, ReviewSection, Style};
-use crate::model::{AlertsSection, Finding, Location, ReviewEntry, ScoreRow, Severity, Sources};
+use crate::model::{
+    AlertsSection, CheckResult, CheckStatus, Finding, Location, OpsCheck, OpsSection, ProductScore,
+    ReviewEntry, ScoreRow, Severity, Sources,
+};
 
 pub fn render(report: &Report, style: Style) -> String {
     let mut out = String::new();
@@ -25,7 +30,18 @@ pub fn render(report: &Report, style: Style) -> String {
     if let Some(alerts) = &report.alerts {
         alerts_section(&mut out, alerts);
     }
+    if let Some(ops) = &report.ops {
+        ops_section(&mut out, report, ops, style);
+    }
     summary_line(&mut out, report);
+    if let Some(ops) = &report.ops {
+        let _ = writeln!(
+            out,
+            "{}: {}",
+            plural(ops.checks.len(), "check"),
+            super::ops::check_counts(ops)
+        );
+    }
     out
 }
 
@@ -40,6 +56,9 @@ fn findings(out: &mut String, report: &Report, style: Style) {
         .with_width(style.width)
         .with_links(false);
     for finding in &report.findings {
+        if super::ops::in_section(report, finding) {
+            continue;
+        }
         let diagnostic = FindingDiagnostic::new(finding, &report.sources);
         if handler.render_report(out, &diagnostic).is_err() {
             let _ = writeln!(out, "{}: {}", finding.rule, finding.message);
@@ -244,6 +263,165 @@ fn score_row(out: &mut String, row: &ScoreRow) {
         for reason in &row.reasons {
             let _ = writeln!(out, "{:<9} - {reason}", "");
         }
+    }
+}
+
+const RED: &str = "\x1b[31m";
+const GREEN: &str = "\x1b[32m";
+const YELLOW: &str = "\x1b[33m";
+const CYAN: &str = "\x1b[36m";
+const BOLD: &str = "\x1b[1m";
+const DIM: &str = "\x1b[2m";
+
+/// `text` in `code` when colour is on.
+fn paint(style: Style, code: &str, text: &str) -> String {
+    if style.color {
+        format!("{code}{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
+}
+
+fn severity_colour(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => RED,
+        Severity::Warning => YELLOW,
+        Severity::Note => CYAN,
+    }
+}
+
+/// `ops`: where the state came from, then each check in report order: its
+/// status line, its tables (Secure Score, drift fixed since the last run),
+/// its findings one per line and its notes; then the notes on the run.
+fn ops_section(out: &mut String, report: &Report, ops: &OpsSection, style: Style) {
+    let _ = writeln!(
+        out,
+        "{} of {}, state read {}; {}\n",
+        paint(style, BOLD, "Weekly operations check"),
+        ops.tenant.as_deref().unwrap_or("a snapshot"),
+        ops.fetched_at.as_deref().unwrap_or("at an unknown time"),
+        ops.previous_at.as_deref().map_or_else(
+            || "no previous run to compare with".to_string(),
+            |at| format!("compared with the run of {at}")
+        )
+    );
+    for result in &ops.checks {
+        let findings = super::ops::findings_of(report, result.check);
+        check_line(out, result, &findings, style);
+        let before = out.len();
+        if result.status == CheckStatus::Skipped {
+            continue;
+        }
+        if result.check == OpsCheck::SecureScore && !ops.secure_score.is_empty() {
+            score_table(out, &ops.secure_score);
+        }
+        for finding in &findings {
+            finding_line(out, finding, style);
+        }
+        if result.check == OpsCheck::Drift {
+            for change in ops.drift.iter().filter(|d| d.state == "fixed") {
+                let _ = writeln!(
+                    out,
+                    "  {} {:<7} `{}` no longer {} since the last run",
+                    paint(style, GREEN, &format!("{:<7}", "fixed")),
+                    "",
+                    change.policy,
+                    super::ops::drift_kind(&change.kind)
+                );
+            }
+        }
+        for note in &result.notes {
+            let _ = writeln!(out, "  {} {note}", paint(style, DIM, "note:"));
+        }
+        // A blank line closes a check that printed more than its status line.
+        if out.len() > before {
+            out.push('\n');
+        }
+    }
+    for note in &ops.notes {
+        let _ = writeln!(out, "note: {note}");
+    }
+    if !out.ends_with("\n\n") {
+        out.push('\n');
+    }
+}
+
+/// "✔ App connectors: ok — 3 connectors": a glyph, the title, the status in
+/// words and the detail. Skipped checks are one dim line.
+fn check_line(out: &mut String, result: &CheckResult, findings: &[&Finding], style: Style) {
+    let (glyph, colour) = match result.status {
+        CheckStatus::Ok => ("✔", GREEN),
+        CheckStatus::Findings => (
+            "✖",
+            super::ops::worst(findings).map_or(YELLOW, severity_colour),
+        ),
+        CheckStatus::Unavailable => ("–", YELLOW),
+        CheckStatus::Error => ("✖", RED),
+        CheckStatus::Skipped => ("·", DIM),
+    };
+    let line = format!(
+        "{glyph} {}: {} — {}",
+        result.check.title(),
+        super::ops::status_words(result),
+        super::ops::detail(result)
+    );
+    let _ = writeln!(out, "{}", paint(style, colour, &line));
+}
+
+/// "  error   OPS021  app connector `Microsoft 365` is enabled but not connected"
+fn finding_line(out: &mut String, finding: &Finding, style: Style) {
+    let severity = format!("{:<7}", finding.severity.as_str());
+    let mut message = finding.message.clone();
+    if let Some(policy) = &finding.policy {
+        if !message.contains(policy.as_str()) {
+            message = format!("{message} [policy: {policy}]");
+        }
+    }
+    let _ = writeln!(
+        out,
+        "  {} {:<7} {message}",
+        paint(style, severity_colour(finding.severity), &severity),
+        finding.rule
+    );
+    if let Some(help) = &finding.help {
+        let _ = writeln!(out, "  {:<15} help: {help}", "");
+    }
+}
+
+/// Secure Score per product: points of the maximum, the previous run's
+/// points, and the controls at 0 %.
+fn score_table(out: &mut String, scores: &[ProductScore]) {
+    let width = scores
+        .iter()
+        .map(|s| s.product.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max("PRODUCT".len());
+    let _ = writeln!(
+        out,
+        "  {:<width$}  {:>13}  {:>8}  CONTROLS AT 0 %",
+        "PRODUCT", "POINTS", "PREVIOUS"
+    );
+    for score in scores {
+        let zero = if score.zero_controls.is_empty() {
+            format!("0 of {}", score.controls)
+        } else {
+            format!(
+                "{} of {}: {}",
+                score.zero_controls.len(),
+                score.controls,
+                score.zero_controls.join(", ")
+            )
+        };
+        let _ = writeln!(
+            out,
+            "  {:<width$}  {:>13}  {:>8}  {zero}",
+            score.product,
+            format!("{:.1} / {:.1}", score.points, score.max_points),
+            score
+                .previous_points
+                .map_or("-".to_string(), |p| format!("{p:.1}")),
+        );
     }
 }
 

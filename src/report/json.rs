@@ -1,5 +1,6 @@
 //! The JSON report, version 1: a stable, documented shape for scripts
-//! (DESIGN.md "Command-line contract"). Fields are only ever added.
+//! (DESIGN.md "Command-line contract"). Fields are only ever added. Each
+//! command's section is documented in README.md (`alerts`, `ops`).
 
 use serde_json::{json, Value};
 
@@ -12,9 +13,9 @@ pub fn render(report: &Report) -> String {
         "tool": {"name": "casguard", "version": env!("CARGO_PKG_VERSION")},
         "command": report.command,
         "summary": report.summary(),
-        "findings": report.findings.iter().map(finding).collect::<Vec<_>>(),
+        "findings": report.findings.iter().map(|f| reported(report, f)).collect::<Vec<_>>(),
         "suppressed": report.suppressed.iter().map(|s| {
-            let mut value = finding(&s.finding);
+            let mut value = reported(report, &s.finding);
             value["suppression"] = json!({
                 "reason": s.reason,
                 "expires": s.expires,
@@ -45,6 +46,9 @@ pub fn render(report: &Report) -> String {
     if let Some(alerts) = &report.alerts {
         alerts_sections(&mut document, alerts);
     }
+    if let Some(ops) = &report.ops {
+        ops_sections(&mut document, ops);
+    }
     let mut text = serde_json::to_string_pretty(&document).expect("report serializes");
     text.push('\n');
     text
@@ -69,9 +73,52 @@ fn alerts_sections(document: &mut Value, alerts: &crate::model::AlertsSection) {
     document["notes"] = json!(alerts.notes);
 }
 
+/// `ops`: the documented sections (README, "Command reference").
+fn ops_sections(document: &mut Value, ops: &crate::model::OpsSection) {
+    use crate::model::CheckStatus;
+    document["summary"]["checks"] = json!({
+        "ok": ops.count(CheckStatus::Ok),
+        "findings": ops.count(CheckStatus::Findings),
+        "unavailable": ops.count(CheckStatus::Unavailable),
+        "error": ops.count(CheckStatus::Error),
+        "skipped": ops.count(CheckStatus::Skipped),
+    });
+    document["tenant"] = json!(ops.tenant);
+    document["fetched_at"] = json!(ops.fetched_at);
+    document["previous_run"] = json!(ops.previous_at);
+    document["checks"] = ops
+        .checks
+        .iter()
+        .map(|c| {
+            json!({
+                "check": c.check,
+                "title": c.check.title(),
+                "status": c.status,
+                "detail": super::ops::detail(c),
+                "findings": c.findings,
+                "notes": c.notes,
+            })
+        })
+        .collect();
+    document["secure_score"] = value(&ops.secure_score);
+    document["drift_since_last_run"] = value(&ops.drift);
+    document["notes"] = json!(ops.notes);
+}
+
 /// A report section (plain data) as JSON.
 fn value<T: serde::Serialize>(section: &T) -> Value {
     serde_json::to_value(section).expect("report section serializes")
+}
+
+/// A finding, with the check it belongs to in an `ops` report.
+fn reported(report: &Report, f: &Finding) -> Value {
+    let mut value = finding(f);
+    if report.ops.is_some() {
+        if let Some(check) = super::ops::check_of(report, f) {
+            value["check"] = json!(check);
+        }
+    }
+    value
 }
 
 pub(crate) fn finding(f: &Finding) -> Value {

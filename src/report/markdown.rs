@@ -2,12 +2,18 @@
 //! summary: counts first (and live state, for drift), then the review table
 //! (`review`), one table row per finding, each changed policy's field
 //! changes and diff folded away (`drift`), and suppressed findings folded
-//! away with their reasons.
+//! away with their reasons. An `ops` report, fit for a weekly GitHub issue
+//! or a Teams post, has a dated title, a status table of the checks, then a
+//! short list per check with findings, the Secure Score table, drift since
+//! the last run and the notes.
 
 use std::fmt::Write;
 
 use super::{plural, DriftSection, Report, ReviewSection};
-use crate::model::{DriftEntry, ReviewEntry, Severity};
+use crate::model::{
+    CheckStatus, DriftChange, DriftEntry, Finding, OpsCheck, OpsSection, ProductScore, ReviewEntry,
+    Severity,
+};
 
 /// The Markdown report of an evidence bundle: where both sides came from,
 /// then each command's report. `live` is (tenant, fetched_at).
@@ -35,6 +41,11 @@ pub fn evidence(
 
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
+    if let Some(ops) = &report.ops {
+        ops_report(&mut out, report, ops);
+        suppressed_details(&mut out, report);
+        return out;
+    }
     summary(&mut out, report);
     if let Some(drift) = &report.drift {
         live_line(&mut out, drift);
@@ -55,16 +66,183 @@ pub fn render(report: &Report) -> String {
     out
 }
 
-/// The heading with a verdict and the counts, then what was checked.
-fn summary(out: &mut String, report: &Report) {
-    let summary = report.summary();
-    let verdict = if summary.errors > 0 {
+/// ❌, ⚠️ or ✅: the worst severity among the findings.
+fn verdict(summary: &super::Summary) -> &'static str {
+    if summary.errors > 0 {
         "❌"
     } else if summary.warnings > 0 {
         "⚠️"
     } else {
         "✅"
-    };
+    }
+}
+
+fn severity_icon(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "❌ error",
+        Severity::Warning => "⚠️ warning",
+        Severity::Note => "ℹ️ note",
+    }
+}
+
+/// `ops`: the dated title, where the state came from, the status table, a
+/// section per check with something to show, the other findings (the
+/// loader's), and the notes.
+fn ops_report(out: &mut String, report: &Report, ops: &OpsSection) {
+    let summary = report.summary();
+    let failed = ops.count(CheckStatus::Error);
+    let _ = writeln!(
+        out,
+        "## {} Weekly operations check{}: {}{}\n",
+        if failed > 0 { "⛔" } else { verdict(&summary) },
+        ops.fetched_at
+            .as_deref()
+            .map_or(String::new(), |at| format!(", {}", super::ops::day(at))),
+        summary.counts(),
+        if failed > 0 {
+            format!("; {} could not run", plural(failed, "check"))
+        } else {
+            String::new()
+        }
+    );
+    let _ = writeln!(
+        out,
+        "Tenant: {}. State read {}; {}. {}: {}.\n",
+        ops.tenant.as_deref().map_or("(snapshot)".to_string(), text),
+        ops.fetched_at.as_deref().unwrap_or("at an unknown time"),
+        ops.previous_at.as_deref().map_or_else(
+            || "no previous run to compare with".to_string(),
+            |at| format!("compared with the run of {at}")
+        ),
+        plural(ops.checks.len(), "check"),
+        super::ops::check_counts(ops)
+    );
+    out.push_str("| Check | Status | Detail |\n|---|---|---|\n");
+    for result in &ops.checks {
+        let findings = super::ops::findings_of(report, result.check);
+        let icon = match result.status {
+            CheckStatus::Ok => "✅",
+            CheckStatus::Findings => match super::ops::worst(&findings) {
+                Some(Severity::Error) => "❌",
+                Some(Severity::Warning) => "⚠️",
+                _ => "ℹ️",
+            },
+            CheckStatus::Unavailable => "➖",
+            CheckStatus::Error => "⛔",
+            CheckStatus::Skipped => "⏭️",
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {icon} {} | {} |",
+            cell(result.check.title()),
+            super::ops::status_words(result),
+            cell(super::ops::detail(result))
+        );
+    }
+    out.push('\n');
+    for result in &ops.checks {
+        let findings = super::ops::findings_of(report, result.check);
+        let scores = result.check == OpsCheck::SecureScore && !ops.secure_score.is_empty();
+        let drift = result.check == OpsCheck::Drift && super::ops::has_drift_since(&ops.drift);
+        if findings.is_empty() && !scores && !drift {
+            continue;
+        }
+        let _ = writeln!(out, "### {}\n", text(result.check.title()));
+        if scores {
+            score_table(out, &ops.secure_score);
+        }
+        if drift {
+            drift_table(out, &super::ops::drift_in_order(&ops.drift));
+        }
+        for f in &findings {
+            let _ = writeln!(
+                out,
+                "- {} `{}`: {}",
+                severity_icon(f.severity),
+                f.rule,
+                text(&f.message)
+            );
+        }
+        if !findings.is_empty() {
+            out.push('\n');
+        }
+    }
+    let others: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| !super::ops::in_section(report, f))
+        .collect();
+    if !others.is_empty() {
+        out.push_str("### Other findings\n\n");
+        findings_rows(out, report, &others);
+        out.push('\n');
+    }
+    let notes: Vec<String> = ops
+        .checks
+        .iter()
+        .flat_map(|c| {
+            c.notes
+                .iter()
+                .map(move |n| format!("- **{}**: {}", text(c.check.title()), text(n)))
+        })
+        .chain(ops.notes.iter().map(|n| format!("- {}", text(n))))
+        .collect();
+    if !notes.is_empty() {
+        let _ = writeln!(out, "### Notes\n\n{}\n", notes.join("\n"));
+    }
+}
+
+/// Secure Score per product.
+fn score_table(out: &mut String, scores: &[ProductScore]) {
+    out.push_str("| Product | Points | Previous run | Controls at 0 % |\n|---|---:|---:|---|\n");
+    for score in scores {
+        let _ = writeln!(
+            out,
+            "| {} | {:.1} / {:.1} | {} | {} of {}{} |",
+            cell(&score.product),
+            score.points,
+            score.max_points,
+            score
+                .previous_points
+                .map_or("-".to_string(), |p| format!("{p:.1}")),
+            score.zero_controls.len(),
+            score.controls,
+            if score.zero_controls.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", cell(&score.zero_controls.join(", ")))
+            }
+        );
+    }
+    out.push('\n');
+}
+
+/// Drift since the last run: new, still (with its age) and fixed.
+fn drift_table(out: &mut String, drift: &[&DriftChange]) {
+    out.push_str("| Since the last run | Policy | Drift | Drifting since |\n|---|---|---|---|\n");
+    for change in drift {
+        let since = match (&change.since, change.age_days) {
+            _ if change.state == "fixed" => String::new(),
+            (Some(at), Some(days)) => format!("{at} ({})", super::ops::days(days)),
+            (Some(at), None) => at.clone(),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            cell(&change.state),
+            cell(&change.policy),
+            cell(super::ops::drift_kind(&change.kind)),
+            cell(&since)
+        );
+    }
+    out.push('\n');
+}
+
+/// The heading with a verdict and the counts, then what was checked.
+fn summary(out: &mut String, report: &Report) {
+    let summary = report.summary();
+    let verdict = verdict(&summary);
     let _ = writeln!(
         out,
         "## {verdict} casguard {}: {}\n",
@@ -143,13 +321,15 @@ fn findings_table(out: &mut String, report: &Report) {
         out.push_str("No findings.\n");
         return;
     }
+    let all: Vec<&Finding> = report.findings.iter().collect();
+    findings_rows(out, report, &all);
+}
+
+/// A table of findings, one row each.
+fn findings_rows(out: &mut String, report: &Report, findings: &[&Finding]) {
     out.push_str("| Severity | Rule | Policy | Location | Message |\n|---|---|---|---|---|\n");
-    for f in &report.findings {
-        let icon = match f.severity {
-            Severity::Error => "❌ error",
-            Severity::Warning => "⚠️ warning",
-            Severity::Note => "ℹ️ note",
-        };
+    for f in findings {
+        let icon = severity_icon(f.severity);
         let location = f
             .location
             .as_ref()
@@ -289,6 +469,14 @@ fn alerts_tables(out: &mut String, alerts: &crate::model::AlertsSection) {
         out.push_str(&lists.join("\n"));
         out.push_str("\n\n");
     }
+}
+
+/// Escapes text outside a table: HTML and line breaks.
+fn text(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace(['\r', '\n'], " ")
 }
 
 fn cell(text: &str) -> String {

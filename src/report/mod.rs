@@ -10,6 +10,7 @@ mod human;
 mod json;
 mod junit;
 mod markdown;
+mod ops;
 mod sarif;
 pub mod svg;
 pub mod text;

@@ -130,9 +130,17 @@ fn result(report: &Report, finding: &Finding) -> SarifResult {
                 .collect(),
         );
     }
+    let mut bag = std::collections::BTreeMap::new();
     if let Some(policy) = &finding.policy {
-        let mut bag = std::collections::BTreeMap::new();
         bag.insert("policy".to_string(), json!(policy));
+    }
+    // `ops` findings are anchored to casguard.toml; the check says what they are about.
+    if report.ops.is_some() {
+        if let Some(check) = super::ops::check_of(report, finding) {
+            bag.insert("check".to_string(), json!(check.as_str()));
+        }
+    }
+    if !bag.is_empty() {
         result.properties = Some(PropertyBag::builder().additional_properties(bag).build());
     }
     result
