@@ -53,6 +53,17 @@ fn emitted_sarif_passes_microsofts_validator() {
                 "snapshots/contoso.json",
             ],
         ),
+        (
+            "ops",
+            ".",
+            &[
+                "ops",
+                "--snapshot",
+                "snapshots/contoso-ops.json",
+                "--previous",
+                "snapshots/contoso-ops-previous.json",
+            ],
+        ),
     ];
     for (name, cwd, args) in runs {
         let path = dir.path().join(format!("{name}.sarif"));

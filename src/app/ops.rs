@@ -92,7 +92,7 @@ pub fn ops(
     for check in section.checks.iter_mut() {
         if named.contains(&check.check) && check.status == CheckStatus::Unavailable {
             check.status = CheckStatus::Error;
-            check.detail = format!("{} (named with --check, so this is an error)", check.detail);
+            check.detail = format!("{} (named with --check, so it must run)", check.detail);
         }
     }
     let mut families: Vec<Family> = crate::registry::families::OPS.to_vec();
@@ -107,8 +107,38 @@ pub fn ops(
         complete: selected.contains(&OpsCheck::Drift),
     }
     .report(loaded, findings);
+    settle_counts(&mut section, &report);
     report.ops = Some(section);
     Ok(report)
+}
+
+/// Each check's finding count and status after `[rules]` levels and
+/// suppressions: a check whose findings are all suppressed or turned off is ok.
+fn settle_counts(section: &mut crate::model::OpsSection, report: &Report) {
+    for check in section.checks.iter_mut() {
+        if check.status != CheckStatus::Findings && check.status != CheckStatus::Ok {
+            continue;
+        }
+        let family = Family::Ops(check.check);
+        let active = report
+            .findings
+            .iter()
+            .filter(|f| report.rule(&f.rule).is_some_and(|r| r.family == family))
+            .count();
+        let hidden = check.findings.saturating_sub(active);
+        check.findings = active;
+        check.status = if active == 0 {
+            CheckStatus::Ok
+        } else {
+            CheckStatus::Findings
+        };
+        if hidden > 0 {
+            check.notes.push(format!(
+                "{} suppressed or turned off in casguard.toml",
+                crate::model::plural(hidden, "finding")
+            ));
+        }
+    }
 }
 
 /// Reads `names` from the tenant and Graph. Each resource gets its own

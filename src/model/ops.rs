@@ -137,10 +137,11 @@ pub struct DriftChange {
     pub policy: String,
     /// missing | unmanaged | changed.
     pub kind: String,
-    /// new | fixed | still.
+    /// new | fixed | still, or present when there is no previous run.
     pub state: String,
-    /// The first kept snapshot in the unbroken run of snapshots showing
-    /// this drift (RFC 3339), when known.
+    /// For drift now: the first kept snapshot in the unbroken run of
+    /// snapshots showing it (RFC 3339), when known. For fixed drift: the
+    /// previous run, the last that showed it.
     pub since: Option<String>,
     /// Whole days since `since`.
     pub age_days: Option<i64>,

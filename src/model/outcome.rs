@@ -238,7 +238,11 @@ impl Report {
 
 /// "1 error", "2 policies": a count with its noun, in the plural when needed.
 pub fn plural(n: usize, word: &str) -> String {
-    match (n, word.strip_suffix('y')) {
+    // "policy" -> "policies", but "day" -> "days", "key" -> "keys".
+    let consonant_y = word
+        .strip_suffix('y')
+        .filter(|stem| !stem.ends_with(['a', 'e', 'i', 'o', 'u']));
+    match (n, consonant_y) {
         (1, _) => format!("{n} {word}"),
         (_, Some(stem)) => format!("{n} {stem}ies"),
         _ => format!("{n} {word}s"),

@@ -334,7 +334,7 @@ fn collectors(input: &OpsInput<'_>, checked: &mut Checked) -> String {
             Health::Good => {}
             Health::Bad => checked.finding(
                 &r::OPS043,
-                format!("log collector `{name}` is {status}"),
+                format!("log collector `{name}` is not healthy (status `{status}`)"),
                 None,
             ),
             Health::Unknown => checked.notes.push(format!(

@@ -136,7 +136,7 @@ pub fn run(input: &OpsInput<'_>) -> OpsOutcome {
             Some(reason) => CheckResult {
                 check,
                 status: CheckStatus::Unavailable,
-                detail: format!("unavailable: {reason}"),
+                detail: reason.clone(),
                 findings: 0,
                 notes: checked.notes.clone(),
             },
@@ -174,12 +174,12 @@ fn unreadable(snapshot: &Snapshot, check: OpsCheck) -> Option<CheckResult> {
     };
     for name in resources_of(check) {
         match snapshot.resource(name) {
-            None => {
-                return Some(result(
-                    CheckStatus::Unavailable,
-                    format!("unavailable: {name} not in the snapshot (read it with `casguard fetch --resources all`)"),
-                ))
-            }
+            None => return Some(result(
+                CheckStatus::Unavailable,
+                format!(
+                    "{name} not in the snapshot (read it with `casguard fetch --resources all`)"
+                ),
+            )),
             Some(Resource {
                 status: ResourceStatus::Error,
                 detail,
@@ -188,7 +188,7 @@ fn unreadable(snapshot: &Snapshot, check: OpsCheck) -> Option<CheckResult> {
                 return Some(result(
                     CheckStatus::Error,
                     format!(
-                        "error: reading {name} failed: {}",
+                        "reading {name} failed: {}",
                         detail.as_deref().unwrap_or("no details")
                     ),
                 ))
@@ -200,10 +200,7 @@ fn unreadable(snapshot: &Snapshot, check: OpsCheck) -> Option<CheckResult> {
             }) => {
                 return Some(result(
                     CheckStatus::Unavailable,
-                    format!(
-                        "unavailable: {}",
-                        detail.as_deref().unwrap_or("not read")
-                    ),
+                    detail.as_deref().unwrap_or("not read").to_string(),
                 ))
             }
             Some(_) => {}

@@ -120,8 +120,8 @@ pub(crate) fn governance(input: &OpsInput<'_>) -> Checked {
         checked.finding(
             &r::OPS072,
             format!(
-                "{} pending for more than {} h, the oldest since {} ({} ago)",
-                count(n, &format!("{task} task")),
+                "{task}: {} pending for more than {} h, the oldest since {} ({} ago)",
+                count(n, "task"),
                 input.thresholds.governance_pending_hours,
                 date(oldest),
                 age(now - oldest)
@@ -213,8 +213,9 @@ pub(crate) fn drift(input: &OpsInput<'_>) -> Checked {
             _ => checked.finding(
                 &r::OPS102,
                 format!(
-                    "`{}` is still {}{}",
+                    "`{}` is {}{}{}",
                     state.policy,
+                    if previous.is_some() { "still " } else { "" },
                     describe(&state.kind),
                     match (&since, age_days) {
                         (Some(at), Some(days)) => format!(", since {at} ({days} days)"),
@@ -247,10 +248,17 @@ pub(crate) fn drift(input: &OpsInput<'_>) -> Checked {
     }
     let fixed = checked.drift.iter().filter(|d| d.state == "fixed").count();
     let new = checked.drift.iter().filter(|d| d.state == "new").count();
-    checked.looked_at = format!(
-        "{} drifting ({new} new), {fixed} fixed since the last run",
-        count(run.current.len(), "policy"),
-    );
+    checked.looked_at = if previous.is_some() {
+        format!(
+            "{} drifting ({new} new), {fixed} fixed since the last run",
+            count(run.current.len(), "policy"),
+        )
+    } else {
+        format!(
+            "{} drifting; no previous run to compare with",
+            count(run.current.len(), "policy")
+        )
+    };
     checked
 }
 
