@@ -150,8 +150,6 @@ fn diff_line(out: &mut String, line: &str, style: Style) {
     }
 }
 
-/// "casguard lint: 0 errors, 0 warnings, 0 notes (1 suppressed); 15 policies
-/// in 15 files checked"
 /// `alerts`: one line per policy, then the lists, then what could not be computed.
 fn alerts_section(out: &mut String, alerts: &AlertsSection) {
     let _ = writeln!(
@@ -433,11 +431,18 @@ fn serde_kind<T: serde::Serialize>(value: &T) -> String {
         .unwrap_or_default()
 }
 
+/// "casguard lint: 0 errors, 0 warnings, 0 notes (1 suppressed); 15 policies
+/// in 15 files checked"
 fn summary_line(out: &mut String, report: &Report) {
     let summary = report.summary();
     let _ = write!(out, "casguard {}: {}", report.command, summary.counts());
     if summary.suppressed > 0 {
         let _ = write!(out, " ({} suppressed)", summary.suppressed);
+    }
+    // `ops` reads policy files only for its drift check.
+    if summary.files == 0 && report.ops.is_some() {
+        out.push('\n');
+        return;
     }
     let _ = writeln!(
         out,
