@@ -559,12 +559,38 @@ fn the_shape_report_names_missing_fields_and_shows_no_values() {
 fn a_check_whose_findings_are_all_turned_off_is_ok() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join(".git")).unwrap();
-    std::fs::write(dir.path().join("casguard.toml"), "[rules]\nOPS061 = \"off\"\nOPS062 = \"off\"\nOPS063 = \"off\"\nOPS052 = \"off\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("casguard.toml"),
+        "[rules]\nOPS061 = \"off\"\nOPS062 = \"off\"\nOPS063 = \"off\"\nOPS052 = \"off\"\n",
+    )
+    .unwrap();
     let project = Project::open(casguard::env::Env::at(dir.path(), common::today())).unwrap();
-    let report = run_ops(&project, &repo("snapshots/contoso-ops.json"), None, &[OpsCheck::ApiTokens, OpsCheck::SiemAgents]);
-    let tokens = report.ops.as_ref().unwrap().check(OpsCheck::ApiTokens).unwrap();
+    let report = run_ops(
+        &project,
+        &repo("snapshots/contoso-ops.json"),
+        None,
+        &[OpsCheck::ApiTokens, OpsCheck::SiemAgents],
+    );
+    let tokens = report
+        .ops
+        .as_ref()
+        .unwrap()
+        .check(OpsCheck::ApiTokens)
+        .unwrap();
     assert_eq!((tokens.status, tokens.findings), (CheckStatus::Ok, 0));
-    assert!(tokens.notes.iter().any(|n| n.contains("3 findings suppressed or turned off")), "{:?}", tokens.notes);
-    let agents = report.ops.as_ref().unwrap().check(OpsCheck::SiemAgents).unwrap();
+    assert!(
+        tokens
+            .notes
+            .iter()
+            .any(|n| n.contains("3 findings suppressed or turned off")),
+        "{:?}",
+        tokens.notes
+    );
+    let agents = report
+        .ops
+        .as_ref()
+        .unwrap()
+        .check(OpsCheck::SiemAgents)
+        .unwrap();
     assert_eq!((agents.status, agents.findings), (CheckStatus::Findings, 1));
 }

@@ -10,6 +10,7 @@
 
 pub mod alerts;
 mod command;
+pub mod monthly;
 pub mod ops;
 mod outcome;
 mod rule;
@@ -19,6 +20,10 @@ pub use alerts::{
     FpNumerator, RecipientRow, ScoreRow, Spike, SpikeKind, Trend, Verdict,
 };
 pub use command::*;
+pub use monthly::{
+    Appendix, Commit, Configuration, Count, Drifting, GovernanceActions, IncidentTypes, Kpi,
+    MonthTrends, MonthlyReport, Overdue, Platform, Recommendation, SourceInput,
+};
 pub use ops::{
     CheckResult, CheckStatus, DriftChange, OpsCheck, OpsSection, OpsThresholds, ProductScore,
 };

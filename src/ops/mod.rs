@@ -174,12 +174,14 @@ fn unreadable(snapshot: &Snapshot, check: OpsCheck) -> Option<CheckResult> {
     };
     for name in resources_of(check) {
         match snapshot.resource(name) {
-            None => return Some(result(
-                CheckStatus::Unavailable,
-                format!(
+            None => {
+                return Some(result(
+                    CheckStatus::Unavailable,
+                    format!(
                     "{name} not in the snapshot (read it with `casguard fetch --resources all`)"
                 ),
-            )),
+                ))
+            }
             Some(Resource {
                 status: ResourceStatus::Error,
                 detail,
