@@ -106,7 +106,7 @@ impl CheckStatus {
 }
 
 /// One check's outcome: a status line and what it looked at.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CheckResult {
     pub check: OpsCheck,
     pub status: CheckStatus,
