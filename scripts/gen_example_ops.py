@@ -223,6 +223,11 @@ def main():
     write("snapshots/contoso-ops-previous.json", snapshot(NOW, before, earlier_policies))
     NOW = today
     write("tests/fixtures/ops/healthy.json", snapshot(today, state(today, False), policies))
+    # The same, read without Graph credentials.
+    no_graph = snapshot(today, state(today, False), policies)
+    for name in ("secure_scores", "secure_score_profiles", "message_center"):
+        no_graph["resources"][name] = {"status": "unavailable", "detail": "no Graph credentials (needs Graph SecurityEvents.Read.All; set `graph_auth` under [tenant])"}
+    write("tests/fixtures/ops/no-graph.json", no_graph)
 
 
 if __name__ == "__main__":

@@ -1227,7 +1227,7 @@ fn mad(values: &[f64], center: f64) -> Option<f64> {
 
 /// Nearest-rank percentile of sorted samples: the smallest sample with at
 /// least `p` of the samples at or below it.
-fn nearest_rank(sorted: &[i64], p: f64) -> Option<i64> {
+pub(crate) fn nearest_rank(sorted: &[i64], p: f64) -> Option<i64> {
     if sorted.is_empty() {
         return None;
     }

@@ -202,6 +202,8 @@ pub struct Config {
     pub alerts: AlertThresholds,
     /// `[ops]`: the thresholds of the weekly operations check.
     pub ops: crate::model::OpsThresholds,
+    /// `[report]`: the monthly report's own inputs.
+    pub report: ReportConfig,
 }
 
 /// `[archive]` settings.
@@ -209,6 +211,14 @@ pub struct Config {
 pub struct ArchiveConfig {
     /// The SQLite file; `.casguard/archive.sqlite` under the project root by default.
     pub path: Option<PathBuf>,
+}
+
+/// `[report]` settings of `casguard report monthly`.
+#[derive(Debug, Clone, Default)]
+pub struct ReportConfig {
+    /// A Markdown file the author writes on the latest threats; the section
+    /// is left out when unset.
+    pub threat_notes: Option<PathBuf>,
 }
 
 /// The default archive path, relative to the project root.
@@ -298,6 +308,7 @@ impl Default for Config {
             archive: ArchiveConfig::default(),
             alerts: AlertThresholds::default(),
             ops: crate::model::OpsThresholds::default(),
+            report: ReportConfig::default(),
         }
     }
 }
@@ -605,6 +616,7 @@ const TOP: Section<Config> = Section {
         key("archive", |c, f, t| c.section(f, &ARCHIVE, &mut t.archive)),
         key("alerts", |c, f, t| c.section(f, &ALERTS, &mut t.alerts)),
         key("ops", |c, f, t| c.section(f, &OPS, &mut t.ops)),
+        key("report", |c, f, t| c.section(f, &REPORT, &mut t.report)),
         key("rules", rule_levels),
         key("suppress", suppressions),
     ],
@@ -689,6 +701,13 @@ const ARCHIVE: Section<ArchiveConfig> = Section {
     header: "[archive]",
     required: &[],
     keys: &[key("path", |c, f, a| a.path = c.path(f))],
+};
+
+const REPORT: Section<ReportConfig> = Section {
+    path: "report",
+    header: "[report]",
+    required: &[],
+    keys: &[key("threat_notes", |c, f, r| r.threat_notes = c.path(f))],
 };
 
 const DAYS: &str = "a number of days, e.g. 30";

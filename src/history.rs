@@ -762,3 +762,77 @@ pub fn repository_root() -> Option<PathBuf> {
         .ok()
         .and_then(|r| r.workdir().map(Path::to_path_buf))
 }
+
+/// Commits that changed files under `folder` (a folder of the project at
+/// `base`) and were committed from `from` to `to` (epoch seconds, `to`
+/// excluded), newest first, each with the files it changed there. At most
+/// `limit`; first-parent diffs, so a merge shows what it brought in.
+pub fn commits_touching(
+    base: &Path,
+    folder: &Path,
+    from: i64,
+    to: i64,
+    limit: usize,
+) -> Result<Vec<crate::model::Commit>, HistoryError> {
+    let repo = Repository::discover(base)?;
+    let workdir = repo
+        .workdir()
+        .ok_or_else(|| HistoryError("a bare repository has no policy files".into()))?
+        .to_path_buf();
+    let absolute = if folder.is_absolute() {
+        folder.to_path_buf()
+    } else {
+        base.join(folder)
+    };
+    let canonical = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    let prefix = canonical(&absolute)
+        .strip_prefix(canonical(&workdir))
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let prefix = prefix.to_string_lossy().replace('\\', "/");
+    let mut walk = repo.revwalk()?;
+    if walk.push_head().is_err() {
+        return Ok(Vec::new());
+    }
+    walk.set_sorting(git2::Sort::TIME)?;
+    let mut out = Vec::new();
+    for oid in walk {
+        let commit = repo.find_commit(oid?)?;
+        let time = commit.time().seconds();
+        if time >= to {
+            continue;
+        }
+        if time < from {
+            break;
+        }
+        let tree = commit.tree()?;
+        let parent = commit.parents().next().map(|p| p.tree()).transpose()?;
+        let diff = repo.diff_tree_to_tree(parent.as_ref(), Some(&tree), None)?;
+        let files: Vec<String> = diff
+            .deltas()
+            .filter_map(|d| {
+                d.new_file()
+                    .path()
+                    .or_else(|| d.old_file().path())
+                    .map(Path::to_path_buf)
+            })
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .filter(|p| prefix.is_empty() || p.starts_with(&format!("{prefix}/")))
+            .collect();
+        if files.is_empty() {
+            continue;
+        }
+        let change = last_change(&commit);
+        out.push(crate::model::Commit {
+            id: change.commit,
+            date: change.date,
+            author: change.author,
+            summary: change.summary,
+            files,
+        });
+        if out.len() >= limit {
+            break;
+        }
+    }
+    Ok(out)
+}

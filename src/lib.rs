@@ -35,6 +35,7 @@ pub mod json_to_toml;
 pub mod live;
 pub mod load;
 pub mod model;
+pub mod monthly;
 pub mod normalize;
 pub mod ops;
 pub mod parallel;

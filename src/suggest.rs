@@ -122,7 +122,7 @@ fn edit(text: &str, entry: &DriftEntry) -> Result<String, String> {
 }
 
 /// A git-style diff of one file; `None` for the side where it does not exist.
-fn file_diff(old_path: Option<&str>, new_path: Option<&str>, old: &str, new: &str) -> String {
+pub fn file_diff(old_path: Option<&str>, new_path: Option<&str>, old: &str, new: &str) -> String {
     let path = new_path.or(old_path).unwrap_or_default();
     let mut out = format!("diff --git a/{path} b/{path}\n");
     match (old_path, new_path) {

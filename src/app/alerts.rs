@@ -93,7 +93,7 @@ pub fn analyse(
     Ok(report)
 }
 
-fn import_info(project: &Project, file: &Path) -> SyncInfo {
+pub(super) fn import_info(project: &Project, file: &Path) -> SyncInfo {
     let now = project.env.now.as_millisecond();
     SyncInfo {
         source: SyncSource::Import,
@@ -116,7 +116,7 @@ fn open_existing(project: &Project) -> Result<Archive, Error> {
     Ok(Archive::open(&path)?)
 }
 
-fn read_dump(project: &Project, path: &Path) -> Result<Vec<Value>, Error> {
+pub(super) fn read_dump(project: &Project, path: &Path) -> Result<Vec<Value>, Error> {
     let display = project.display(path);
     let bytes = std::fs::read(path).map_err(|e| Error::ReadInput {
         path: display.clone(),
@@ -128,7 +128,7 @@ fn read_dump(project: &Project, path: &Path) -> Result<Vec<Value>, Error> {
 /// Every policy alerts can be joined to: the policy files (with their live
 /// ids when live state is given, else their pinned ids), and live policies
 /// no file declares.
-fn alert_policies(loaded: &LoadOutcome, live: Option<&Snapshot>) -> Vec<AlertPolicy> {
+pub(super) fn alert_policies(loaded: &LoadOutcome, live: Option<&Snapshot>) -> Vec<AlertPolicy> {
     let live_by_id: HashMap<String, &serde_json::Map<String, Value>> = live
         .map(|s| {
             s.policies

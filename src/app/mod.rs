@@ -13,6 +13,7 @@ pub mod fetch;
 pub mod import;
 pub mod init;
 pub mod lint;
+pub mod monthly;
 pub mod ops;
 pub mod review;
 pub mod rules;

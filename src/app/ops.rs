@@ -40,17 +40,7 @@ pub fn ops(
     input: &OpsInput,
     observe: &mut dyn FnMut(Event),
 ) -> Result<Report, Error> {
-    let named: BTreeSet<OpsCheck> = input.checks.iter().copied().collect();
-    let selected: BTreeSet<OpsCheck> = if named.is_empty() {
-        OpsCheck::ALL.into_iter().collect()
-    } else {
-        named.clone()
-    };
-    let loaded = if selected.contains(&OpsCheck::Drift) {
-        project.load_policies()?
-    } else {
-        LoadOutcome::default()
-    };
+    let selected = selected(input);
     let current = match &input.source.snapshot {
         Some(path) => {
             let path = project.env.resolve(path);
@@ -68,11 +58,37 @@ pub fn ops(
             snapshot
         }
     };
-    let earlier = earlier_runs(project, input, &current)?;
+    check(project, rules, input, &current)
+}
+
+/// The checks `--check` names, or all of them.
+fn selected(input: &OpsInput) -> BTreeSet<OpsCheck> {
+    if input.checks.is_empty() {
+        OpsCheck::ALL.into_iter().collect()
+    } else {
+        input.checks.iter().copied().collect()
+    }
+}
+
+/// Runs the checks over `current`, compared with the previous run.
+pub fn check(
+    project: &Project,
+    rules: &RuleSet,
+    input: &OpsInput,
+    current: &Snapshot,
+) -> Result<Report, Error> {
+    let named: BTreeSet<OpsCheck> = input.checks.iter().copied().collect();
+    let selected = selected(input);
+    let loaded = if selected.contains(&OpsCheck::Drift) {
+        project.load_policies()?
+    } else {
+        LoadOutcome::default()
+    };
+    let earlier = earlier_runs(project, input, current)?;
     let previous = previous_resources(&earlier);
     let drift = selected
         .contains(&OpsCheck::Drift)
-        .then(|| drift_run(project, &loaded, &current, &earlier));
+        .then(|| drift_run(project, &loaded, current, &earlier));
     // Ages are measured at the time the state was read, so a snapshot replays
     // exactly as it ran.
     let now = current
@@ -83,7 +99,7 @@ pub fn ops(
     let outcome = crate::ops::run(&crate::ops::OpsInput {
         now,
         thresholds: &project.config.ops,
-        current: &current,
+        current,
         previous: &previous,
         drift: drift.as_ref(),
         selected: &selected,

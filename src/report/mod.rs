@@ -10,6 +10,7 @@ mod human;
 mod json;
 mod junit;
 mod markdown;
+pub mod monthly_json;
 mod ops;
 mod sarif;
 pub mod svg;

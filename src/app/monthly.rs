@@ -1,0 +1,326 @@
+//! `casguard report monthly`: gathers what the monthly summary is made of
+//! (the alert archive or a dump, the live state, the last ops run, review
+//! dates, git commits, the author's threat notes), hashes every input, and
+//! hands it to `crate::monthly` (pure). Works offline from files; `--live`
+//! reads the tenant for what is missing. Nothing that is missing is an
+//! error: the report says what it could not cover.
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use super::{Error, LiveSource, Project};
+use crate::archive::Archive;
+use crate::live::{Event, Snapshot};
+use crate::model::{MonthlyReport, SourceInput};
+use crate::rules::RuleSet;
+
+pub struct MonthlyInput {
+    /// The month (any day in it); the previous month when `None`.
+    pub month: Option<jiff::civil::Date>,
+    /// A raw alerts dump instead of the archive.
+    pub dump: Option<PathBuf>,
+    /// The ops run to report platform health from (a snapshot with ops
+    /// resources); else `--snapshot` when it has them, else the newest in
+    /// the history folder.
+    pub ops: Option<PathBuf>,
+    /// `--snapshot FILE`, `--tenant`, `--history`.
+    pub source: LiveSource,
+    /// Read the tenant (policies and ops resources) when no snapshot is given.
+    pub live: bool,
+}
+
+/// What the alerts and the live state come from, for the report's sources.
+struct Gathered {
+    sources: Vec<SourceInput>,
+    missing: Vec<String>,
+}
+
+impl Gathered {
+    fn source(&mut self, kind: &str, path: String, fetched_at: Option<String>, bytes: &[u8]) {
+        self.sources.push(SourceInput {
+            kind: kind.into(),
+            path,
+            fetched_at,
+            sha256: hex(&Sha256::digest(bytes)),
+        });
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn monthly(
+    project: &Project,
+    rules: &RuleSet,
+    input: &MonthlyInput,
+    observe: &mut dyn FnMut(Event),
+) -> Result<MonthlyReport, Error> {
+    let today = project.env.today;
+    let month = input
+        .month
+        .unwrap_or_else(|| crate::monthly::previous_month(today))
+        .first_of_month();
+    let mut gathered = Gathered {
+        sources: Vec::new(),
+        missing: Vec::new(),
+    };
+    let loaded = project.load_policies()?;
+    policy_files_source(project, &loaded, &mut gathered);
+    let alerts = read_alerts(project, input, &mut gathered)?;
+    let live = read_live_state(project, input, &mut gathered, observe)?;
+    let policies = super::alerts::alert_policies(&loaded, live.as_ref());
+    let ops_snapshot = ops_snapshot(project, input, live.as_ref(), &mut gathered)?;
+    let ops_report = match &ops_snapshot {
+        Some(snapshot) => Some(super::ops::check(
+            project,
+            rules,
+            &super::ops::OpsInput {
+                checks: Vec::new(),
+                source: input.source.clone(),
+                previous: None,
+            },
+            snapshot,
+        )?),
+        None => None,
+    };
+    let history = super::read_history(project, &input.source)?;
+    let drift = match &live {
+        Some(snapshot) => {
+            super::drift::drift_loaded(project, rules, loaded.clone(), snapshot, &history, None)?
+                .drift
+        }
+        None => None,
+    };
+    let dates = super::dates(project, &loaded.files, live.as_ref(), &history);
+    let review =
+        super::review::review_loaded(project, rules, loaded.clone(), live.as_ref(), &dates)?
+            .review
+            .map(|r| r.rows)
+            .unwrap_or_default();
+    let (from, to) = crate::monthly::month_bounds(month, today);
+    let commits = crate::history::commits_touching(
+        &project.env.root,
+        &project.config.policies_dir,
+        crate::monthly::start_ms(from) / 1000,
+        crate::monthly::start_ms(to) / 1000 + 86_400,
+        200,
+    )
+    .unwrap_or_else(|e| {
+        gathered
+            .missing
+            .push(format!("git history unreadable: {e}"));
+        Vec::new()
+    });
+    let threat_notes = threat_notes(project, &mut gathered);
+    let governance = ops_snapshot
+        .as_ref()
+        .and_then(|s| s.resource("governance"))
+        .map(|r| r.items.clone())
+        .unwrap_or_default();
+    let tenant = live
+        .as_ref()
+        .or(ops_snapshot.as_ref())
+        .and_then(|s| s.tenant.clone());
+    let ops_run = ops_report.as_ref().and_then(|r| {
+        Some(crate::monthly::OpsRun {
+            section: r.ops.as_ref()?,
+            findings: &r.findings,
+            governance: &governance,
+        })
+    });
+    Ok(crate::monthly::monthly(crate::monthly::MonthlyInput {
+        month,
+        today,
+        have_alerts: alerts.is_some(),
+        alerts: alerts.as_deref().unwrap_or(&[]),
+        policies: &policies,
+        files: &loaded,
+        thresholds: &project.config.alerts,
+        allowed_email_domains: &project.config.allowed_email_domains,
+        ops: ops_run,
+        drift: drift.as_ref(),
+        review: &review,
+        commits,
+        last_change_desired: review
+            .iter()
+            .filter_map(|r| r.desired_last_change.as_ref())
+            .max_by_key(|c| c.epoch)
+            .map(|c| c.date.clone()),
+        last_change_live: dates
+            .live
+            .values()
+            .max_by_key(|c| c.epoch)
+            .map(|c| format!("{} ({})", c.date, c.source)),
+        threat_notes,
+        sources: gathered.sources,
+        tenant,
+        git_commit: crate::history::head_state(&project.env.root).0,
+        generated_at: project.env.now,
+        missing: gathered.missing,
+    }))
+}
+
+/// One hash over every policy file (path and bytes, in order).
+fn policy_files_source(
+    project: &Project,
+    loaded: &crate::load::LoadOutcome,
+    gathered: &mut Gathered,
+) {
+    let mut hasher = Sha256::new();
+    for file in &loaded.files {
+        if let Some(source) = loaded.sources.get(file) {
+            hasher.update(file.as_bytes());
+            hasher.update([0]);
+            hasher.update(source.text.as_bytes());
+            hasher.update([0]);
+        }
+    }
+    gathered.sources.push(SourceInput {
+        kind: "policy files".into(),
+        path: format!(
+            "{} ({})",
+            project.display(&project.config.policies_dir),
+            crate::model::plural(loaded.files.len(), "file")
+        ),
+        fetched_at: None,
+        sha256: hex(&hasher.finalize()),
+    });
+}
+
+/// The archived alerts (or a dump's), `None` when there is neither.
+fn read_alerts(
+    project: &Project,
+    input: &MonthlyInput,
+    gathered: &mut Gathered,
+) -> Result<Option<Vec<crate::model::AlertRecord>>, Error> {
+    let (path, archive) = match &input.dump {
+        Some(dump) => {
+            let path = project.env.resolve(dump);
+            let alerts = super::alerts::read_dump(project, &path)?;
+            let mut archive = Archive::open_in_memory()?;
+            archive.store(&alerts, super::alerts::import_info(project, &path))?;
+            (path, archive)
+        }
+        None => {
+            let path = project.config.archive_path();
+            if !path.is_file() {
+                return Ok(None);
+            }
+            (path.clone(), Archive::open(&path)?)
+        }
+    };
+    let bytes = read(project, &path)?;
+    gathered.source("alerts", project.display(&path), None, &bytes);
+    Ok(Some(archive.records(None, None)?))
+}
+
+fn read(project: &Project, path: &Path) -> Result<Vec<u8>, Error> {
+    std::fs::read(path).map_err(|e| Error::ReadInput {
+        path: project.display(path),
+        detail: e.to_string(),
+    })
+}
+
+/// `--snapshot FILE` (when it holds policies), else the tenant with `--live`.
+fn read_live_state(
+    project: &Project,
+    input: &MonthlyInput,
+    gathered: &mut Gathered,
+    observe: &mut dyn FnMut(Event),
+) -> Result<Option<Snapshot>, Error> {
+    if let Some(path) = &input.source.snapshot {
+        let path = project.env.resolve(path);
+        let snapshot = Snapshot::read_as(&path, &project.display(&path))?;
+        gathered.source(
+            "live state",
+            project.display(&path),
+            snapshot.fetched_at.clone(),
+            &read(project, &path)?,
+        );
+        if snapshot.has_policies() {
+            return Ok(Some(snapshot));
+        }
+        gathered.missing.push(format!(
+            "{} holds no policies: drift is not reported",
+            project.display(&path)
+        ));
+        return Ok(None);
+    }
+    if input.live {
+        let names = crate::live::ops::parse_resources("policies,ops").expect("known resources");
+        let snapshot = super::ops::read_resources(project, &input.source, &names, observe)?;
+        gathered.source(
+            "live state",
+            snapshot.tenant.clone().unwrap_or_default(),
+            snapshot.fetched_at.clone(),
+            snapshot.to_json().as_bytes(),
+        );
+        if let Some(dir) = super::history_dir(project, &input.source) {
+            snapshot.keep_in_history(&dir, project.env.now)?;
+        }
+        return Ok(Some(snapshot));
+    }
+    gathered.missing.push("no live state: drift and live change dates are not reported (pass --snapshot FILE, or --live)".into());
+    Ok(None)
+}
+
+/// The snapshot of the last ops run.
+fn ops_snapshot(
+    project: &Project,
+    input: &MonthlyInput,
+    live: Option<&Snapshot>,
+    gathered: &mut Gathered,
+) -> Result<Option<Snapshot>, Error> {
+    let has_ops = |s: &Snapshot| s.resource("app_connectors").is_some();
+    if let Some(path) = &input.ops {
+        let path = project.env.resolve(path);
+        let snapshot = Snapshot::read_as(&path, &project.display(&path))?;
+        gathered.source(
+            "ops run",
+            project.display(&path),
+            snapshot.fetched_at.clone(),
+            &read(project, &path)?,
+        );
+        return Ok(Some(snapshot));
+    }
+    if let Some(snapshot) = live.filter(|s| has_ops(s)) {
+        return Ok(Some(snapshot.clone()));
+    }
+    if let Some(dir) = super::history_dir(project, &input.source) {
+        for (_, path) in crate::live::snapshot::history_files(&dir).into_iter().rev() {
+            if let Ok(snapshot) = Snapshot::read(&path) {
+                if has_ops(&snapshot) {
+                    gathered.source(
+                        "ops run",
+                        project.display(&path),
+                        snapshot.fetched_at.clone(),
+                        &read(project, &path)?,
+                    );
+                    return Ok(Some(snapshot));
+                }
+            }
+        }
+    }
+    gathered.missing.push("no ops run: platform health, Secure Score and governance actions are not reported (run `casguard ops` with `history_dir` set, or pass --ops FILE)".into());
+    Ok(None)
+}
+
+/// `[report] threat_notes`, when configured and readable.
+fn threat_notes(project: &Project, gathered: &mut Gathered) -> Option<String> {
+    let path = project.config.report.threat_notes.as_ref()?;
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            gathered.source("threat notes", project.display(path), None, &bytes);
+            Some(String::from_utf8_lossy(&bytes).into_owned())
+        }
+        Err(e) => {
+            gathered.missing.push(format!(
+                "threat notes `{}` cannot be read ({e}): the section is left out",
+                project.display(path)
+            ));
+            None
+        }
+    }
+}
