@@ -10,6 +10,8 @@ mod human;
 mod json;
 mod junit;
 mod markdown;
+pub mod monthly_html;
+pub mod monthly_markdown;
 mod ops;
 mod sarif;
 pub mod svg;
