@@ -41,6 +41,8 @@ pub struct Inputs<'a> {
     pub git_dirty: Option<bool>,
     pub config_sha256: Option<String>,
     pub counts: Value,
+    /// More reports to include (the monthly report), as (file name, bytes).
+    pub extra: Vec<(String, Vec<u8>)>,
     pub signing_key: Option<&'a SigningKey>,
 }
 
@@ -115,6 +117,9 @@ pub fn build(inputs: &Inputs<'_>) -> BTreeMap<String, Vec<u8>> {
         "report.html".into(),
         inputs.report_html.clone().into_bytes(),
     );
+    for (name, bytes) in &inputs.extra {
+        files.insert(name.clone(), bytes.clone());
+    }
     let hashes: BTreeMap<&String, String> = files
         .iter()
         .map(|(name, bytes)| (name, sha256_hex(bytes)))
@@ -401,6 +406,7 @@ mod tests {
             git_dirty: Some(false),
             config_sha256: None,
             counts: json!({"policies": 1}),
+            extra: Vec::new(),
             signing_key: key,
         }
     }

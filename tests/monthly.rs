@@ -175,3 +175,94 @@ fn json_is_stable() {
     let json = casguard::report::monthly_json::render(&report);
     insta::assert_snapshot!(json);
 }
+
+fn casguard(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_casguard"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("CASGUARD_TENANT_URL")
+        .env_remove("CASGUARD_CONFIG")
+        .output()
+        .expect("casguard runs")
+}
+
+#[test]
+fn the_readme_command_writes_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    for (format, starts) in [
+        ("html", "<!DOCTYPE html>"),
+        ("markdown", "# Defender for Cloud Apps: monthly report"),
+        ("json", "{"),
+    ] {
+        let out = dir.path().join(format!("monthly.{format}"));
+        let output = casguard(&[
+            "report",
+            "monthly",
+            "--month",
+            "2026-11",
+            "--dump",
+            "snapshots/contoso-alerts.json",
+            "--snapshot",
+            "snapshots/contoso-ops.json",
+            "--today",
+            "2026-11-22",
+            "--format",
+            format,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let text = std::fs::read_to_string(&out).unwrap();
+        assert!(
+            text.starts_with(starts),
+            "{format}: {}",
+            &text[..80.min(text.len())]
+        );
+        assert!(String::from_utf8_lossy(&output.stderr).contains("is not over"));
+    }
+    let output = casguard(&["report", "monthly", "--month", "2026-13"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("write it as YYYY-MM"));
+}
+
+#[test]
+fn an_evidence_bundle_can_include_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("bundle");
+    let output = casguard(&[
+        "evidence",
+        "--out",
+        out.to_str().unwrap(),
+        "--snapshot",
+        "snapshots/contoso-ops.json",
+        "--monthly",
+        "2026-10",
+        "--today",
+        "2026-11-22",
+        "--generated-at",
+        "2026-11-22T12:00:00Z",
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        out.join("monthly-2026-10.html").is_file() && out.join("monthly-2026-10.json").is_file()
+    );
+    let sums = std::fs::read_to_string(out.join("SHA256SUMS")).unwrap();
+    assert!(sums.contains("monthly-2026-10.html"), "{sums}");
+    let verify = casguard(&["evidence", "verify", out.to_str().unwrap()]);
+    assert_eq!(
+        verify.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&verify.stdout)
+    );
+}

@@ -188,6 +188,13 @@ fn unescape(text: &str) -> String {
         .replace("&amp;", "&")
 }
 
+/// What is between `<body>` and `</body>`.
+fn body(html: &str) -> &str {
+    let start = html.find("<body>").map_or(0, |i| i + "<body>".len());
+    let end = html.rfind("</body>").unwrap_or(html.len());
+    &html[start..end]
+}
+
 #[test]
 fn monthly_report_fits_a4_and_letter() {
     let Some(browser) = browser() else {
@@ -203,7 +210,32 @@ fn monthly_report_fits_a4_and_letter() {
     };
     let started = Instant::now();
     let dir = tempfile::tempdir().unwrap();
-    let html = monthly_html::render(&monthly_fixture::contoso());
+    // The example tenant's real report (long names, patches, threat notes),
+    // and the hand-made fixture (every section at its fullest).
+    let project = casguard::app::Project::open(casguard::env::Env::at(
+        &std::env::current_dir().unwrap(),
+        "2026-11-22".parse().unwrap(),
+    ))
+    .unwrap();
+    let rules = project.rules().unwrap();
+    let input = casguard::app::monthly::MonthlyInput {
+        month: Some("2026-11-01".parse().unwrap()),
+        dump: Some("snapshots/contoso-alerts.json".into()),
+        ops: None,
+        source: casguard::app::LiveSource {
+            snapshot: Some("snapshots/contoso-ops.json".into()),
+            ..Default::default()
+        },
+        live: false,
+    };
+    let example = casguard::app::monthly::monthly(&project, &rules, &input, &mut |_| {}).unwrap();
+    let html = monthly_html::render(&example).replace(
+        "</body>",
+        &format!(
+            "<hr>{}</body>",
+            body(&monthly_html::render(&monthly_fixture::contoso()))
+        ),
+    );
     assert!(!html.contains("<script"), "the report itself has no script");
     let report = dir.path().join("monthly.html");
     std::fs::write(&report, &html).unwrap();

@@ -23,6 +23,8 @@ pub struct EvidenceInput {
     /// `--generated-at`; else SOURCE_DATE_EPOCH; else now.
     pub generated_at: Option<jiff::Timestamp>,
     pub force: bool,
+    /// `--monthly YYYY-MM`: include that month's report.
+    pub monthly: Option<jiff::civil::Date>,
     pub source: LiveSource,
 }
 
@@ -96,6 +98,7 @@ pub fn create(
             .as_ref()
             .map(|s| evidence::sha256_hex(s.text.as_bytes())),
         counts: reports.counts(loaded.policies.len(), snapshot.policies.len()),
+        extra: monthly_files(project, rules, input, observe)?,
         signing_key: signing_key.as_ref(),
     };
     let files = evidence::build(&inputs);
@@ -110,6 +113,41 @@ pub fn create(
         files: files.len(),
         signed_by: signing_key.map(|k| evidence::fingerprint(&k.verifying_key())),
     })
+}
+
+/// The monthly report of `--monthly`, as (file name, bytes).
+fn monthly_files(
+    project: &Project,
+    rules: &RuleSet,
+    input: &EvidenceInput,
+    observe: &mut dyn FnMut(Event),
+) -> Result<Vec<(String, Vec<u8>)>, Error> {
+    let Some(month) = input.monthly else {
+        return Ok(Vec::new());
+    };
+    let monthly = super::monthly::monthly(
+        project,
+        rules,
+        &super::monthly::MonthlyInput {
+            month: Some(month),
+            dump: None,
+            ops: None,
+            source: input.source.clone(),
+            live: false,
+        },
+        observe,
+    )?;
+    let stem = format!("monthly-{}", monthly.month);
+    Ok(vec![
+        (
+            format!("{stem}.json"),
+            report::monthly_json::render(&monthly).into_bytes(),
+        ),
+        (
+            format!("{stem}.html"),
+            report::monthly_html::render(&monthly).into_bytes(),
+        ),
+    ])
 }
 
 /// `--signing-key FILE`, else CASGUARD_SIGNING_KEY (hex), else unsigned.

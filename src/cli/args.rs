@@ -63,6 +63,9 @@ pub enum Command {
     /// message center, drift since the last run
     #[command(after_long_help = OPS_PERMISSIONS)]
     Ops(OpsArgs),
+    /// Reports for people: `report monthly`, the summary for management
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Which live fields a snapshot holds, of which types, and how casguard maps them
     /// (no values: fit for a bug report)
     Shape {
@@ -273,8 +276,59 @@ pub struct EvidenceArgs {
     /// Replace an existing bundle (only once the new one is complete)
     #[arg(long)]
     pub force: bool,
+    /// Include the monthly report of this month (YYYY-MM), as HTML and JSON
+    #[arg(long, value_name = "YYYY-MM", value_parser = parse_month)]
+    pub monthly: Option<jiff::civil::Date>,
     #[command(flatten)]
     pub live: LiveArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ReportCommand {
+    /// The monthly summary for management: headline figures, incident types, trends,
+    /// policy health, recommendations, configuration, platform health (HTML by default)
+    Monthly(MonthlyArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct MonthlyArgs {
+    /// The month to report on [default: the last complete month]
+    #[arg(long, value_name = "YYYY-MM", value_parser = parse_month)]
+    pub month: Option<jiff::civil::Date>,
+    #[arg(long, value_enum, default_value_t = MonthlyFormat::Html)]
+    pub format: MonthlyFormat,
+    /// Write the report to this file (atomically) instead of stdout
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Alerts from this raw dump instead of the archive
+    #[arg(long, value_name = "FILE")]
+    pub dump: Option<PathBuf>,
+    /// Platform health from this ops snapshot [default: --snapshot when it has ops
+    /// resources, else the newest in the history folder]
+    #[arg(long, value_name = "FILE")]
+    pub ops: Option<PathBuf>,
+    /// Read the tenant (policies and ops resources) when no --snapshot is given
+    #[arg(long, conflicts_with = "snapshot")]
+    pub live: bool,
+    #[command(flatten)]
+    pub source: LiveArgs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum MonthlyFormat {
+    Html,
+    Markdown,
+    Json,
+}
+
+/// "2026-10" as the month's first day.
+pub fn parse_month(text: &str) -> Result<jiff::civil::Date, String> {
+    let text = text.trim();
+    format!("{text}-01")
+        .parse::<jiff::civil::Date>()
+        .ok()
+        .filter(|_| text.len() == 7)
+        .ok_or_else(|| format!("`{text}` is not a month; write it as YYYY-MM, e.g. 2026-10"))
 }
 
 #[derive(Subcommand, Debug)]

@@ -18,7 +18,8 @@ use clap::{CommandFactory, Parser};
 pub use args::Cli;
 use args::{
     AlertsAction, AlertsArgs, ColorChoice, Command, EvidenceAction, EvidenceArgs, ExportFormatArg,
-    ListFormat, LiveArgs, OpsArgs, OutputArgs, RulesCommand,
+    ListFormat, LiveArgs, MonthlyArgs, MonthlyFormat, OpsArgs, OutputArgs, ReportCommand,
+    RulesCommand,
 };
 
 use crate::app::{self, LiveSource, Project};
@@ -253,6 +254,11 @@ impl Runner {
                 drop(progress);
                 code
             }
+            Command::Report(ReportCommand::Monthly(args)) => {
+                let code = self.monthly(project, args, observe);
+                drop(progress);
+                code
+            }
             Command::Shape { snapshot, format } => {
                 let outcome = app::shape::shape(project, &snapshot)?;
                 print(&match format {
@@ -293,6 +299,7 @@ impl Runner {
                     signing_key: args.signing_key,
                     generated_at: args.generated_at,
                     force: args.force,
+                    monthly: args.monthly,
                     source: live_source(&args.live),
                 };
                 let outcome = app::evidence::create(project, &rules, &input, observe)?;
@@ -353,6 +360,50 @@ impl Runner {
                 let report = app::alerts::analyse(project, &rules, &input, observe)?;
                 self.emit(project, &report, &args.output)
             }
+        }
+    }
+
+    /// The monthly report, on stdout or into `--out`.
+    fn monthly(
+        &self,
+        project: &Project,
+        args: MonthlyArgs,
+        observe: &mut dyn FnMut(crate::live::Event),
+    ) -> Result<i32, Trouble> {
+        let rules = project.rules()?;
+        let input = app::monthly::MonthlyInput {
+            month: args.month,
+            dump: args.dump,
+            ops: args.ops,
+            source: live_source(&args.source),
+            live: args.live,
+        };
+        let monthly = app::monthly::monthly(project, &rules, &input, observe)?;
+        for missing in &monthly.missing {
+            eprintln!("casguard: note: {missing}");
+        }
+        let text = match args.format {
+            MonthlyFormat::Html => report::monthly_html::render(&monthly),
+            MonthlyFormat::Markdown => report::monthly_markdown::render(&monthly),
+            MonthlyFormat::Json => report::monthly_json::render(&monthly),
+        };
+        match args.out {
+            Some(path) => {
+                let path = project.env.resolve(&path);
+                crate::fsutil::write_atomic(&path, text.as_bytes()).map_err(|source| {
+                    Trouble::WriteReport {
+                        path: project.display(&path),
+                        source,
+                    }
+                })?;
+                eprintln!(
+                    "casguard: wrote the {} report to {}",
+                    monthly.month,
+                    project.display(&path)
+                );
+                Ok(EXIT_OK)
+            }
+            None => print(&text),
         }
     }
 

@@ -69,6 +69,29 @@ pub fn monthly(input: MonthlyInput<'_>) -> MonthlyReport {
         .iter()
         .filter(|a| kpis::in_range(a.timestamp_ms, from, to))
         .collect();
+    let month_days = (input.month.last_of_month() - input.month.first_of_month()).get_days() + 1;
+    if to < input.month.last_of_month() {
+        missing.push(format!(
+            "{} is not over: its figures run to {to} ({} of {month_days} days), against the whole of {}",
+            kpis::month_key(input.month),
+            (to - from).get_days() + 1,
+            kpis::month_key(kpis::previous_month(input.month))
+        ));
+    }
+    if let Some(earliest) = input.alerts.iter().map(|a| a.timestamp_ms).min() {
+        let series_start = kpis::start_ms(
+            input
+                .month
+                .first_of_month()
+                .saturating_sub(jiff::ToSpan::months(5)),
+        );
+        if earliest > series_start {
+            missing.push(format!(
+                "the alert archive starts {}: earlier months have no data, and that month's figures are partial",
+                crate::ops::date(earliest).get(..10).unwrap_or_default()
+            ));
+        }
+    }
     if !input.have_alerts {
         missing.push("no alert archive: alert figures, incident types, trends and policy health are empty (run `casguard alerts sync`, or pass --dump FILE)".into());
     } else if month_alerts.is_empty() {
