@@ -266,3 +266,54 @@ fn an_evidence_bundle_can_include_the_report() {
         String::from_utf8_lossy(&verify.stdout)
     );
 }
+
+#[test]
+fn recommended_patches_apply() {
+    let report = example();
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path();
+    let status = std::process::Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(copy)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::create_dir_all(copy.join("policies")).unwrap();
+    for entry in walk(&repo("policies")) {
+        let relative = entry.strip_prefix(repo(".")).unwrap();
+        std::fs::create_dir_all(copy.join(relative).parent().unwrap()).unwrap();
+        std::fs::copy(&entry, copy.join(relative)).unwrap();
+    }
+    let patches: Vec<&String> = report
+        .recommendations
+        .iter()
+        .filter_map(|r| r.patch.as_ref())
+        .collect();
+    assert!(patches.len() >= 2);
+    for patch in patches {
+        std::fs::write(copy.join("change.patch"), patch).unwrap();
+        let out = std::process::Command::new("git")
+            .args(["apply", "--check", "change.patch"])
+            .current_dir(copy)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{patch}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
