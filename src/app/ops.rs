@@ -136,11 +136,13 @@ fn settle_counts(section: &mut crate::model::OpsSection, report: &Report) {
             continue;
         }
         let family = Family::Ops(check.check);
-        let active = report
+        let active: Vec<&crate::model::Finding> = report
             .findings
             .iter()
             .filter(|f| report.rule(&f.rule).is_some_and(|r| r.family == family))
-            .count();
+            .collect();
+        check.worst = active.iter().map(|f| f.severity).max();
+        let active = active.len();
         let hidden = check.findings.saturating_sub(active);
         check.findings = active;
         check.status = if active == 0 {

@@ -114,6 +114,9 @@ pub struct CheckResult {
     pub detail: String,
     /// How many findings it reported.
     pub findings: usize,
+    /// The most severe of them, when there are any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worst: Option<super::Severity>,
     /// What it could not tell (fields missing on some items, and so on).
     pub notes: Vec<String>,
 }

@@ -108,6 +108,7 @@ pub fn run(input: &OpsInput<'_>) -> OpsOutcome {
     for check in OpsCheck::ALL {
         if !input.selected.contains(&check) {
             section.checks.push(CheckResult {
+                worst: None,
                 check,
                 status: CheckStatus::Skipped,
                 detail: "not selected".into(),
@@ -134,6 +135,7 @@ pub fn run(input: &OpsInput<'_>) -> OpsOutcome {
         };
         let result = match &checked.unavailable {
             Some(reason) => CheckResult {
+                worst: None,
                 check,
                 status: CheckStatus::Unavailable,
                 detail: reason.clone(),
@@ -141,6 +143,7 @@ pub fn run(input: &OpsInput<'_>) -> OpsOutcome {
                 notes: checked.notes.clone(),
             },
             None => CheckResult {
+                worst: None,
                 check,
                 status: if checked.findings.is_empty() {
                     CheckStatus::Ok
@@ -166,6 +169,7 @@ pub fn run(input: &OpsInput<'_>) -> OpsOutcome {
 /// The status of a check whose resources were not read successfully.
 fn unreadable(snapshot: &Snapshot, check: OpsCheck) -> Option<CheckResult> {
     let result = |status, detail: String| CheckResult {
+        worst: None,
         check,
         status,
         detail,

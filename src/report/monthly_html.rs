@@ -1121,6 +1121,9 @@ fn verdict_badge(kind: &str) -> String {
 fn check_badge(result: &CheckResult) -> String {
     let (glyph, class) = match result.status {
         CheckStatus::Ok => ("✔", "b-ok"),
+        CheckStatus::Findings if result.worst == Some(crate::model::Severity::Error) => {
+            ("✖", "b-error")
+        }
         CheckStatus::Findings => ("✖", "b-warning"),
         CheckStatus::Unavailable => ("–", "b-muted"),
         CheckStatus::Error => ("✖", "b-error"),

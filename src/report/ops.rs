@@ -115,6 +115,7 @@ mod tests {
 
     fn result(status: CheckStatus, detail: &str) -> CheckResult {
         CheckResult {
+            worst: None,
             check: OpsCheck::SecureScore,
             status,
             detail: detail.into(),

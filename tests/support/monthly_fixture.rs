@@ -160,6 +160,7 @@ fn row(
 
 fn check(check: OpsCheck, status: CheckStatus, detail: &str, findings: usize) -> CheckResult {
     CheckResult {
+        worst: None,
         check,
         status,
         detail: detail.into(),
@@ -716,6 +717,7 @@ pub fn contoso() -> MonthlyReport {
                 check(OpsCheck::ConditionalAccessApps, CheckStatus::Ok, "12 apps onboarded, all reporting", 0),
                 check(OpsCheck::LogUpload, CheckStatus::Findings, "3 continuous reports, 1 stale (Zscaler-Frankfurt: last upload 2026-10-29T23:10:00Z)", 1),
                 CheckResult {
+                    worst: None,
                     notes: vec!["the tenant returns no SIEM agents; a Sentinel connector is not visible through this API".into()],
                     ..check(OpsCheck::SiemAgents, CheckStatus::Unavailable, "unavailable: no SIEM agent configured", 0)
                 },
