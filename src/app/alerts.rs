@@ -93,6 +93,58 @@ pub fn analyse(
     Ok(report)
 }
 
+/// Alerts read from the tenant.
+pub(super) struct Fetched {
+    pub tenant: String,
+    pub alerts: Vec<Value>,
+    pub requests: usize,
+}
+
+/// Reads the alerts `queries` select from the tenant, one list read each;
+/// an alert read twice keeps its later copy.
+pub(super) fn fetch_from_tenant(
+    project: &Project,
+    source: &LiveSource,
+    queries: &[AlertQuery],
+    observe: &mut dyn FnMut(Event),
+) -> Result<Fetched, Error> {
+    let env = |key: &str| project.env.var(key).map(str::to_string);
+    let mut settings = project.config.tenant.clone();
+    if let Some(rpm) = source.max_requests_per_minute {
+        settings.max_requests_per_minute = rpm;
+    }
+    settings.deadline = settings.deadline.max(MIN_SYNC_DEADLINE);
+    let tenant = crate::live::tenant_url(source.tenant.as_deref(), &env, &settings)?;
+    let mut auth = crate::live::Auth::from_config(&settings, &env)?;
+    let mut http = crate::live::Http::new(&settings)?;
+    // Later queries win: a re-read alert replaces the copy of the first query.
+    let mut merged: Vec<Value> = Vec::new();
+    let mut position: HashMap<String, usize> = HashMap::new();
+    for query in queries {
+        for alert in
+            crate::live::alerts::fetch_alerts(&tenant, query, &mut http, &mut auth, observe)?
+        {
+            let id = alert
+                .get("_id")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            match position.get(&id) {
+                Some(&i) => merged[i] = alert,
+                None => {
+                    position.insert(id, merged.len());
+                    merged.push(alert);
+                }
+            }
+        }
+    }
+    Ok(Fetched {
+        tenant,
+        alerts: merged,
+        requests: http.requests,
+    })
+}
+
 pub(super) fn import_info(project: &Project, file: &Path) -> SyncInfo {
     let now = project.env.now.as_millisecond();
     SyncInfo {
@@ -266,36 +318,11 @@ pub fn sync(
             ..AlertQuery::default()
         }]
     };
-    let env = |key: &str| project.env.var(key).map(str::to_string);
-    let mut settings = project.config.tenant.clone();
-    if let Some(rpm) = input.source.max_requests_per_minute {
-        settings.max_requests_per_minute = rpm;
-    }
-    settings.deadline = settings.deadline.max(MIN_SYNC_DEADLINE);
-    let tenant = crate::live::tenant_url(input.source.tenant.as_deref(), &env, &settings)?;
-    let mut auth = crate::live::Auth::from_config(&settings, &env)?;
-    let mut http = crate::live::Http::new(&settings)?;
-    // Later queries win: a re-read alert replaces the copy of the first query.
-    let mut merged: Vec<Value> = Vec::new();
-    let mut position: HashMap<String, usize> = HashMap::new();
-    for query in &queries {
-        for alert in
-            crate::live::alerts::fetch_alerts(&tenant, query, &mut http, &mut auth, observe)?
-        {
-            let id = alert
-                .get("_id")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string();
-            match position.get(&id) {
-                Some(&i) => merged[i] = alert,
-                None => {
-                    position.insert(id, merged.len());
-                    merged.push(alert);
-                }
-            }
-        }
-    }
+    let Fetched {
+        tenant,
+        alerts: merged,
+        requests,
+    } = fetch_from_tenant(project, &input.source, &queries, observe)?;
     let info = SyncInfo {
         source: SyncSource::Api,
         origin: tenant.clone(),
@@ -311,7 +338,7 @@ pub fn sync(
         fetched: merged.len(),
         inserted: stored.inserted as usize,
         updated: stored.updated as usize,
-        requests: http.requests as u64,
+        requests: requests as u64,
         incremental,
         total: archive.count()?,
     })

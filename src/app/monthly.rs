@@ -68,7 +68,7 @@ pub fn monthly(
     };
     let loaded = project.load_policies()?;
     policy_files_source(project, &loaded, &mut gathered);
-    let alerts = read_alerts(project, input, &mut gathered)?;
+    let alerts = read_alerts(project, input, &mut gathered, observe)?;
     let live = read_live_state(project, input, &mut gathered, observe)?;
     let policies = super::alerts::alert_policies(&loaded, live.as_ref());
     let ops_snapshot = ops_snapshot(project, input, live.as_ref(), &mut gathered)?;
@@ -194,6 +194,7 @@ fn read_alerts(
     project: &Project,
     input: &MonthlyInput,
     gathered: &mut Gathered,
+    observe: &mut dyn FnMut(Event),
 ) -> Result<Option<Vec<crate::model::AlertRecord>>, Error> {
     let (path, archive) = match &input.dump {
         Some(dump) => {
@@ -206,13 +207,59 @@ fn read_alerts(
         None => {
             let path = project.config.archive_path();
             if !path.is_file() {
-                return Ok(None);
+                return read_alerts_live(project, input, gathered, observe);
             }
             (path.clone(), Archive::open(&path)?)
         }
     };
     let bytes = read(project, &path)?;
     gathered.source("alerts", project.display(&path), None, &bytes);
+    Ok(Some(archive.records(None, None)?))
+}
+
+/// Without an archive, `--live` reads the alerts of the report's six months
+/// from the tenant (into memory; `alerts sync` keeps them).
+fn read_alerts_live(
+    project: &Project,
+    input: &MonthlyInput,
+    gathered: &mut Gathered,
+    observe: &mut dyn FnMut(Event),
+) -> Result<Option<Vec<crate::model::AlertRecord>>, Error> {
+    if !input.live {
+        return Ok(None);
+    }
+    let month = input
+        .month
+        .unwrap_or_else(|| crate::monthly::previous_month(project.env.today))
+        .first_of_month();
+    let first = month.saturating_sub(jiff::ToSpan::months(5));
+    let query = crate::live::alerts::AlertQuery {
+        created_from_ms: Some(crate::monthly::start_ms(first)),
+        ..Default::default()
+    };
+    let window_from_ms = query.created_from_ms;
+    let fetched = super::alerts::fetch_from_tenant(project, &input.source, &[query], observe)?;
+    let (tenant, alerts) = (fetched.tenant, fetched.alerts);
+    let mut archive = Archive::open_in_memory()?;
+    let now = project.env.now.as_millisecond();
+    archive.store(
+        &alerts,
+        crate::archive::SyncInfo {
+            source: crate::archive::SyncSource::Api,
+            origin: tenant.clone(),
+            started_ms: now,
+            finished_ms: now,
+            window_from_ms,
+            window_to_ms: None,
+        },
+    )?;
+    let bytes = serde_json::to_vec(&alerts).expect("alerts serialize");
+    gathered.source(
+        "alerts",
+        format!("{tenant} (read live, since {first})"),
+        Some(project.env.now.to_string()),
+        &bytes,
+    );
     Ok(Some(archive.records(None, None)?))
 }
 
