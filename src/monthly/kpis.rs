@@ -83,7 +83,7 @@ fn stats(alerts: &[AlertRecord], from: Date, to: Date) -> MonthStats {
             out.closed += 1;
             if let Some(ttr) = alert
                 .resolve_time_ms
-                .map(|r| r - alert.timestamp_ms)
+                .map(|r| r.saturating_sub(alert.timestamp_ms))
                 .filter(|t| *t >= 0)
             {
                 out.ttr.push(ttr);
@@ -97,7 +97,7 @@ fn stats(alerts: &[AlertRecord], from: Date, to: Date) -> MonthStats {
         }
     }
     out.ttr.sort_unstable();
-    out.oldest_open_days = oldest.map(|o| (end - o) / DAY_MS);
+    out.oldest_open_days = oldest.map(|o| end.saturating_sub(o) / DAY_MS);
     out
 }
 

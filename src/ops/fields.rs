@@ -334,8 +334,16 @@ pub fn missing(resource: &str, field: &Field) -> String {
     )
 }
 
+/// Times outside 1970-2200 are not times a tenant records: treated as absent,
+/// which also keeps every age computed from them free of overflow.
+const LATEST_MS: i64 = 7_258_118_400_000;
+
 /// A time given as epoch milliseconds (number or digits) or RFC 3339 text.
 pub fn time_ms(value: &Value) -> Option<i64> {
+    raw_time_ms(value).filter(|ms| (0..=LATEST_MS).contains(ms))
+}
+
+fn raw_time_ms(value: &Value) -> Option<i64> {
     match value {
         Value::Number(number) => number
             .as_i64()
@@ -415,6 +423,9 @@ mod tests {
             Some(1608273212908)
         );
         assert_eq!(time_ms(&json!("yesterday")), None);
+        assert_eq!(time_ms(&json!(-1)), None);
+        assert_eq!(time_ms(&json!(1e300)), None);
+        assert_eq!(time_ms(&json!(i64::MIN)), None);
         assert_eq!(boolean(&json!("false")), Some(false));
         assert_eq!(number(&json!("3.5")), Some(3.5));
     }
