@@ -92,6 +92,11 @@ pub enum Error {
         "nothing was written; fix the cause or leave {resource} out of --resources"
     ))]
     ResourceFailed { resource: String, detail: String },
+    #[error("{month} has not begun (today is {today})")]
+    #[diagnostic(help(
+        "give a month up to the current one with --month YYYY-MM, or pass --today"
+    ))]
+    FutureMonth { month: String, today: String },
     #[error("unknown rule `{id}`")]
     #[diagnostic(help("{help}"))]
     UnknownRule { id: String, help: String },

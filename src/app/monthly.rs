@@ -34,6 +34,8 @@ pub struct MonthlyInput {
 struct Gathered {
     sources: Vec<SourceInput>,
     missing: Vec<String>,
+    /// Where the alerts are known to start, when a read says (a live read's window).
+    coverage_from_ms: Option<i64>,
 }
 
 impl Gathered {
@@ -62,7 +64,14 @@ pub fn monthly(
         .month
         .unwrap_or_else(|| crate::monthly::previous_month(today))
         .first_of_month();
+    if month > today {
+        return Err(Error::FutureMonth {
+            month: format!("{:04}-{:02}", month.year(), month.month()),
+            today: today.to_string(),
+        });
+    }
     let mut gathered = Gathered {
+        coverage_from_ms: None,
         sources: Vec::new(),
         missing: Vec::new(),
     };
@@ -72,6 +81,20 @@ pub fn monthly(
     let live = read_live_state(project, input, &mut gathered, observe)?;
     let policies = super::alerts::alert_policies(&loaded, live.as_ref());
     let ops_snapshot = ops_snapshot(project, input, live.as_ref(), &mut gathered)?;
+    if let Some(at) = ops_snapshot
+        .as_ref()
+        .and_then(|s| s.fetched_at.as_deref())
+        .and_then(|at| at.parse::<jiff::Timestamp>().ok())
+    {
+        let (_, to) = crate::monthly::month_bounds(month, today);
+        let after = at.as_millisecond() - (crate::monthly::start_ms(to) + 86_400_000);
+        if after > 7 * 86_400_000 {
+            gathered.missing.push(format!(
+                "platform health and Secure Score are from the ops run of {at}, {} days after the month",
+                after / 86_400_000
+            ));
+        }
+    }
     let ops_report = match &ops_snapshot {
         Some(snapshot) => Some(super::ops::check(
             project,
@@ -154,6 +177,7 @@ pub fn monthly(
             .max_by_key(|c| c.epoch)
             .map(|c| format!("{} ({})", c.date, c.source)),
         threat_notes,
+        coverage_from_ms: gathered.coverage_from_ms,
         sources: gathered.sources,
         tenant,
         git_commit: crate::history::head_state(&project.env.root).0,
@@ -238,6 +262,7 @@ fn read_alerts_live(
         ..Default::default()
     };
     let window_from_ms = query.created_from_ms;
+    gathered.coverage_from_ms = window_from_ms;
     let fetched = super::alerts::fetch_from_tenant(project, &input.source, &[query], observe)?;
     let (tenant, alerts) = (fetched.tenant, fetched.alerts);
     let mut archive = Archive::open_in_memory()?;

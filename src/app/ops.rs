@@ -91,11 +91,11 @@ pub fn check(
         .then(|| drift_run(project, &loaded, current, &earlier));
     // Ages are measured at the time the state was read, so a snapshot replays
     // exactly as it ran.
-    let now = current
+    let read_at = current
         .fetched_at
         .as_deref()
-        .and_then(|at| at.parse::<jiff::Timestamp>().ok())
-        .unwrap_or(project.env.now);
+        .and_then(|at| at.parse::<jiff::Timestamp>().ok());
+    let now = read_at.unwrap_or(project.env.now);
     let outcome = crate::ops::run(&crate::ops::OpsInput {
         now,
         thresholds: &project.config.ops,
@@ -105,6 +105,19 @@ pub fn check(
         selected: &selected,
     });
     let mut section = outcome.section;
+    if read_at.is_none() {
+        section.notes.push(format!(
+            "the state has no readable `fetched_at` ({}): ages are measured from now",
+            current.fetched_at.as_deref().unwrap_or("none")
+        ));
+    }
+    if let (Some(previous), Some(now)) = (&section.previous_at, &current.fetched_at) {
+        if previous >= now {
+            section.notes.push(format!(
+                "the previous run ({previous}) is not older than this one ({now}): changes since it may read backwards"
+            ));
+        }
+    }
     for check in section.checks.iter_mut() {
         if named.contains(&check.check) && check.status == CheckStatus::Unavailable {
             check.status = CheckStatus::Error;

@@ -469,11 +469,40 @@ fn graph_list(
 }
 
 /// Field names that may hold a credential.
-const SECRET_WORDS: [&str; 6] = ["token", "secret", "password", "key", "hash", "value"];
+const SECRET_WORDS: [&str; 12] = [
+    "token",
+    "secret",
+    "password",
+    "pass",
+    "pwd",
+    "key",
+    "hash",
+    "value",
+    "credential",
+    "auth",
+    "jwt",
+    "bearer",
+];
+/// Names the checks read (names, states, owners, dates): never redacted.
+const READ_KEYS: [&str; 12] = [
+    "name",
+    "tokenname",
+    "displayname",
+    "status",
+    "state",
+    "username",
+    "createdby",
+    "user",
+    "created",
+    "lastused",
+    "lastusedtime",
+    "lastuseddate",
+];
 
 /// An API token record without anything that could be the token: a string
-/// of 20 or more characters with no space, under a name that suggests a
-/// credential, is replaced. Field names are unverified (mdca-ops.md 1.7),
+/// of 20 or more characters (not a date) under a name that suggests a
+/// credential, or inside such a field, is replaced; the names the checks read
+/// are kept. Field names are unverified (mdca-ops.md 1.7),
 /// so this errs on the side of redacting.
 pub fn without_token_values(item: Value) -> Value {
     redact(item, false)
@@ -486,7 +515,6 @@ fn redact(value: Value, under_secret: bool) -> Value {
         Value::String(text)
             if under_secret
                 && text.chars().count() >= 20
-                && !text.contains(char::is_whitespace)
                 && text.parse::<jiff::Timestamp>().is_err() =>
         {
             Value::String("[redacted by casguard]".into())
@@ -496,7 +524,8 @@ fn redact(value: Value, under_secret: bool) -> Value {
                 .into_iter()
                 .map(|(key, value)| {
                     let lower = key.to_ascii_lowercase();
-                    let suspicious = SECRET_WORDS.iter().any(|w| lower.contains(w));
+                    let suspicious = !READ_KEYS.contains(&lower.as_str())
+                        && (under_secret || SECRET_WORDS.iter().any(|w| lower.contains(w)));
                     (key, redact(value, suspicious))
                 })
                 .collect(),
@@ -545,6 +574,15 @@ mod tests {
         assert_eq!(clean["name"], "CI pipeline");
         assert_eq!(clean["created"], "2026-01-01T00:00:00Z");
         assert_eq!(clean["lastUsedValue"], 1700000000000_i64);
+        let nested = without_token_values(
+            json!({"token": {"raw": "abcdefghijklmnopqrstuvwxyz"}, "authorization": "Bearer eyJhbGciOiJIUzI1NiJ9.e30", "tokenName": "casguard CI pipeline token"}),
+        );
+        let text = nested.to_string();
+        assert!(
+            !text.contains("abcdefghijklmnopqrstuvwxyz") && !text.contains("eyJhbGci"),
+            "{text}"
+        );
+        assert_eq!(nested["tokenName"], "casguard CI pipeline token");
     }
 
     #[test]

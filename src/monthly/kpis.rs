@@ -48,6 +48,14 @@ pub fn in_range(ms: i64, from: Date, to: Date) -> bool {
     ms >= start_ms(from) && ms < start_ms(to) + DAY_MS
 }
 
+/// Where the alerts are known to start: a live read's window, else the
+/// earliest alert.
+pub(super) fn coverage_from(input: &MonthlyInput<'_>) -> Option<i64> {
+    input
+        .coverage_from_ms
+        .or_else(|| input.alerts.iter().map(|a| a.timestamp_ms).min())
+}
+
 /// One month's figures.
 #[derive(Debug, Default, Clone, PartialEq)]
 struct MonthStats {
@@ -182,12 +190,15 @@ pub(super) fn kpis(input: &MonthlyInput<'_>, _analysis: &AlertsSection) -> Vec<K
         .rev()
         .map(|back| input.month.first_of_month().saturating_sub(back.months()))
         .collect();
+    let earliest = coverage_from(input);
     let stats: Vec<(String, Option<MonthStats>)> = months
         .iter()
         .map(|m| {
             let (from, to) = month_bounds(*m, input.today);
-            let s =
-                (input.have_alerts && from <= input.today).then(|| stats(input.alerts, from, to));
+            // Months that end before the archive starts have no data, not zero alerts.
+            let covered = earliest.is_some_and(|e| e < start_ms(to) + DAY_MS);
+            let s = (input.have_alerts && covered && from <= input.today)
+                .then(|| stats(input.alerts, from, to));
             (month_key(*m), s)
         })
         .collect();

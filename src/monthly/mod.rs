@@ -46,6 +46,9 @@ pub struct MonthlyInput<'a> {
     pub last_change_desired: Option<String>,
     pub last_change_live: Option<String>,
     pub threat_notes: Option<String>,
+    /// Where the alerts are known to start (a live read's window); else the
+    /// earliest alert is taken as the start.
+    pub coverage_from_ms: Option<i64>,
     pub sources: Vec<SourceInput>,
     pub tenant: Option<String>,
     pub git_commit: Option<String>,
@@ -78,14 +81,15 @@ pub fn monthly(input: MonthlyInput<'_>) -> MonthlyReport {
             kpis::month_key(kpis::previous_month(input.month))
         ));
     }
-    if let Some(earliest) = input.alerts.iter().map(|a| a.timestamp_ms).min() {
+    if let Some(earliest) = kpis::coverage_from(&input) {
         let series_start = kpis::start_ms(
             input
                 .month
                 .first_of_month()
                 .saturating_sub(jiff::ToSpan::months(5)),
         );
-        if earliest > series_start {
+        // A day of slack: an archive rarely starts with an alert at midnight.
+        if earliest > series_start + 86_400_000 {
             missing.push(format!(
                 "the alert archive starts {}: earlier months have no data, and that month's figures are partial",
                 crate::ops::date(earliest).get(..10).unwrap_or_default()
@@ -243,7 +247,8 @@ fn governance(
     };
     let mut by_task: BTreeMap<String, GovernanceActions> = BTreeMap::new();
     let mut earliest: Option<i64> = None;
-    for record in ops.governance {
+    // Pending and settled versions of one record are one action.
+    for record in &crate::ops::newest_versions(ops.governance.iter()) {
         let Some(time) = get(record, &g::TIME).and_then(fields::time_ms) else {
             continue;
         };

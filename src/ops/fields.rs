@@ -125,6 +125,14 @@ pub mod governance {
     pub const APP: Field = field("app", &["appName", "appId"], true);
 }
 
+pub mod alert {
+    use super::{field, Field};
+    pub const SYSTEM: Field = field("system alert flag", &["isSystemAlert"], true);
+    pub const CREATED: Field = field("creation time", &["timestamp"], true);
+    pub const RESOLUTION: Field = field("resolution", &["resolutionStatusValue"], true);
+    pub const TITLE: Field = field("title", &["title"], true);
+}
+
 pub mod score {
     use super::{field, Field};
     pub const CONTROLS: Field = field("control scores", &["controlScores"], true);
@@ -343,15 +351,27 @@ pub fn time_ms(value: &Value) -> Option<i64> {
     raw_time_ms(value).filter(|ms| (0..=LATEST_MS).contains(ms))
 }
 
+/// Below this, a number is epoch seconds (before 1973 in milliseconds), as
+/// `live::alerts::epoch_ms` reads alert times: unverified resources may use either.
+const SECONDS_BELOW: i64 = 100_000_000_000;
+
 fn raw_time_ms(value: &Value) -> Option<i64> {
+    let scaled = |n: i64| {
+        if n.unsigned_abs() < SECONDS_BELOW as u64 {
+            n.saturating_mul(1000)
+        } else {
+            n
+        }
+    };
     match value {
         Value::Number(number) => number
             .as_i64()
-            .or_else(|| number.as_f64().filter(|f| f.is_finite()).map(|f| f as i64)),
+            .or_else(|| number.as_f64().filter(|f| f.is_finite()).map(|f| f as i64))
+            .map(scaled),
         Value::String(text) => {
             let text = text.trim();
-            if let Ok(ms) = text.parse::<i64>() {
-                return Some(ms);
+            if let Ok(n) = text.parse::<i64>() {
+                return Some(scaled(n));
             }
             text.parse::<jiff::Timestamp>()
                 .ok()
@@ -382,6 +402,7 @@ pub fn number(value: &Value) -> Option<f64> {
         Value::String(text) => text.trim().parse().ok(),
         _ => None,
     }
+    .filter(|f: &f64| f.is_finite())
 }
 
 /// Text, also from a number (ids).
@@ -428,5 +449,8 @@ mod tests {
         assert_eq!(time_ms(&json!(i64::MIN)), None);
         assert_eq!(boolean(&json!("false")), Some(false));
         assert_eq!(number(&json!("3.5")), Some(3.5));
+        assert_eq!(number(&json!("NaN")), None);
+        assert_eq!(number(&json!("-inf")), None);
+        assert_eq!(time_ms(&json!(1_609_853_011)), Some(1_609_853_011_000));
     }
 }

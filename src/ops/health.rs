@@ -13,6 +13,16 @@ use crate::registry as r;
 const HOUR_MS: i64 = 3_600_000;
 const DAY_MS: i64 = 24 * HOUR_MS;
 
+/// Whether `field` is absent from `item` or JSON null (never a value that
+/// merely failed to parse: that is a note, not "never").
+fn is_null(item: &Value, field: &fields::Field) -> bool {
+    field.names.iter().all(|name| {
+        name.split('.')
+            .try_fold(item, |value, part| value.get(part))
+            .is_none_or(Value::is_null)
+    })
+}
+
 fn name_of(item: &Value, field: &fields::Field, fallback: usize) -> String {
     get(item, field)
         .and_then(fields::text)
@@ -25,12 +35,7 @@ fn name_of(item: &Value, field: &fields::Field, fallback: usize) -> String {
 pub(crate) fn system_alerts(input: &OpsInput<'_>) -> Checked {
     let alerts = items(input, "alerts");
     let reader = Reader::new("alerts", alerts);
-    const SYSTEM: fields::Field = fields::Field {
-        concept: "system alert flag",
-        names: &["isSystemAlert"],
-        verified: true,
-    };
-    if let Err(reason) = reader.need(&SYSTEM) {
+    if let Err(reason) = reader.need(&fields::alert::SYSTEM) {
         return Checked::unavailable(reason);
     }
     let now = input.now.as_millisecond();
@@ -239,11 +244,14 @@ fn stale_streams(input: &OpsInput<'_>, streams: &[Value], checked: &mut Checked)
                 None,
             ),
             Some(_) => {}
-            None => checked.finding(
+            None if is_null(item, &stream::LAST_DATA) => checked.finding(
                 &r::OPS041,
                 format!("continuous report `{name}` has never received data"),
                 None,
             ),
+            None => checked.notes.push(format!(
+                "continuous report `{name}`: its last-data time cannot be read"
+            )),
         }
     }
     count
@@ -305,7 +313,7 @@ fn collector_health(status: &str) -> Health {
         .collect::<String>()
         .to_ascii_lowercase();
     match word.as_str() {
-        "healthy" | "connected" | "running" | "ok" | "created" => Health::Good,
+        "healthy" | "connected" | "running" | "ok" => Health::Good,
         "disconnected" | "unhealthy" | "error" | "failed" | "stopped" | "down" | "notconnected"
         | "connectionerror" => Health::Bad,
         _ => Health::Unknown,
@@ -314,6 +322,12 @@ fn collector_health(status: &str) -> Health {
 
 /// OPS043; returns "N collectors".
 fn collectors(input: &OpsInput<'_>, checked: &mut Checked) -> String {
+    if let Some(why) = super::not_read(input, "log_collectors") {
+        checked
+            .notes
+            .push(format!("log collectors not checked: {why}"));
+        return "log collectors not read".into();
+    }
     let collectors = items(input, "log_collectors");
     let reader = Reader::new("log_collectors", collectors);
     if let Err(reason) = reader.need(&collector::STATUS) {
@@ -352,6 +366,10 @@ fn parse_results(
     names: &BTreeMap<String, String>,
     checked: &mut Checked,
 ) -> String {
+    if let Some(why) = super::not_read(input, "governance") {
+        checked.notes.push(format!("log parses not checked: {why}"));
+        return "governance log not read".into();
+    }
     let records = super::since::settled_records(input);
     let parses: Vec<&Value> = records
         .iter()
@@ -409,7 +427,6 @@ fn parse_results(
     let ages = ParseAges {
         last_success: &last_success,
         last_any: &last_any,
-        records: parses.len(),
     };
     ages.report(input, &label, checked);
     count(parses.len(), "log parse")
@@ -419,7 +436,6 @@ fn parse_results(
 struct ParseAges<'a> {
     last_success: &'a BTreeMap<String, i64>,
     last_any: &'a BTreeMap<String, i64>,
-    records: usize,
 }
 
 impl ParseAges<'_> {
@@ -451,9 +467,9 @@ impl ParseAges<'_> {
                 None => checked.finding(
                     &r::OPS045,
                     format!(
-                        "stream `{}`: no successful parse in the {} governance records read",
+                        "stream `{}`: none of its log parses in the governance log ({} days) succeeded",
                         label(stream),
-                        self.records
+                        input.thresholds.governance_days
                     ),
                     None,
                 ),
@@ -535,6 +551,8 @@ pub(crate) fn api_tokens(input: &OpsInput<'_>) -> Checked {
     let now = input.now.as_millisecond();
     let t = input.thresholds;
     let mut checked = Checked::default();
+    // "Never used" needs the last-used field to exist in this tenant's shape.
+    let knows_last_used = tokens.iter().any(|t| fields::present(t, &token::LAST_USED));
     for (index, item) in tokens.iter().enumerate() {
         let mut name = name_of(item, &token::NAME, index);
         if let Some(owner) = get(item, &token::OWNER).and_then(fields::text) {
@@ -557,18 +575,24 @@ pub(crate) fn api_tokens(input: &OpsInput<'_>) -> Checked {
                 None,
             ),
             Some(_) => {}
-            None if fields::present(item, &token::LAST_USED) || status == "generated" => checked
-                .finding(
+            None if (knows_last_used && is_null(item, &token::LAST_USED))
+                || status == "generated" =>
+            {
+                checked.finding(
                     &r::OPS062,
                     format!(
                         "API token `{name}` has never been used{}",
                         created.map_or(String::new(), |c| format!(" (generated {})", date(c)))
                     ),
                     None,
-                ),
+                )
+            }
             None if status == "inactive" => checked.finding(
                 &r::OPS061,
-                format!("API token `{name}` is inactive (unused for more than 7 days)"),
+                format!(
+                    "API token `{name}` is inactive (unused for more than {} days)",
+                    t.token_inactive_days
+                ),
                 None,
             ),
             None => {}

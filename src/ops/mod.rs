@@ -25,7 +25,7 @@ use crate::model::{
     ProductScore, RuleDoc,
 };
 
-pub use since::{DriftRun, DriftState};
+pub use since::{newest_versions, DriftRun, DriftState};
 
 /// What the checks look at.
 pub struct OpsInput<'a> {
@@ -166,6 +166,31 @@ pub fn run(input: &OpsInput<'_>) -> OpsOutcome {
     OpsOutcome { section, findings }
 }
 
+/// The resources a check cannot run without. Log upload's collectors and
+/// governance log are extras: when they cannot be read, the stream checks
+/// still run and a note says what was left out.
+fn required_of(check: OpsCheck) -> &'static [&'static str] {
+    match check {
+        OpsCheck::LogUpload => &["discovery_streams"],
+        other => resources_of(other),
+    }
+}
+
+/// Why an optional resource of a check was not read, when it was not.
+pub(crate) fn not_read(input: &OpsInput<'_>, name: &str) -> Option<String> {
+    match input.current.resource(name) {
+        None => Some(format!("{name} not in the snapshot")),
+        Some(Resource {
+            status: ResourceStatus::Ok,
+            ..
+        }) => None,
+        Some(resource) => Some(format!(
+            "{name} could not be read: {}",
+            resource.detail.as_deref().unwrap_or("no details")
+        )),
+    }
+}
+
 /// The status of a check whose resources were not read successfully.
 fn unreadable(snapshot: &Snapshot, check: OpsCheck) -> Option<CheckResult> {
     let result = |status, detail: String| CheckResult {
@@ -176,7 +201,7 @@ fn unreadable(snapshot: &Snapshot, check: OpsCheck) -> Option<CheckResult> {
         findings: 0,
         notes: Vec::new(),
     };
-    for name in resources_of(check) {
+    for name in required_of(check) {
         match snapshot.resource(name) {
             None => {
                 return Some(result(

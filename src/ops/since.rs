@@ -23,6 +23,19 @@ pub(crate) fn settled_records(input: &OpsInput<'_>) -> Vec<Value> {
         .previous
         .get("governance")
         .map_or(&[][..], |p| p.items.as_slice());
+    let mut records = newest_versions(previous.iter().chain(items(input, "governance")));
+    records.retain(|record| {
+        get(record, &governance::TIME)
+            .and_then(fields::time_ms)
+            .is_none_or(|t| t >= from)
+    });
+    records
+}
+
+/// One version of each governance record: by `_id`, the one with the newest
+/// `updateTimestamp` (settled before pending at the same time); records
+/// without an `_id` once each. Oldest first.
+pub fn newest_versions<'a>(records: impl Iterator<Item = &'a Value>) -> Vec<Value> {
     let rank = |record: &Value| {
         (
             get(record, &governance::UPDATED)
@@ -32,8 +45,8 @@ pub(crate) fn settled_records(input: &OpsInput<'_>) -> Vec<Value> {
         )
     };
     let mut by_id: HashMap<String, Value> = HashMap::new();
-    let mut anonymous = Vec::new();
-    for record in previous.iter().chain(items(input, "governance")) {
+    let mut anonymous: HashMap<String, Value> = HashMap::new();
+    for record in records {
         match get(record, &governance::ID).and_then(fields::text) {
             Some(id) => match by_id.get(&id) {
                 Some(kept) if rank(kept) >= rank(record) => {}
@@ -41,15 +54,12 @@ pub(crate) fn settled_records(input: &OpsInput<'_>) -> Vec<Value> {
                     by_id.insert(id, record.clone());
                 }
             },
-            None => anonymous.push(record.clone()),
+            None => {
+                anonymous.insert(record.to_string(), record.clone());
+            }
         }
     }
-    let mut records: Vec<Value> = by_id.into_values().chain(anonymous).collect();
-    records.retain(|record| {
-        get(record, &governance::TIME)
-            .and_then(fields::time_ms)
-            .is_none_or(|t| t >= from)
-    });
+    let mut records: Vec<Value> = by_id.into_values().chain(anonymous.into_values()).collect();
     records.sort_by_key(|record| get(record, &governance::TIME).and_then(fields::time_ms));
     records
 }

@@ -594,3 +594,34 @@ fn a_check_whose_findings_are_all_turned_off_is_ok() {
         .unwrap();
     assert_eq!((agents.status, agents.findings), (CheckStatus::Findings, 1));
 }
+
+#[test]
+fn a_time_that_cannot_be_read_is_a_note_not_never_used() {
+    let mut document: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo("tests/fixtures/ops/healthy.json")).unwrap(),
+    )
+    .unwrap();
+    document["resources"]["api_tokens"]["items"][0]["lastUsed"] = json!("21/11/2026 10:00");
+    document["resources"]["discovery_streams"]["items"][0]["lastDataReceived"] = json!("yesterday");
+    let dir = tempfile::tempdir().unwrap();
+    let snapshot = write_snapshot(dir.path(), "odd-times.json", &document);
+    let project = common::project(".");
+    let report = run_ops(
+        &project,
+        &snapshot,
+        None,
+        &[OpsCheck::ApiTokens, OpsCheck::LogUpload],
+    );
+    assert!(rules_fired(&report).is_empty(), "{:#?}", report.findings);
+    let notes = &report
+        .ops
+        .as_ref()
+        .unwrap()
+        .check(OpsCheck::LogUpload)
+        .unwrap()
+        .notes;
+    assert!(
+        notes.iter().any(|n| n.contains("cannot be read")),
+        "{notes:?}"
+    );
+}
