@@ -163,3 +163,25 @@ fn analysis_does_no_io() {
         }
     }
 }
+
+/// A submodule named like a top-level module that depends on its parent
+/// (`model/ops.rs` beside `ops -> model`) reads as a cycle to anyone, and to
+/// tools that resolve modules by name: such names are not used.
+#[test]
+fn no_submodule_shadows_a_module_above_its_parent() {
+    let graph = graph();
+    for file in walk(Path::new("src")) {
+        let parent = module_of(&file);
+        let Some(name) = file.file_stem().map(|s| s.to_string_lossy().into_owned()) else {
+            continue;
+        };
+        if name == "mod" || name == parent || !graph.contains_key(&name) {
+            continue;
+        }
+        assert!(
+            !reachable(&graph, &name).contains(&parent),
+            "{} is named like the module `{name}`, which depends on `{parent}`: rename it",
+            file.display()
+        );
+    }
+}

@@ -321,7 +321,8 @@ fn read_live_state(
         return Ok(None);
     }
     if input.live {
-        let names = crate::live::ops::parse_resources("policies,ops").expect("known resources");
+        let names =
+            crate::live::resources::parse_resources("policies,ops").expect("known resources");
         let snapshot = super::ops::read_resources(project, &input.source, &names, observe)?;
         gathered.source(
             "live state",

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use super::{Error, Finish, LiveSource, Project};
-use crate::live::ops::{self as resources, Api, Target};
+use crate::live::resources::{self as resources, Api, Target};
 use crate::live::snapshot::{Resource, ResourceStatus, POLICIES};
 use crate::live::{self, Event, Snapshot};
 use crate::load::LoadOutcome;

@@ -181,7 +181,7 @@ fn parse_check(text: &str) -> Result<crate::model::OpsCheck, String> {
 }
 
 fn parse_resources(text: &str) -> Result<std::collections::BTreeSet<&'static str>, String> {
-    crate::live::ops::parse_resources(text)
+    crate::live::resources::parse_resources(text)
 }
 
 #[derive(Args, Debug)]

@@ -12,8 +12,8 @@ pub mod alerts;
 pub mod auth;
 pub mod error;
 pub mod http;
-pub mod ops;
 pub mod pacer;
+pub mod resources;
 pub mod secret;
 pub mod snapshot;
 

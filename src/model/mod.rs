@@ -1,6 +1,9 @@
 //! Pure data shared by every stage: policies, findings, severities, locations
-//! and the source texts findings point into (here), rule metadata (`rule`)
-//! and command outcomes (`outcome`).
+//! and the source texts findings point into (here), rule metadata (`rule`),
+//! command outcomes (`outcome`, `command`), and the data of the alert
+//! analysis (`alert`), the weekly ops check (`check`) and the monthly summary
+//! (`summary`). Submodules never share a name with a top-level module, so a
+//! path like `model::check` can never be read as a dependency on `ops`.
 //!
 //! Nothing here does I/O, and nothing here depends on another casguard
 //! module: `model` is the bottom layer. A `Finding` is the one currency of
@@ -8,27 +11,27 @@
 //! findings, and the renderers in `report` only ever see outcomes made of
 //! findings plus the sources they point at.
 
-pub mod alerts;
+pub mod alert;
+pub mod check;
 mod command;
-pub mod monthly;
-pub mod ops;
 mod outcome;
 mod rule;
+pub mod summary;
 
-pub use alerts::{
+pub use alert::{
     AlertBrief, AlertPolicy, AlertRecord, AlertThresholds, AlertsSection, DailyCount, Direction,
     FpNumerator, RecipientRow, ScoreRow, Spike, SpikeKind, Trend, Verdict,
 };
+pub use check::{
+    CheckResult, CheckStatus, DriftChange, OpsCheck, OpsSection, OpsThresholds, ProductScore,
+};
 pub use command::*;
-pub use monthly::{
+pub use outcome::*;
+pub use rule::*;
+pub use summary::{
     Appendix, Commit, Configuration, Count, Drifting, GovernanceActions, IncidentTypes, Kpi,
     MonthTrends, MonthlyReport, Overdue, Platform, Recommendation, SourceInput,
 };
-pub use ops::{
-    CheckResult, CheckStatus, DriftChange, OpsCheck, OpsSection, OpsThresholds, ProductScore,
-};
-pub use outcome::*;
-pub use rule::*;
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -1,4 +1,4 @@
-//! Reading the ops resources (`casguard::live::ops::fetch_resources`)
+//! Reading the ops resources (`casguard::live::resources::fetch_resources`)
 //! against the fake tenant and its Microsoft Graph stand-in
 //! (tests/support/fake_tenant.rs), through the library API rather than the
 //! CLI: every resource read, Graph paging and its traps (a nextLink to
@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use casguard::config::{AuthMethod, GraphAuth, TenantConfig};
-use casguard::live::ops::{self, Target};
+use casguard::live::resources::{self, Target};
 use casguard::live::snapshot::{Resource, ResourceStatus};
 use casguard::live::{Auth, Event, Http, LiveError};
 use fake_tenant::{
@@ -727,7 +727,7 @@ fn api_token_values_never_reach_the_items() {
 
 /// `without_token_values` walks into arrays but only redacts strings that
 /// are values of an object key: a list of token strings under a key that
-/// says "token" is kept as it came (src/live/ops.rs).
+/// says "token" is kept as it came (src/live/resources.rs).
 #[test]
 
 fn api_token_values_in_arrays_never_reach_the_items() {

@@ -186,7 +186,7 @@ impl Recorded {
 }
 
 /// The ops resources as raw items, named as casguard's resource table names
-/// them (`casguard::live::ops::RESOURCES`).
+/// them (`casguard::live::resources::RESOURCES`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpsData {
     pub app_connectors: Vec<Value>,
