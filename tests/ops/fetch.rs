@@ -148,16 +148,16 @@ fn fetch(tenant: &FakeTenant, names: &[&'static str], creds: Creds) -> Run {
     let names: BTreeSet<&'static str> = names.iter().copied().collect();
     let mut events = Vec::new();
     let started = Instant::now();
-    let resources = ops::fetch_resources(&names, &mut target, &mut http, &mut |e| events.push(e));
+    let read = resources::fetch_resources(&names, &mut target, &mut http, &mut |e| events.push(e));
     Run {
-        resources,
+        resources: read,
         events,
         elapsed: started.elapsed(),
     }
 }
 
 fn all_names() -> Vec<&'static str> {
-    let mut names: Vec<&'static str> = ops::parse_resources("ops,alerts")
+    let mut names: Vec<&'static str> = resources::parse_resources("ops,alerts")
         .unwrap()
         .into_iter()
         .collect();
@@ -1098,6 +1098,6 @@ fn a_stream_reply_without_streams_is_not_a_stream() {
 #[test]
 
 fn unknown_resource_error_names_each_resource_once() {
-    let error = ops::parse_resources("polices").unwrap_err();
+    let error = resources::parse_resources("polices").unwrap_err();
     assert_eq!(error.matches("alerts").count(), 1, "{error}");
 }
