@@ -109,10 +109,7 @@ pub(super) fn fetch_from_tenant(
     observe: &mut dyn FnMut(Event),
 ) -> Result<Fetched, Error> {
     let env = |key: &str| project.env.var(key).map(str::to_string);
-    let mut settings = project.config.tenant.clone();
-    if let Some(rpm) = source.max_requests_per_minute {
-        settings.max_requests_per_minute = rpm;
-    }
+    let mut settings = source.settings(project);
     settings.deadline = settings.deadline.max(MIN_SYNC_DEADLINE);
     let tenant = crate::live::tenant_url(source.tenant.as_deref(), &env, &settings)?;
     let mut auth = crate::live::Auth::from_config(&settings, &env)?;

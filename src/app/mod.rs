@@ -210,6 +210,15 @@ pub struct LiveSource {
 }
 
 impl LiveSource {
+    /// `[tenant]` with this source's overrides (`--max-requests-per-minute`).
+    pub fn settings(&self, project: &Project) -> crate::config::TenantConfig {
+        let mut settings = project.config.tenant.clone();
+        if let Some(rpm) = self.max_requests_per_minute {
+            settings.max_requests_per_minute = rpm;
+        }
+        settings
+    }
+
     /// Whether the user asked for live state at all.
     pub fn given(&self) -> bool {
         self.snapshot.is_some() || self.tenant.is_some()
@@ -236,10 +245,7 @@ pub fn read_live(
         return Ok(snapshot);
     }
     let env = |key: &str| project.env.var(key).map(str::to_string);
-    let mut settings = project.config.tenant.clone();
-    if let Some(rpm) = source.max_requests_per_minute {
-        settings.max_requests_per_minute = rpm;
-    }
+    let settings = source.settings(project);
     let tenant = live::tenant_url(source.tenant.as_deref(), &env, &settings)?;
     let mut auth = live::Auth::from_config(&settings, &env)?;
     let mut http = live::Http::new(&settings)?;

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use crate::evidence::sha256_hex;
+
 use super::{Error, LiveSource, Project};
 use crate::archive::Archive;
 use crate::live::{Event, Snapshot};
@@ -44,13 +46,9 @@ impl Gathered {
             kind: kind.into(),
             path,
             fetched_at,
-            sha256: hex(&Sha256::digest(bytes)),
+            sha256: sha256_hex(bytes),
         });
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 pub fn monthly(
@@ -60,16 +58,7 @@ pub fn monthly(
     observe: &mut dyn FnMut(Event),
 ) -> Result<MonthlyReport, Error> {
     let today = project.env.today;
-    let month = input
-        .month
-        .unwrap_or_else(|| crate::monthly::previous_month(today))
-        .first_of_month();
-    if month > today {
-        return Err(Error::FutureMonth {
-            month: format!("{:04}-{:02}", month.year(), month.month()),
-            today: today.to_string(),
-        });
-    }
+    let month = month_of(project, input)?;
     let mut gathered = Gathered {
         coverage_from_ms: None,
         sources: Vec::new(),
@@ -81,47 +70,15 @@ pub fn monthly(
     let live = read_live_state(project, input, &mut gathered, observe)?;
     let policies = super::alerts::alert_policies(&loaded, live.as_ref());
     let ops_snapshot = ops_snapshot(project, input, live.as_ref(), &mut gathered)?;
-    if let Some(at) = ops_snapshot
-        .as_ref()
-        .and_then(|s| s.fetched_at.as_deref())
-        .and_then(|at| at.parse::<jiff::Timestamp>().ok())
-    {
-        let (_, to) = crate::monthly::month_bounds(month, today);
-        let after = at.as_millisecond() - (crate::monthly::start_ms(to) + 86_400_000);
-        if after > 7 * 86_400_000 {
-            gathered.missing.push(format!(
-                "platform health and Secure Score are from the ops run of {at}, {} days after the month",
-                after / 86_400_000
-            ));
-        }
-    }
-    let ops_report = match &ops_snapshot {
-        Some(snapshot) => Some(super::ops::check(
-            project,
-            rules,
-            &super::ops::OpsInput {
-                checks: Vec::new(),
-                source: input.source.clone(),
-                previous: None,
-            },
-            snapshot,
-        )?),
-        None => None,
-    };
-    let history = super::read_history(project, &input.source)?;
-    let drift = match &live {
-        Some(snapshot) => {
-            super::drift::drift_loaded(project, rules, loaded.clone(), snapshot, &history, None)?
-                .drift
-        }
-        None => None,
-    };
-    let dates = super::dates(project, &loaded.files, live.as_ref(), &history);
-    let review =
-        super::review::review_loaded(project, rules, loaded.clone(), live.as_ref(), &dates)?
-            .review
-            .map(|r| r.rows)
-            .unwrap_or_default();
+    let ops_report = ops_run(
+        project,
+        rules,
+        input,
+        ops_snapshot.as_ref(),
+        month,
+        &mut gathered,
+    )?;
+    let state = State::read(project, rules, input, &loaded, live.as_ref())?;
     let (from, to) = crate::monthly::month_bounds(month, today);
     let commits = crate::history::commits_touching(
         &project.env.root,
@@ -142,10 +99,6 @@ pub fn monthly(
         .and_then(|s| s.resource("governance"))
         .map(|r| r.items.clone())
         .unwrap_or_default();
-    let tenant = live
-        .as_ref()
-        .or(ops_snapshot.as_ref())
-        .and_then(|s| s.tenant.clone());
     let ops_run = ops_report.as_ref().and_then(|r| {
         Some(crate::monthly::OpsRun {
             section: r.ops.as_ref()?,
@@ -163,27 +116,132 @@ pub fn monthly(
         thresholds: &project.config.alerts,
         allowed_email_domains: &project.config.allowed_email_domains,
         ops: ops_run,
-        drift: drift.as_ref(),
-        review: &review,
+        drift: state.drift.as_ref(),
+        review: &state.review,
         commits,
-        last_change_desired: review
-            .iter()
-            .filter_map(|r| r.desired_last_change.as_ref())
-            .max_by_key(|c| c.epoch)
-            .map(|c| c.date.clone()),
-        last_change_live: dates
-            .live
-            .values()
-            .max_by_key(|c| c.epoch)
-            .map(|c| format!("{} ({})", c.date, c.source)),
+        last_change_desired: state.last_change_desired(),
+        last_change_live: state.last_change_live(),
         threat_notes,
         coverage_from_ms: gathered.coverage_from_ms,
         sources: gathered.sources,
-        tenant,
+        tenant: live
+            .as_ref()
+            .or(ops_snapshot.as_ref())
+            .and_then(|s| s.tenant.clone()),
         git_commit: crate::history::head_state(&project.env.root).0,
         generated_at: project.env.now,
         missing: gathered.missing,
     }))
+}
+
+/// `--month` (its first day), else last month; never one that has not begun.
+fn month_of(project: &Project, input: &MonthlyInput) -> Result<jiff::civil::Date, Error> {
+    let today = project.env.today;
+    let month = input
+        .month
+        .unwrap_or_else(|| crate::monthly::previous_month(today))
+        .first_of_month();
+    if month > today {
+        return Err(Error::FutureMonth {
+            month: format!("{:04}-{:02}", month.year(), month.month()),
+            today: today.to_string(),
+        });
+    }
+    Ok(month)
+}
+
+/// The ops checks over the last ops run, with a note when that run was
+/// read long after the month.
+fn ops_run(
+    project: &Project,
+    rules: &RuleSet,
+    input: &MonthlyInput,
+    snapshot: Option<&Snapshot>,
+    month: jiff::civil::Date,
+    gathered: &mut Gathered,
+) -> Result<Option<crate::model::Report>, Error> {
+    let Some(snapshot) = snapshot else {
+        return Ok(None);
+    };
+    if let Some(at) = snapshot
+        .fetched_at
+        .as_deref()
+        .and_then(|at| at.parse::<jiff::Timestamp>().ok())
+    {
+        let (_, to) = crate::monthly::month_bounds(month, project.env.today);
+        let after = at.as_millisecond() - (crate::monthly::start_ms(to) + 86_400_000);
+        if after > 7 * 86_400_000 {
+            gathered.missing.push(format!(
+                "platform health and Secure Score are from the ops run of {at}, {} days after the month",
+                after / 86_400_000
+            ));
+        }
+    }
+    let check = super::ops::OpsInput {
+        checks: Vec::new(),
+        source: input.source.clone(),
+        previous: None,
+    };
+    Ok(Some(super::ops::check(project, rules, &check, snapshot)?))
+}
+
+/// Drift, review rows and last-change dates, from one git walk.
+struct State {
+    drift: Option<crate::model::DriftSection>,
+    review: Vec<crate::model::ReviewEntry>,
+    dates: super::Dates,
+}
+
+impl State {
+    fn read(
+        project: &Project,
+        rules: &RuleSet,
+        input: &MonthlyInput,
+        loaded: &crate::load::LoadOutcome,
+        live: Option<&Snapshot>,
+    ) -> Result<State, Error> {
+        let history = super::read_history(project, &input.source)?;
+        let dates = super::dates(project, &loaded.files, live, &history);
+        let drift = match live {
+            Some(snapshot) => {
+                super::drift::drift_loaded(
+                    project,
+                    rules,
+                    loaded.clone(),
+                    snapshot,
+                    &history,
+                    Some(&dates),
+                )?
+                .drift
+            }
+            None => None,
+        };
+        let review = super::review::review_loaded(project, rules, loaded.clone(), live, &dates)?
+            .review
+            .map(|r| r.rows)
+            .unwrap_or_default();
+        Ok(State {
+            drift,
+            review,
+            dates,
+        })
+    }
+
+    fn last_change_desired(&self) -> Option<String> {
+        self.review
+            .iter()
+            .filter_map(|r| r.desired_last_change.as_ref())
+            .max_by_key(|c| c.epoch)
+            .map(|c| c.date.clone())
+    }
+
+    fn last_change_live(&self) -> Option<String> {
+        self.dates
+            .live
+            .values()
+            .max_by_key(|c| c.epoch)
+            .map(|c| format!("{} ({})", c.date, c.source))
+    }
 }
 
 /// One hash over every policy file (path and bytes, in order).
@@ -209,7 +267,7 @@ fn policy_files_source(
             crate::model::plural(loaded.files.len(), "file")
         ),
         fetched_at: None,
-        sha256: hex(&hasher.finalize()),
+        sha256: hex::encode(hasher.finalize()),
     });
 }
 

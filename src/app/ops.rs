@@ -182,10 +182,7 @@ pub fn read_resources(
     observe: &mut dyn FnMut(Event),
 ) -> Result<Snapshot, Error> {
     let env = |key: &str| project.env.var(key).map(str::to_string);
-    let mut settings = project.config.tenant.clone();
-    if let Some(rpm) = source.max_requests_per_minute {
-        settings.max_requests_per_minute = rpm;
-    }
+    let settings = source.settings(project);
     let needs = |api: Api| {
         names
             .iter()

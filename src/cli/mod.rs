@@ -195,12 +195,7 @@ impl Runner {
                 self.emit(project, &report, &args.output)
             }
             Command::Fetch(args) => {
-                let input = app::fetch::FetchInput {
-                    resources: args.resources,
-                    out: args.out,
-                    source: live_source(&args.live),
-                };
-                let outcome = app::fetch::fetch(project, &input, observe)?;
+                let outcome = app::fetch::fetch(project, &fetch_input(args), observe)?;
                 drop(progress);
                 if let Some(kept) = &outcome.kept {
                     self.note(&format!("kept a copy in {kept}"));
@@ -208,18 +203,9 @@ impl Runner {
                 print(&text::fetch(&outcome, started.elapsed().as_secs_f64()))
             }
             Command::Import(args) => {
-                let input = app::import::ImportInput {
-                    out: args.out,
-                    force: args.force,
-                    source: live_source(&args.live),
-                };
-                let outcome = app::import::import(project, &input, observe)?;
+                let code = self.import(project, args, observe);
                 drop(progress);
-                let (summary, warnings) = text::import(&outcome);
-                for warning in warnings {
-                    eprintln!("casguard: warning: {warning}");
-                }
-                print(&summary)
+                code
             }
             Command::Suggest(args) => {
                 let rules = project.rules()?;
@@ -261,10 +247,7 @@ impl Runner {
             }
             Command::Shape { snapshot, format } => {
                 let outcome = app::shape::shape(project, &snapshot)?;
-                print(&match format {
-                    ListFormat::Json => text::shape_json(&outcome),
-                    ListFormat::Human => text::shape(&outcome),
-                })
+                print(&text::shape_in(&outcome, format == ListFormat::Json))
             }
             Command::Rules(command) => self.rules(project, command),
             Command::Schema | Command::Completions { .. } | Command::Man | Command::Init(_) => {
@@ -361,6 +344,26 @@ impl Runner {
                 self.emit(project, &report, &args.output)
             }
         }
+    }
+
+    /// Policy files from live state; what could not be written goes to stderr.
+    fn import(
+        &self,
+        project: &Project,
+        args: args::ImportArgs,
+        observe: &mut dyn FnMut(crate::live::Event),
+    ) -> Result<i32, Trouble> {
+        let input = app::import::ImportInput {
+            out: args.out,
+            force: args.force,
+            source: live_source(&args.live),
+        };
+        let outcome = app::import::import(project, &input, observe)?;
+        let (summary, warnings) = text::import(&outcome);
+        for warning in warnings {
+            eprintln!("casguard: warning: {warning}");
+        }
+        print(&summary)
     }
 
     /// The monthly report, on stdout or into `--out`.
@@ -498,6 +501,14 @@ impl Runner {
         if self.verbose > 0 {
             eprintln!("casguard: {text}");
         }
+    }
+}
+
+fn fetch_input(args: args::FetchArgs) -> app::fetch::FetchInput {
+    app::fetch::FetchInput {
+        resources: args.resources,
+        out: args.out,
+        source: live_source(&args.live),
     }
 }
 

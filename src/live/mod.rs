@@ -251,23 +251,8 @@ pub fn fetch_list(
         if !more {
             break;
         }
-        if page.data.is_empty() {
-            return Err(paging_error(format!(
-                "page {number} is empty but `hasNext` is true"
-            )));
-        }
-        if new == 0 {
-            return Err(paging_error(format!("page {number} (skip {skip}) repeats only {} already read; paging makes no progress", list.noun)));
-        }
-        let past_total = !list.total_may_grow && expected_total.is_some_and(|t| items.len() > t);
-        if items.len() > list.max_items || past_total {
-            return Err(paging_error(format!(
-                "pages never end: {} {} read{}",
-                items.len(),
-                list.noun,
-                expected_total.map_or(String::new(), |t| format!(" but `total` is {t}"))
-            )));
-        }
+        progress_made(list, &page, number, skip, new, items.len(), expected_total)
+            .map_err(paging_error)?;
         skip += page.data.len();
     }
     let short = |t: usize| {
@@ -285,6 +270,37 @@ pub fn fetch_list(
         )));
     }
     Ok(items)
+}
+
+/// Why paging cannot go on after page `number` announced more: an empty
+/// page, one that brought nothing new, or more items than can exist.
+fn progress_made(
+    list: &List<'_>,
+    page: &Page<'_>,
+    number: usize,
+    skip: usize,
+    new: usize,
+    read: usize,
+    expected_total: Option<usize>,
+) -> Result<(), String> {
+    if page.data.is_empty() {
+        return Err(format!("page {number} is empty but `hasNext` is true"));
+    }
+    if new == 0 {
+        return Err(format!(
+            "page {number} (skip {skip}) repeats only {} already read; paging makes no progress",
+            list.noun
+        ));
+    }
+    let past_total = !list.total_may_grow && expected_total.is_some_and(|t| read > t);
+    if read > list.max_items || past_total {
+        return Err(format!(
+            "pages never end: {read} {} read{}",
+            list.noun,
+            expected_total.map_or(String::new(), |t| format!(" but `total` is {t}"))
+        ));
+    }
+    Ok(())
 }
 
 /// Asks for one page: GET with `skip`/`limit` in the query, or POST with

@@ -52,6 +52,15 @@ pub mod resolution {
     pub const TRUE_POSITIVE: u8 = 5;
 }
 
+/// `severityValue` codes 0..3 by name.
+pub const SEVERITY_NAMES: [&str; 4] = ["low", "medium", "high", "informational"];
+
+/// The name of a `severityValue` code, "unknown" outside 0..3.
+pub fn severity_name(code: Option<u8>) -> &'static str {
+    code.and_then(|c| SEVERITY_NAMES.get(usize::from(c)).copied())
+        .unwrap_or("unknown")
+}
+
 pub mod status {
     pub const UNREAD: u8 = 0;
     pub const READ: u8 = 1;

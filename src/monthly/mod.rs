@@ -168,16 +168,6 @@ fn category(story: Option<u8>) -> &'static str {
     }
 }
 
-pub(crate) fn severity_name(code: Option<u8>) -> &'static str {
-    match code {
-        Some(0) => "low",
-        Some(1) => "medium",
-        Some(2) => "high",
-        Some(3) => "informational",
-        _ => "unknown",
-    }
-}
-
 fn counts(labels: impl Iterator<Item = String>) -> Vec<Count> {
     let mut map: BTreeMap<String, u64> = BTreeMap::new();
     for label in labels {
@@ -198,7 +188,11 @@ fn incident_types(alerts: &[&AlertRecord], policies: &[AlertPolicy]) -> Incident
         .collect();
     IncidentTypes {
         by_category: counts(alerts.iter().map(|a| category(a.story).to_string())),
-        by_severity: counts(alerts.iter().map(|a| severity_name(a.severity).to_string())),
+        by_severity: counts(
+            alerts
+                .iter()
+                .map(|a| crate::model::alert::severity_name(a.severity).to_string()),
+        ),
         by_app: counts(alerts.iter().map(|a| {
             a.service
                 .as_deref()

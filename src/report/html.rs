@@ -162,12 +162,11 @@ fn ops_sections(out: &mut String, report: &Report, ops: &OpsSection) {
         "<h2>Checks</h2>\n<table>\n<tr><th>Check</th><th>Status</th><th>Detail</th></tr>\n",
     );
     for result in &ops.checks {
-        let findings = super::ops::findings_of(report, result.check);
         let _ = writeln!(
             out,
             "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(result.check.title()),
-            badge(result, &findings),
+            badge(result),
             escape(super::ops::detail(result))
         );
     }
@@ -185,7 +184,7 @@ fn ops_sections(out: &mut String, report: &Report, ops: &OpsSection) {
             out,
             "<section>\n<h2>{} {}</h2>\n<p class=\"meta\">{}</p>",
             escape(result.check.title()),
-            badge(result, &findings),
+            badge(result),
             escape(super::ops::detail(result))
         );
         if scores(result) {
@@ -234,12 +233,12 @@ fn ops_sections(out: &mut String, report: &Report, ops: &OpsSection) {
 
 /// A check's status as a badge: a glyph and the status in words, coloured
 /// by the status (and, with findings, by the worst of them).
-fn badge(result: &CheckResult, findings: &[&Finding]) -> String {
+fn badge(result: &CheckResult) -> String {
     let (glyph, class) = match result.status {
         CheckStatus::Ok => ("✔", "b-ok"),
         CheckStatus::Findings => (
             "✖",
-            match super::ops::worst(findings) {
+            match result.worst {
                 Some(Severity::Error) => "b-error",
                 Some(Severity::Warning) => "b-warning",
                 _ => "b-note",

@@ -305,7 +305,7 @@ fn ops_section(out: &mut String, report: &Report, ops: &OpsSection, style: Style
     );
     for result in &ops.checks {
         let findings = super::ops::findings_of(report, result.check);
-        check_line(out, result, &findings, style);
+        check_line(out, result, style);
         let before = out.len();
         if result.status == CheckStatus::Skipped {
             continue;
@@ -346,13 +346,10 @@ fn ops_section(out: &mut String, report: &Report, ops: &OpsSection, style: Style
 
 /// "✔ App connectors: ok — 3 connectors": a glyph, the title, the status in
 /// words and the detail. Skipped checks are one dim line.
-fn check_line(out: &mut String, result: &CheckResult, findings: &[&Finding], style: Style) {
+fn check_line(out: &mut String, result: &CheckResult, style: Style) {
     let (glyph, colour) = match result.status {
         CheckStatus::Ok => ("✔", GREEN),
-        CheckStatus::Findings => (
-            "✖",
-            super::ops::worst(findings).map_or(YELLOW, severity_colour),
-        ),
+        CheckStatus::Findings => ("✖", result.worst.map_or(YELLOW, severity_colour)),
         CheckStatus::Unavailable => ("–", YELLOW),
         CheckStatus::Error => ("✖", RED),
         CheckStatus::Skipped => ("·", DIM),

@@ -117,12 +117,40 @@ fn ops_report(out: &mut String, report: &Report, ops: &OpsSection) {
         plural(ops.checks.len(), "check"),
         super::ops::check_counts(ops)
     );
+    status_table(out, ops);
+    check_sections(out, report, ops);
+    let others: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| !super::ops::in_section(report, f))
+        .collect();
+    if !others.is_empty() {
+        out.push_str("### Other findings\n\n");
+        findings_rows(out, report, &others);
+        out.push('\n');
+    }
+    let notes: Vec<String> = ops
+        .checks
+        .iter()
+        .flat_map(|c| {
+            c.notes
+                .iter()
+                .map(move |n| format!("- **{}**: {}", text(c.check.title()), text(n)))
+        })
+        .chain(ops.notes.iter().map(|n| format!("- {}", text(n))))
+        .collect();
+    if !notes.is_empty() {
+        let _ = writeln!(out, "### Notes\n\n{}\n", notes.join("\n"));
+    }
+}
+
+/// One row per check: its status and detail.
+fn status_table(out: &mut String, ops: &OpsSection) {
     out.push_str("| Check | Status | Detail |\n|---|---|---|\n");
     for result in &ops.checks {
-        let findings = super::ops::findings_of(report, result.check);
         let icon = match result.status {
             CheckStatus::Ok => "✅",
-            CheckStatus::Findings => match super::ops::worst(&findings) {
+            CheckStatus::Findings => match result.worst {
                 Some(Severity::Error) => "❌",
                 Some(Severity::Warning) => "⚠️",
                 _ => "ℹ️",
@@ -140,6 +168,10 @@ fn ops_report(out: &mut String, report: &Report, ops: &OpsSection) {
         );
     }
     out.push('\n');
+}
+
+/// A section per check with findings, a Secure Score table or drift to show.
+fn check_sections(out: &mut String, report: &Report, ops: &OpsSection) {
     for result in &ops.checks {
         let findings = super::ops::findings_of(report, result.check);
         let scores = result.check == OpsCheck::SecureScore && !ops.secure_score.is_empty();
@@ -166,29 +198,6 @@ fn ops_report(out: &mut String, report: &Report, ops: &OpsSection) {
         if !findings.is_empty() {
             out.push('\n');
         }
-    }
-    let others: Vec<&Finding> = report
-        .findings
-        .iter()
-        .filter(|f| !super::ops::in_section(report, f))
-        .collect();
-    if !others.is_empty() {
-        out.push_str("### Other findings\n\n");
-        findings_rows(out, report, &others);
-        out.push('\n');
-    }
-    let notes: Vec<String> = ops
-        .checks
-        .iter()
-        .flat_map(|c| {
-            c.notes
-                .iter()
-                .map(move |n| format!("- **{}**: {}", text(c.check.title()), text(n)))
-        })
-        .chain(ops.notes.iter().map(|n| format!("- {}", text(n))))
-        .collect();
-    if !notes.is_empty() {
-        let _ = writeln!(out, "### Notes\n\n{}\n", notes.join("\n"));
     }
 }
 

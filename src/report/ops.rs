@@ -3,7 +3,7 @@
 //! word the status column already shows. Presentation only.
 
 use super::{plural, Report};
-use crate::model::{CheckResult, CheckStatus, DriftChange, Family, Finding, OpsCheck, Severity};
+use crate::model::{CheckResult, CheckStatus, DriftChange, Family, Finding, OpsCheck};
 
 /// The check a finding belongs to: the family of its rule. Findings of other
 /// families (the loader's, casguard.toml's) belong to none.
@@ -26,11 +26,6 @@ pub fn findings_of(report: &Report, check: OpsCheck) -> Vec<&Finding> {
         .iter()
         .filter(|f| check_of(report, f) == Some(check))
         .collect()
-}
-
-/// The most severe of `findings`.
-pub fn worst(findings: &[&Finding]) -> Option<Severity> {
-    findings.iter().map(|f| f.severity).max()
 }
 
 /// The detail line without a leading `unavailable: ` or `error: `, which

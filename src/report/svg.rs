@@ -12,7 +12,9 @@ use std::fmt::Write;
 
 /// Severity colours by severity code: low, medium, high, informational.
 pub const SEVERITY_COLOURS: [&str; 4] = ["#56B4E9", "#E69F00", "#D55E00", "#999999"];
-pub const SEVERITY_NAMES: [&str; 4] = ["low", "medium", "high", "informational"];
+/// Their names, in the same order.
+pub use crate::model::alert::SEVERITY_NAMES;
+
 /// Neutral bars.
 pub const BAR: &str = "#0072B2";
 /// Bars past a threshold (e.g. an FP ratio that needs tuning).

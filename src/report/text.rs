@@ -290,6 +290,15 @@ pub fn shape(outcome: &crate::model::ShapeOutcome) -> String {
     out
 }
 
+/// `casguard shape`, as JSON or for people.
+pub fn shape_in(outcome: &crate::model::ShapeOutcome, json: bool) -> String {
+    if json {
+        shape_json(outcome)
+    } else {
+        shape(outcome)
+    }
+}
+
 /// `casguard shape --format json`.
 pub fn shape_json(outcome: &crate::model::ShapeOutcome) -> String {
     let document =
