@@ -361,14 +361,7 @@ fn read_live_state(
     observe: &mut dyn FnMut(Event),
 ) -> Result<Option<Snapshot>, Error> {
     if let Some(path) = &input.source.snapshot {
-        let path = project.env.resolve(path);
-        let snapshot = Snapshot::read_as(&path, &project.display(&path))?;
-        gathered.source(
-            "live state",
-            project.display(&path),
-            snapshot.fetched_at.clone(),
-            &read(project, &path)?,
-        );
+        let (path, snapshot) = read_hashed(project, path, "live state", gathered)?;
         if snapshot.has_policies() {
             return Ok(Some(snapshot));
         }
@@ -397,6 +390,25 @@ fn read_live_state(
     Ok(None)
 }
 
+/// A snapshot read once, parsed and hashed as one of the report's sources.
+fn read_hashed(
+    project: &Project,
+    path: &Path,
+    kind: &str,
+    gathered: &mut Gathered,
+) -> Result<(PathBuf, Snapshot), Error> {
+    let path = project.env.resolve(path);
+    let bytes = read(project, &path)?;
+    let snapshot = Snapshot::parse(&bytes, &project.display(&path))?;
+    gathered.source(
+        kind,
+        project.display(&path),
+        snapshot.fetched_at.clone(),
+        &bytes,
+    );
+    Ok((path, snapshot))
+}
+
 /// The snapshot of the last ops run.
 fn ops_snapshot(
     project: &Project,
@@ -406,14 +418,7 @@ fn ops_snapshot(
 ) -> Result<Option<Snapshot>, Error> {
     let has_ops = |s: &Snapshot| s.resource("app_connectors").is_some();
     if let Some(path) = &input.ops {
-        let path = project.env.resolve(path);
-        let snapshot = Snapshot::read_as(&path, &project.display(&path))?;
-        gathered.source(
-            "ops run",
-            project.display(&path),
-            snapshot.fetched_at.clone(),
-            &read(project, &path)?,
-        );
+        let (_, snapshot) = read_hashed(project, path, "ops run", gathered)?;
         return Ok(Some(snapshot));
     }
     if let Some(snapshot) = live.filter(|s| has_ops(s)) {
@@ -421,13 +426,16 @@ fn ops_snapshot(
     }
     if let Some(dir) = super::history_dir(project, &input.source) {
         for (_, path) in crate::live::snapshot::history_files(&dir).into_iter().rev() {
-            if let Ok(snapshot) = Snapshot::read(&path) {
+            let Ok(bytes) = std::fs::read(&path) else {
+                continue;
+            };
+            if let Ok(snapshot) = Snapshot::parse(&bytes, &project.display(&path)) {
                 if has_ops(&snapshot) {
                     gathered.source(
                         "ops run",
                         project.display(&path),
                         snapshot.fetched_at.clone(),
-                        &read(project, &path)?,
+                        &bytes,
                     );
                     return Ok(Some(snapshot));
                 }

@@ -142,14 +142,22 @@ impl Snapshot {
 
     /// `read`, naming the file `display` in errors.
     pub fn read_as(path: &Path, display: &str) -> Result<Snapshot, LiveError> {
+        let bytes = std::fs::read(path).map_err(|e| LiveError::ReadSnapshot {
+            path: display.to_string(),
+            detail: e.to_string(),
+            help: "check the path given to --snapshot".into(),
+        })?;
+        Snapshot::parse(&bytes, display)
+    }
+
+    /// A snapshot from the bytes of file `display`.
+    pub fn parse(bytes: &[u8], display: &str) -> Result<Snapshot, LiveError> {
         let display = display.to_string();
         let fail = |detail: String, help: &str| LiveError::ReadSnapshot {
             path: display.clone(),
             detail,
             help: help.to_string(),
         };
-        let bytes = std::fs::read(path)
-            .map_err(|e| fail(e.to_string(), "check the path given to --snapshot"))?;
         let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
             fail(
                 format!("not valid JSON (line {}, column {}): {e}", e.line(), e.column()),
@@ -279,8 +287,14 @@ pub fn history_files(dir: &Path) -> Vec<(String, std::path::PathBuf)> {
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
         .filter_map(|path| {
-            let snapshot = Snapshot::read(&path).ok()?;
-            Some((snapshot.fetched_at?, path))
+            // Only the date: the rest of the document is skipped, not built.
+            #[derive(Deserialize)]
+            struct Stamp {
+                fetched_at: Option<String>,
+            }
+            let bytes = std::fs::read(&path).ok()?;
+            let stamp: Stamp = serde_json::from_slice(&bytes).ok()?;
+            Some((stamp.fetched_at?, path))
         })
         .collect();
     files.sort();

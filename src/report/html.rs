@@ -290,20 +290,10 @@ fn score_section(out: &mut String, scores: &[ProductScore]) {
     }
     out.push_str("<table>\n<tr><th>Product</th><th>Points</th><th>Previous run</th><th>Controls at 0 %</th></tr>\n");
     for s in scores {
+        let [product, points, previous, zero] = super::ops::score_cells(s).map(|c| escape(&c));
         let _ = writeln!(
             out,
-            "<tr><td>{}</td><td class=\"num\">{:.1} / {:.1}</td><td class=\"num\">{}</td><td>{} of {}{}</td></tr>",
-            escape(&s.product),
-            s.points,
-            s.max_points,
-            s.previous_points.map_or("-".to_string(), |p| format!("{p:.1}")),
-            s.zero_controls.len(),
-            s.controls,
-            if s.zero_controls.is_empty() {
-                String::new()
-            } else {
-                format!(": {}", escape(&s.zero_controls.join(", ")))
-            }
+            "<tr><td>{product}</td><td class=\"num\">{points}</td><td class=\"num\">{previous}</td><td>{zero}</td></tr>"
         );
     }
     out.push_str("</table>\n");

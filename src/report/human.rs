@@ -398,24 +398,10 @@ fn score_table(out: &mut String, scores: &[ProductScore]) {
         "PRODUCT", "POINTS", "PREVIOUS"
     );
     for score in scores {
-        let zero = if score.zero_controls.is_empty() {
-            format!("0 of {}", score.controls)
-        } else {
-            format!(
-                "{} of {}: {}",
-                score.zero_controls.len(),
-                score.controls,
-                score.zero_controls.join(", ")
-            )
-        };
+        let [product, points, previous, zero] = super::ops::score_cells(score);
         let _ = writeln!(
             out,
-            "  {:<width$}  {:>13}  {:>8}  {zero}",
-            score.product,
-            format!("{:.1} / {:.1}", score.points, score.max_points),
-            score
-                .previous_points
-                .map_or("-".to_string(), |p| format!("{p:.1}")),
+            "  {product:<width$}  {points:>13}  {previous:>8}  {zero}"
         );
     }
 }

@@ -205,23 +205,8 @@ fn check_sections(out: &mut String, report: &Report, ops: &OpsSection) {
 fn score_table(out: &mut String, scores: &[ProductScore]) {
     out.push_str("| Product | Points | Previous run | Controls at 0 % |\n|---|---:|---:|---|\n");
     for score in scores {
-        let _ = writeln!(
-            out,
-            "| {} | {:.1} / {:.1} | {} | {} of {}{} |",
-            cell(&score.product),
-            score.points,
-            score.max_points,
-            score
-                .previous_points
-                .map_or("-".to_string(), |p| format!("{p:.1}")),
-            score.zero_controls.len(),
-            score.controls,
-            if score.zero_controls.is_empty() {
-                String::new()
-            } else {
-                format!(": {}", cell(&score.zero_controls.join(", ")))
-            }
-        );
+        let [product, points, previous, zero] = super::ops::score_cells(score).map(|c| cell(&c));
+        let _ = writeln!(out, "| {product} | {points} | {previous} | {zero} |");
     }
     out.push('\n');
 }

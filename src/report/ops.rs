@@ -40,6 +40,28 @@ pub fn detail(result: &CheckResult) -> &str {
     prefix.map_or(result.detail.as_str(), |p| &result.detail[p.len()..])
 }
 
+/// The cells of a Secure Score row, unescaped: product, points of the
+/// maximum, the previous run's points, and the controls at 0 %.
+pub fn score_cells(score: &crate::model::ProductScore) -> [String; 4] {
+    [
+        score.product.clone(),
+        format!("{:.1} / {:.1}", score.points, score.max_points),
+        score
+            .previous_points
+            .map_or("-".to_string(), |p| format!("{p:.1}")),
+        format!(
+            "{} of {}{}",
+            score.zero_controls.len(),
+            score.controls,
+            if score.zero_controls.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", score.zero_controls.join(", "))
+            }
+        ),
+    ]
+}
+
 /// "ok", "2 findings", "unavailable", "error", "skipped".
 pub fn status_words(result: &CheckResult) -> String {
     match result.status {
