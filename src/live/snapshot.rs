@@ -158,7 +158,7 @@ impl Snapshot {
             detail,
             help: help.to_string(),
         };
-        let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
+        let value: Value = serde_json::from_slice(bytes).map_err(|e| {
             fail(
                 format!("not valid JSON (line {}, column {}): {e}", e.line(), e.column()),
                 "a snapshot is written by `casguard fetch --out FILE`; a truncated file cannot be used",
