@@ -13,6 +13,8 @@ mod markdown;
 pub mod monthly_html;
 pub mod monthly_json;
 pub mod monthly_markdown;
+mod monthly_text;
+mod notes_html;
 mod ops;
 mod sarif;
 pub mod svg;

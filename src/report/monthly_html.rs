@@ -9,22 +9,24 @@
 //! headline KPIs, incident types, alert trends and how they were addressed,
 //! policy health, recommendations (patches printed under their row),
 //! configuration, platform health, latest threats (the author's Markdown,
-//! rendered from a safe subset), appendix. Each numbered section after the
-//! first starts a new printed page; tables have fixed layouts and wrap long
-//! text so nothing runs past the printable width.
+//! rendered from a safe subset by notes_html.rs), appendix. Each numbered
+//! section after the first starts a new printed page; tables have fixed
+//! layouts and wrap long text so nothing runs past the printable width.
 //!
-//! Presentation helpers shared with the Markdown renderer (number formats,
-//! deltas, the "at a glance" sentences, which missing data concerns which
-//! section) live here as `pub(super)`.
+//! The words, figures and tables it shares with the Markdown renderer come
+//! from monthly_text.rs; this file lays them out as HTML, escapes them, and
+//! draws what only HTML has: KPI cards, charts, badges and patch rows.
 
 use std::fmt::Write;
 
-use super::plural;
-use super::svg;
-use crate::model::{
-    CheckResult, CheckStatus, Count, Kpi, MonthlyReport, Recommendation, ScoreRow, SpikeKind,
-    Verdict,
+use super::monthly_text::{
+    self, delta, drift_summary, format_value, glance, health_summary, humanize, last_changes,
+    missing_in, month_name, month_totals, outline, provenance, recommendations_summary,
+    severity_order, share, thousands, verdict_glyph, Cell, Part, Span, Table, NOTHING_COMPARED,
 };
+use super::notes_html::{esc, markdown_to_html};
+use super::{plural, svg};
+use crate::model::{CheckStatus, Count, Kpi, MonthlyReport, Platform, Recommendation, Severity};
 
 const STYLE: &str = "
 *{box-sizing:border-box}
@@ -106,8 +108,7 @@ pub fn render(report: &MonthlyReport) -> String {
         esc(&title)
     );
     header(&mut out, report);
-    let outline = outline(report);
-    for (n, (part, title)) in outline.iter().enumerate() {
+    for (n, (part, title)) in outline(report).into_iter().enumerate() {
         let n = n + 1;
         let class = if n == 1 { "" } else { " class=\"page\"" };
         let _ = writeln!(
@@ -116,24 +117,14 @@ pub fn render(report: &MonthlyReport) -> String {
             part.id(),
             esc(title)
         );
-        for note in missing_in(report, *part) {
+        for note in missing_in(report, part) {
             let _ = writeln!(
                 out,
                 "<p class=\"missing\"><b>⚠ Not covered:</b> {}</p>",
                 prose(note)
             );
         }
-        match part {
-            Part::Kpis => kpis(&mut out, report),
-            Part::Incidents => incidents(&mut out, report),
-            Part::Trends => trends(&mut out, report),
-            Part::Health => health(&mut out, report),
-            Part::Recommendations => recommendations(&mut out, report),
-            Part::Configuration => configuration(&mut out, report),
-            Part::Platform => platform(&mut out, report),
-            Part::Threats => threats(&mut out, report),
-            Part::Appendix => appendix(&mut out, report),
-        }
+        section(&mut out, report, part);
         out.push_str("</section>\n");
     }
     out.push_str("</body>\n</html>\n");
@@ -183,6 +174,20 @@ fn header(out: &mut String, report: &MonthlyReport) {
 }
 
 // ---------------------------------------------------------------- sections
+
+fn section(out: &mut String, report: &MonthlyReport, part: Part) {
+    match part {
+        Part::Kpis => kpis(out, report),
+        Part::Incidents => incidents(out, report),
+        Part::Trends => trends(out, report),
+        Part::Health => health(out, report),
+        Part::Recommendations => recommendations(out, report),
+        Part::Configuration => configuration(out, report),
+        Part::Platform => platform(out, report),
+        Part::Threats => threats(out, report),
+        Part::Appendix => appendix(out, report),
+    }
+}
 
 fn kpis(out: &mut String, report: &MonthlyReport) {
     if report.kpis.is_empty() {
@@ -262,64 +267,17 @@ fn kpi_sparkline(kpi: &Kpi) -> String {
     if kpi.series.len() < 2 || known < 2 {
         return "<p class=\"small\">No monthly history.</p>\n".to_string();
     }
-    let (w, h, pad, plot_top, plot_bottom) = (200.0, 46.0, 4.0, 4.0, 30.0);
-    let max = kpi
-        .series
-        .iter()
-        .filter_map(|(_, v)| *v)
-        .fold(0.0_f64, f64::max)
-        .max(f64::MIN_POSITIVE);
-    let step = (w - 2.0 * pad) / (kpi.series.len() - 1) as f64;
-    let point = |i: usize, v: f64| {
-        (
-            pad + i as f64 * step,
-            plot_bottom - (v.max(0.0) / max) * (plot_bottom - plot_top),
-        )
-    };
-    let label = kpi
-        .series
-        .iter()
-        .map(|(m, v)| {
-            format!(
-                "{m} {}",
-                v.map_or("no data".to_string(), |v| format_value(v, &kpi.unit))
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("; ");
-    let label = format!("{}, by month: {label}", kpi.label);
+    let (w, h, pad, plot_bottom) = (200.0, 46.0, 4.0, 30.0);
     let mut svg = format!(
         "<svg role=\"img\" viewBox=\"0 0 {w} {h}\" width=\"100%\" aria-label=\"{l}\"><title>{l}</title>\n<line x1=\"{pad}\" y1=\"{plot_bottom}\" x2=\"{}\" y2=\"{plot_bottom}\" stroke=\"#d0d7de\"/>\n",
         w - pad,
-        l = esc(&label)
+        l = esc(&sparkline_label(kpi))
     );
-    // Runs of consecutive known values become polylines.
-    let mut run: Vec<String> = Vec::new();
-    let flush = |run: &mut Vec<String>, svg: &mut String| {
-        if run.len() > 1 {
-            let _ = writeln!(
-                svg,
-                "<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"2\" points=\"{}\"/>",
-                svg::BAR,
-                run.join(" ")
-            );
-        }
-        run.clear();
-    };
-    for (i, (_, v)) in kpi.series.iter().enumerate() {
-        match v {
-            Some(v) => {
-                let (x, y) = point(i, *v);
-                run.push(format!("{x:.1},{y:.1}"));
-            }
-            None => flush(&mut run, &mut svg),
-        }
-    }
-    flush(&mut run, &mut svg);
-    let last = kpi.series.len() - 1;
-    for (i, (_, v)) in kpi.series.iter().enumerate() {
-        if let Some(v) = v {
-            let (x, y) = point(i, *v);
+    let points = sparkline_points(kpi, w, pad, plot_bottom);
+    sparkline_lines(&mut svg, &points);
+    let last = points.len() - 1;
+    for (i, point) in points.iter().enumerate() {
+        if let Some((x, y)) = point {
             let _ = writeln!(
                 svg,
                 "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"{}\" fill=\"{}\"/>",
@@ -339,6 +297,64 @@ fn kpi_sparkline(kpi: &Kpi) -> String {
     );
     svg.push_str("</svg>\n");
     svg
+}
+
+/// "Closed, by month: 2026-05 58.0 %; 2026-06 no data; ...".
+fn sparkline_label(kpi: &Kpi) -> String {
+    let values = kpi
+        .series
+        .iter()
+        .map(|(m, v)| {
+            format!(
+                "{m} {}",
+                v.map_or("no data".to_string(), |v| format_value(v, &kpi.unit))
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    format!("{}, by month: {values}", kpi.label)
+}
+
+/// Each month's point in the sparkline (none without a value), from zero
+/// at `plot_bottom` to the largest value near the top.
+fn sparkline_points(kpi: &Kpi, w: f64, pad: f64, plot_bottom: f64) -> Vec<Option<(f64, f64)>> {
+    let plot_top = 4.0;
+    let max = kpi
+        .series
+        .iter()
+        .filter_map(|(_, v)| *v)
+        .fold(0.0_f64, f64::max)
+        .max(f64::MIN_POSITIVE);
+    let step = (w - 2.0 * pad) / (kpi.series.len() - 1) as f64;
+    kpi.series
+        .iter()
+        .enumerate()
+        .map(|(i, (_, v))| {
+            v.map(|v| {
+                (
+                    pad + i as f64 * step,
+                    plot_bottom - (v.max(0.0) / max) * (plot_bottom - plot_top),
+                )
+            })
+        })
+        .collect()
+}
+
+/// Runs of consecutive known values as polylines.
+fn sparkline_lines(svg: &mut String, points: &[Option<(f64, f64)>]) {
+    for run in points.split(Option::is_none).filter(|run| run.len() > 1) {
+        let coords: Vec<String> = run
+            .iter()
+            .flatten()
+            .map(|(x, y)| format!("{x:.1},{y:.1}"))
+            .collect();
+        let _ = writeln!(
+            svg,
+            "<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"2\" points=\"{}\"/>",
+            svg::BAR,
+            coords.join(" ")
+        );
+    }
 }
 
 fn incidents(out: &mut String, report: &MonthlyReport) {
@@ -411,247 +427,82 @@ fn count_chart(out: &mut String, title: &str, counts: &[&Count], by_severity: bo
 }
 
 fn trends(out: &mut String, report: &MonthlyReport) {
-    let trends = &report.trends;
-    out.push_str("<h3>Alerts per day</h3>\n");
-    if trends.daily.is_empty() {
-        out.push_str("<p class=\"empty\">No daily counts.</p>\n");
-    } else {
-        let days: Vec<(String, [u64; 4])> = trends
-            .daily
-            .iter()
-            .map(|d| (d.date.clone(), d.by_severity))
-            .collect();
-        let _ = writeln!(
-            out,
-            "<figure>\n<figcaption>Alerts per day by severity, {} to {} (bar height: alerts that day)</figcaption>",
-            esc(&report.from),
-            esc(&report.to)
-        );
-        out.push_str(&svg::stacked_daily(
-            "Alerts per day by severity (stacked: high, medium, low, informational)",
-            &days,
-        ));
-        let mut totals = [0u64; 4];
-        for d in &trends.daily {
-            for (t, c) in totals.iter_mut().zip(d.by_severity) {
-                *t += c;
-            }
-        }
-        let busiest = trends.daily.iter().max_by_key(|d| {
-            (
-                d.by_severity.iter().sum::<u64>(),
-                std::cmp::Reverse(&d.date),
-            )
-        });
-        let _ = writeln!(
-            out,
-            "<p class=\"legend\">Month totals: {}{}. Every day's counts are in the appendix.</p>\n</figure>",
-            [2usize, 1, 0, 3]
-                .iter()
-                .map(|&s| format!("{} {}", svg::SEVERITY_NAMES[s], thousands(totals[s])))
-                .collect::<Vec<_>>()
-                .join(" · "),
-            busiest.map_or(String::new(), |d| format!(
-                "; busiest day {} ({})",
-                esc(&d.date),
-                plural(d.by_severity.iter().sum::<u64>() as usize, "alert")
-            ))
-        );
-    }
-
+    daily_chart(out, report);
     out.push_str("<h3>Spikes and drops</h3>\n");
-    if trends.spikes.is_empty() {
-        out.push_str("<p class=\"empty\">No policy spiked or fell silent this month.</p>\n");
-    } else {
-        table_head(
-            out,
-            &[
-                ("Date", "16%", false),
-                ("Policy", "38%", false),
-                ("What", "18%", false),
-                ("Alerts that day", "14%", true),
-                ("Usual per day", "14%", true),
-            ],
-        );
-        for spike in &trends.spikes {
-            let what = match spike.kind {
-                SpikeKind::Spike => "▲ spike",
-                SpikeKind::Drop => "▼ drop to zero",
-            };
-            let _ = writeln!(
-                out,
-                "<tr><td>{}</td><td>{}</td><td>{what}</td><td class=\"num\">{}</td><td class=\"num\">{:.1}</td></tr>",
-                esc(&spike.date),
-                esc(&spike.policy),
-                thousands(spike.count),
-                spike.baseline
-            );
-        }
-        out.push_str("</tbody></table>\n");
-    }
-
+    table(out, &monthly_text::spikes(report));
     let _ = writeln!(
         out,
         "<h3>Per policy, against {}</h3>",
         esc(&month_name(&report.previous_month))
     );
-    if trends.policies.is_empty() {
-        out.push_str("<p class=\"empty\">No policy raised alerts in either month.</p>\n");
-    } else {
-        table_head(
-            out,
-            &[
-                ("Policy", "34%", false),
-                ("Previous", "13%", true),
-                ("This month", "12%", true),
-                ("Change", "17%", true),
-                ("Per week (slope)", "11%", true),
-                ("Trend", "13%", false),
-            ],
-        );
-        for t in &trends.policies {
-            let _ = writeln!(
-                out,
-                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
-                esc(&t.policy),
-                thousands(t.previous),
-                thousands(t.current),
-                esc(&trend_change(t.delta, t.percent)),
-                t.slope_per_week.map_or("n/a".to_string(), |s| format!("{}{s:.1}", if s > 0.0 { "+" } else { "" })),
-                direction(t.direction)
-            );
-        }
-        out.push_str("</tbody></table>\n<p class=\"legend\">Change in % only from 5 alerts in the previous month; the slope is the Theil-Sen slope of weekly totals.</p>\n");
-    }
-
+    table(out, &monthly_text::policy_trends(report));
     out.push_str("<h3>How the month's alerts stand</h3>\n");
-    let mix: Vec<&Count> = trends.resolution_mix.iter().collect();
+    let mix: Vec<&Count> = report.trends.resolution_mix.iter().collect();
     if mix.is_empty() {
         out.push_str("<p class=\"empty\">No alerts.</p>\n");
     } else {
         count_chart(out, "Resolution of the month's alerts today", &mix, false);
     }
-
     out.push_str("<h3>Governance actions</h3>\n");
-    if trends.governance.is_empty() {
-        out.push_str("<p class=\"empty\">No governance actions recorded for the month.</p>\n");
-    } else {
-        table_head(
-            out,
-            &[
-                ("Action", "32%", false),
-                ("Total", "11%", true),
-                ("Succeeded", "15%", true),
-                ("Failed", "11%", true),
-                ("Pending", "13%", true),
-                ("Success rate", "18%", true),
-            ],
-        );
-        for g in &trends.governance {
-            let _ = writeln!(
-                out,
-                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-                esc(&g.task),
-                thousands(g.total),
-                thousands(g.succeeded),
-                thousands(g.failed),
-                thousands(g.pending),
-                share(g.succeeded, g.total)
-            );
-        }
-        out.push_str("</tbody></table>\n<p class=\"legend\">Success rate: succeeded of all actions of the task, pending included.</p>\n");
+    table(out, &monthly_text::governance(report));
+}
+
+/// Alerts per day, stacked by severity, with the month's totals.
+fn daily_chart(out: &mut String, report: &MonthlyReport) {
+    let daily = &report.trends.daily;
+    out.push_str("<h3>Alerts per day</h3>\n");
+    if daily.is_empty() {
+        out.push_str("<p class=\"empty\">No daily counts.</p>\n");
+        return;
     }
+    let days: Vec<(String, [u64; 4])> = daily
+        .iter()
+        .map(|d| (d.date.clone(), d.by_severity))
+        .collect();
+    let _ = writeln!(
+        out,
+        "<figure>\n<figcaption>Alerts per day by severity, {} to {} (bar height: alerts that day)</figcaption>",
+        esc(&report.from),
+        esc(&report.to)
+    );
+    out.push_str(&svg::stacked_daily(
+        "Alerts per day by severity (stacked: high, medium, low, informational)",
+        &days,
+    ));
+    let _ = writeln!(
+        out,
+        "<p class=\"legend\">Month totals: {}. Every day's counts are in the appendix.</p>\n</figure>",
+        esc(&month_totals(daily))
+    );
 }
 
 fn health(out: &mut String, report: &MonthlyReport) {
-    let rows = &report.policy_health;
-    if rows.is_empty() {
-        out.push_str("<p class=\"empty\">No policy to assess.</p>\n");
-        return;
-    }
-    let _ = writeln!(
-        out,
-        "<p>{}: {}.</p>",
-        esc(&plural(rows.len(), "policy")),
-        esc(&verdict_counts(rows))
-    );
-    dense_table_head(
-        out,
-        &[
-            ("Verdict", "15%", false),
-            ("Policy", "21%", false),
-            ("Alerts", "9%", true),
-            ("Open", "13%", false),
-            ("Closed as TP / FP / benign", "12%", false),
-            ("FP ratio", "8%", true),
-            ("Time to resolve p50 / p90", "10%", false),
-            ("Why", "12%", false),
-        ],
-    );
-    for row in rows {
+    if !report.policy_health.is_empty() {
         let _ = writeln!(
             out,
-            "<tr><td>{}</td><td>{}<br><span class=\"small\">{}</span></td><td class=\"num\">{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
-            verdict_badge(row.verdict.as_str()),
-            esc(&row.policy),
-            path(&policy_place(row)),
-            thousands(row.alerts),
-            esc(&open_cell(row)),
-            esc(&closed_cell(row)),
-            row.fp_ratio.map_or("n/a".to_string(), |r| format!("{:.0} %", r * 100.0)),
-            esc(&ttr_cell(row)),
-            prose(&row.reasons.join("; "))
+            "<p>{}</p>",
+            esc(&health_summary(&report.policy_health))
         );
     }
-    out.push_str("</tbody></table>\n");
-    let _ = writeln!(out, "<p class=\"legend\">{}</p>", esc(VERDICT_LEGEND));
+    dense_table(out, &monthly_text::health(report), |_, _| {});
 }
 
 fn recommendations(out: &mut String, report: &MonthlyReport) {
     let recs = &report.recommendations;
-    if recs.is_empty() {
-        out.push_str("<p class=\"empty\">No change to recommend.</p>\n");
-        return;
+    if !recs.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p>{}</p>",
+            prose(&recommendations_summary(recs, "printed under its row"))
+        );
     }
-    let patches = recs.iter().filter(|r| r.patch.is_some()).count();
-    let _ = writeln!(
-        out,
-        "<p>{}, {} with a patch to apply with <code>git apply</code> (printed under its row).</p>",
-        esc(&plural(recs.len(), "recommendation")),
-        patches
-    );
-    dense_table_head(
-        out,
-        &[
-            ("Policy", "19%", false),
-            ("Kind", "13%", false),
-            ("Evidence", "20%", false),
-            ("Change", "20%", false),
-            ("Who is affected", "14%", false),
-            ("Expected alerts", "14%", false),
-        ],
-    );
-    for rec in recs {
-        recommendation_row(out, rec);
-    }
-    out.push_str("</tbody></table>\n");
+    dense_table(out, &monthly_text::recommendations(report), |out, row| {
+        patch_row(out, &recs[row])
+    });
 }
 
-fn recommendation_row(out: &mut String, rec: &Recommendation) {
-    let _ = writeln!(
-        out,
-        "<tr><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-        esc(&rec.policy),
-        rec.file.as_deref().map_or(String::new(), |f| format!(
-            "<br><code class=\"small\">{}</code>",
-            path(f)
-        )),
-        verdict_badge(&rec.kind),
-        prose(&rec.evidence),
-        prose(&rec.change),
-        prose(&rec.affected),
-        prose(rec.expected_alerts.as_deref().unwrap_or("not estimated"))
-    );
+/// A recommendation's patch, in a row of its own under the recommendation.
+fn patch_row(out: &mut String, rec: &Recommendation) {
     if let Some(patch) = &rec.patch {
         let _ = writeln!(
             out,
@@ -665,153 +516,26 @@ fn recommendation_row(out: &mut String, rec: &Recommendation) {
 fn configuration(out: &mut String, report: &MonthlyReport) {
     let config = &report.configuration;
     out.push_str("<h3>Changes this month</h3>\n");
-    if config.commits.is_empty() {
-        out.push_str("<p class=\"empty\">No commit changed a policy file this month.</p>\n");
-    } else {
-        table_head(
-            out,
-            &[
-                ("Date", "17%", false),
-                ("Author", "16%", false),
-                ("Change", "37%", false),
-                ("Files", "30%", false),
-            ],
-        );
-        for c in &config.commits {
-            let _ = writeln!(
-                out,
-                "<tr><td>{}</td><td>{}</td><td>{}<br><code class=\"small\">{}</code></td><td>{}</td></tr>",
-                stamp(&c.date),
-                esc(&c.author),
-                esc(&c.summary),
-                esc(short_id(&c.id)),
-                c.files
-                    .iter()
-                    .map(|f| format!("<code>{}</code>", path(f)))
-                    .collect::<Vec<_>>()
-                    .join("<br>")
-            );
-        }
-        out.push_str("</tbody></table>\n");
+    table(out, &monthly_text::commits(config));
+    out.push_str("<dl class=\"facts\">");
+    for (what, time) in last_changes(config) {
+        let _ = write!(out, "<dt>{what}</dt><dd>{}</dd>", stamp(time));
     }
-    let _ = writeln!(
-        out,
-        "<dl class=\"facts\"><dt>Policy files last changed</dt><dd>{}</dd><dt>Tenant last changed</dt><dd>{}</dd></dl>",
-        stamp(config.last_change_desired.as_deref().unwrap_or("unknown")),
-        stamp(config.last_change_live.as_deref().unwrap_or("unknown"))
-    );
-
+    out.push_str("</dl>\n");
     out.push_str("<h3>Drift now</h3>\n");
-    if config.in_sync == 0 && config.drift.is_empty() {
-        out.push_str("<p class=\"empty\">No policy was compared with the tenant.</p>\n");
-    } else {
-        let _ = writeln!(
-            out,
-            "<p>{} in sync, {} drifting{}.</p>",
-            esc(&plural(config.in_sync, "policy")),
-            config.drift.len(),
-            match config.drift.iter().filter(|d| d.out_of_band).count() {
-                0 => String::new(),
-                n => format!(" ({n} edited in the tenant after the file's last commit)"),
-            }
-        );
-    }
-    if !config.drift.is_empty() {
-        table_head(
-            out,
-            &[
-                ("Policy", "32%", false),
-                ("Drift", "22%", false),
-                ("Fields", "28%", false),
-                ("Out of band", "18%", false),
-            ],
-        );
-        for d in &config.drift {
-            let _ = writeln!(
-                out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&d.policy),
-                esc(super::ops::drift_kind(&d.kind)),
-                if d.fields.is_empty() {
-                    "-".to_string()
-                } else {
-                    d.fields
-                        .iter()
-                        .map(|f| format!("<code>{}</code>", esc(f)))
-                        .collect::<Vec<_>>()
-                        .join("<br>")
-                },
-                if d.out_of_band {
-                    "<span class=\"badge b-warning\">⚠ yes</span> edited after the last commit"
-                } else {
-                    "no"
-                }
-            );
+    match drift_summary(config) {
+        Some(summary) => {
+            let _ = writeln!(out, "<p>{}</p>", esc_content(&summary));
         }
-        out.push_str("</tbody></table>\n");
+        None => {
+            let _ = writeln!(out, "<p class=\"empty\">{NOTHING_COMPARED}</p>");
+        }
     }
-
+    table(out, &monthly_text::drift(config));
     out.push_str("<h3>Overdue reviews</h3>\n");
-    if config.overdue.is_empty() {
-        out.push_str("<p class=\"empty\">No review is overdue.</p>\n");
-    } else {
-        table_head(
-            out,
-            &[
-                ("Policy", "40%", false),
-                ("File", "40%", false),
-                ("Due", "20%", false),
-            ],
-        );
-        for o in &config.overdue {
-            let _ = writeln!(
-                out,
-                "<tr><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
-                esc(&o.policy),
-                path(&o.file),
-                esc(o.due.as_deref().unwrap_or("now (no review recorded)"))
-            );
-        }
-        out.push_str("</tbody></table>\n");
-    }
-
+    table(out, &monthly_text::overdue_reviews(config));
     out.push_str("<h3>Where alerts are sent</h3>\n");
-    if config.recipients.is_empty() {
-        out.push_str("<p class=\"empty\">No policy mails its alerts.</p>\n");
-    } else {
-        table_head(
-            out,
-            &[
-                ("Policy", "20%", false),
-                ("Recipients (policy file)", "24%", false),
-                ("Recipients (tenant)", "22%", false),
-                ("Outside allowed domains", "23%", false),
-                ("Unread", "11%", true),
-            ],
-        );
-        for r in &config.recipients {
-            let live = if r.live == r.desired {
-                "same as the file".to_string()
-            } else {
-                list_or_dash(&r.live)
-            };
-            let _ = writeln!(
-                out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
-                esc(&r.policy),
-                esc(&list_or_dash(&r.desired)),
-                esc(&live),
-                if r.outside_allowed.is_empty() {
-                    "none".to_string()
-                } else {
-                    format!("⚠ {}", esc(&r.outside_allowed.join(", ")))
-                },
-                r.unread_share
-                    .map_or("n/a".to_string(), |s| format!("{:.0} %", s * 100.0))
-            );
-        }
-        out.push_str("</tbody></table>\n<p class=\"legend\">Unread: share of the policy's alerts this month still unread.</p>\n");
-    }
+    table(out, &monthly_text::recipients(config));
 }
 
 fn platform(out: &mut String, report: &MonthlyReport) {
@@ -828,102 +552,12 @@ fn platform(out: &mut String, report: &MonthlyReport) {
         )
     );
     out.push_str("<h3>Operations checks</h3>\n");
-    if p.checks.is_empty() {
-        out.push_str("<p class=\"empty\">No check results.</p>\n");
-    } else {
-        table_head(
-            out,
-            &[
-                ("Check", "26%", false),
-                ("Status", "18%", false),
-                ("Detail", "56%", false),
-            ],
-        );
-        for c in &p.checks {
-            let notes: String = c
-                .notes
-                .iter()
-                .map(|n| format!("<br><span class=\"small\">Note: {}</span>", prose(n)))
-                .collect();
-            let _ = writeln!(
-                out,
-                "<tr><td>{}</td><td>{}</td><td>{}{notes}</td></tr>",
-                esc(c.check.title()),
-                check_badge(c),
-                prose(super::ops::detail(c))
-            );
-        }
-        out.push_str("</tbody></table>\n");
-    }
-
+    table(out, &monthly_text::checks(p));
     out.push_str("<h3>Secure Score per product</h3>\n");
-    if p.secure_score.is_empty() {
-        out.push_str("<p class=\"empty\">No Secure Score (it needs an ops run with Graph credentials).</p>\n");
-    } else {
-        let labels: Vec<&str> = p.secure_score.iter().map(|s| s.product.as_str()).collect();
-        let bars: Vec<svg::Bar<'_>> = p
-            .secure_score
-            .iter()
-            .zip(&labels)
-            .map(|(s, label)| {
-                let share = if s.max_points > 0.0 {
-                    s.points / s.max_points
-                } else {
-                    0.0
-                };
-                let dropped = s.previous_points.is_some_and(|prev| prev > s.points);
-                svg::Bar {
-                    label,
-                    value: share,
-                    value_label: format!(
-                        "{:.0} % ({:.1} of {:.1}){}",
-                        share * 100.0,
-                        s.points,
-                        s.max_points,
-                        if dropped { " ▼" } else { "" }
-                    ),
-                    colour: if dropped { svg::ALARM } else { svg::BAR },
-                }
-            })
-            .collect();
-        out.push_str("<figure>\n<figcaption>Secure Score points per product, as a share of its maximum</figcaption>\n");
-        out.push_str(&svg::bars(
-            "Secure Score per product, share of its maximum",
-            &bars,
-            Some(LABEL_ROOM),
-        ));
-        out.push_str("<p class=\"legend\">▼ and orange: fewer points than at the previous run.</p>\n</figure>\n");
-        table_head(
-            out,
-            &[
-                ("Product", "20%", false),
-                ("Points", "15%", true),
-                ("Previous run", "14%", true),
-                ("Change", "12%", true),
-                ("Controls at 0 %", "39%", false),
-            ],
-        );
-        for s in &p.secure_score {
-            let _ = writeln!(
-                out,
-                "<tr><td>{}</td><td class=\"num\">{:.1} / {:.1}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{} of {}{}</td></tr>",
-                esc(&s.product),
-                s.points,
-                s.max_points,
-                s.previous_points.map_or("-".to_string(), |prev| format!("{prev:.1}")),
-                score_change(s.points, s.previous_points),
-                s.zero_controls.len(),
-                s.controls,
-                if s.zero_controls.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {}", s.zero_controls.iter().map(|c| format!("<code>{}</code>", esc(c))).collect::<Vec<_>>().join(", "))
-                }
-            );
-        }
-        out.push_str("</tbody></table>\n");
+    if !p.secure_score.is_empty() {
+        secure_score_chart(out, p);
     }
-
+    table(out, &monthly_text::secure_scores(p, false));
     out.push_str("<h3>Message-center posts that need action</h3>\n");
     if p.actions.is_empty() {
         out.push_str("<p class=\"empty\">None.</p>\n");
@@ -934,35 +568,48 @@ fn platform(out: &mut String, report: &MonthlyReport) {
         }
         out.push_str("</ul>\n");
     }
-
     out.push_str("<h3>Open system alerts</h3>\n");
-    if p.system_alerts.is_empty() {
-        out.push_str("<p class=\"empty\">None.</p>\n");
-    } else {
-        table_head(
-            out,
-            &[
-                ("Created", "20%", false),
-                ("Age", "10%", true),
-                ("Severity", "13%", false),
-                ("Alert", "35%", false),
-                ("Policy", "22%", false),
-            ],
-        );
-        for a in &p.system_alerts {
-            let _ = writeln!(
-                out,
-                "<tr><td>{}</td><td class=\"num\">{}</td><td>{}</td><td>{}<br><code class=\"small\">{}</code></td><td>{}</td></tr>",
-                stamp(&a.created),
-                esc(&super::ops::days(a.age_days)),
-                severity_name(a.severity),
-                esc(&a.title),
-                esc(&a.id),
-                esc(a.policy.as_deref().unwrap_or("-"))
-            );
-        }
-        out.push_str("</tbody></table>\n");
-    }
+    table(out, &monthly_text::system_alerts(p));
+}
+
+/// Each product's points as a share of its maximum; a drop since the
+/// previous run in orange and marked ▼.
+fn secure_score_chart(out: &mut String, p: &Platform) {
+    let labels: Vec<&str> = p.secure_score.iter().map(|s| s.product.as_str()).collect();
+    let bars: Vec<svg::Bar<'_>> = p
+        .secure_score
+        .iter()
+        .zip(&labels)
+        .map(|(s, label)| {
+            let share = if s.max_points > 0.0 {
+                s.points / s.max_points
+            } else {
+                0.0
+            };
+            let dropped = s.previous_points.is_some_and(|prev| prev > s.points);
+            svg::Bar {
+                label,
+                value: share,
+                value_label: format!(
+                    "{:.0} % ({:.1} of {:.1}){}",
+                    share * 100.0,
+                    s.points,
+                    s.max_points,
+                    if dropped { " ▼" } else { "" }
+                ),
+                colour: if dropped { svg::ALARM } else { svg::BAR },
+            }
+        })
+        .collect();
+    out.push_str("<figure>\n<figcaption>Secure Score points per product, as a share of its maximum</figcaption>\n");
+    out.push_str(&svg::bars(
+        "Secure Score per product, share of its maximum",
+        &bars,
+        Some(LABEL_ROOM),
+    ));
+    out.push_str(
+        "<p class=\"legend\">▼ and orange: fewer points than at the previous run.</p>\n</figure>\n",
+    );
 }
 
 fn threats(out: &mut String, report: &MonthlyReport) {
@@ -974,99 +621,113 @@ fn threats(out: &mut String, report: &MonthlyReport) {
 }
 
 fn appendix(out: &mut String, report: &MonthlyReport) {
-    let a = &report.appendix;
     out.push_str("<h3>Provenance</h3>\n<dl class=\"facts\">\n");
-    for (k, v) in [
-        (
-            "Month",
-            format!("{} ({} to {}, UTC)", report.month, report.from, report.to),
-        ),
-        ("Compared with", report.previous_month.clone()),
-        (
-            "Tenant",
-            report.tenant.clone().unwrap_or_else(|| "not named".into()),
-        ),
-        ("casguard version", a.casguard_version.clone()),
-        (
-            "Policy repository commit",
-            a.git_commit
-                .clone()
-                .unwrap_or_else(|| "none (not a git repository)".into()),
-        ),
-        ("Generated at", a.generated_at.clone()),
-    ] {
-        let _ = writeln!(out, "<dt>{}</dt><dd>{}</dd>", esc(k), esc(&v));
+    for (what, value) in provenance(report) {
+        let _ = writeln!(out, "<dt>{}</dt><dd>{}</dd>", esc(what), esc(&value));
     }
     out.push_str("</dl>\n");
-
     out.push_str("<h3>Data and its freshness</h3>\n");
-    if report.sources.is_empty() {
-        out.push_str("<p class=\"empty\">No inputs recorded.</p>\n");
-    } else {
-        table_head(
-            out,
-            &[
-                ("Input", "14%", false),
-                ("Path", "28%", false),
-                ("Read from the tenant", "20%", false),
-                ("SHA-256", "38%", false),
-            ],
-        );
-        for s in &report.sources {
-            let _ = writeln!(
-                out,
-                "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td><code class=\"hash\">{}</code></td></tr>",
-                esc(&s.kind),
-                path(&s.path),
-                stamp(s.fetched_at.as_deref().unwrap_or("-")),
-                esc(&s.sha256)
-            );
-        }
-        out.push_str("</tbody></table>\n");
-    }
-
-    if !a.method.is_empty() {
+    table(out, &monthly_text::sources(report));
+    let method = &report.appendix.method;
+    if !method.is_empty() {
         out.push_str("<h3>Method</h3>\n<ul>\n");
-        for m in &a.method {
+        for m in method {
             let _ = writeln!(out, "<li>{}</li>", prose(m));
         }
         out.push_str("</ul>\n");
     }
-    if !a.thresholds.is_empty() {
+    let thresholds = monthly_text::thresholds(report);
+    if !thresholds.rows.is_empty() {
         out.push_str("<h3>Thresholds</h3>\n");
-        table_head(out, &[("Threshold", "40%", false), ("Value", "60%", false)]);
-        for (k, v) in &a.thresholds {
-            let _ = writeln!(out, "<tr><td>{}</td><td>{}</td></tr>", esc(k), prose(v));
-        }
-        out.push_str("</tbody></table>\n");
+        table(out, &thresholds);
     }
-    if !report.trends.daily.is_empty() {
+    let daily = monthly_text::daily(report);
+    if !daily.rows.is_empty() {
         out.push_str("<h3>Alerts per day</h3>\n");
-        dense_table_head(
-            out,
-            &[
-                ("Date", "25%", false),
-                ("High", "15%", true),
-                ("Medium", "15%", true),
-                ("Low", "15%", true),
-                ("Informational", "15%", true),
-                ("Total", "15%", true),
-            ],
-        );
-        for d in &report.trends.daily {
-            let s = d.by_severity;
-            let _ = writeln!(
-                out,
-                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-                esc(&d.date),
-                s[2],
-                s[1],
-                s[0],
-                s[3],
-                s.iter().sum::<u64>()
-            );
+        dense_table(out, &daily, |_, _| {});
+    }
+}
+
+// ------------------------------------------------------------------ tables
+
+/// A fixed-layout table, or what to say when it has no rows.
+fn table(out: &mut String, table: &Table) {
+    write_table(out, "table", table, |_, _| {});
+}
+
+/// A table in a smaller font, for wide or long tables; `after_row` may add
+/// a row under each (by its index).
+fn dense_table(out: &mut String, table: &Table, after_row: impl Fn(&mut String, usize)) {
+    write_table(out, "table class=\"dense\"", table, after_row);
+}
+
+fn write_table(out: &mut String, tag: &str, table: &Table, after_row: impl Fn(&mut String, usize)) {
+    if table.rows.is_empty() {
+        if let Some(empty) = table.empty {
+            let _ = writeln!(out, "<p class=\"empty\">{empty}</p>");
         }
-        out.push_str("</tbody></table>\n");
+        return;
+    }
+    let _ = write!(out, "<{tag}>\n<colgroup>");
+    for column in &table.columns {
+        let _ = write!(out, "<col style=\"width:{}\">", column.width);
+    }
+    out.push_str("</colgroup>\n<thead><tr>");
+    for column in &table.columns {
+        let class = if column.numeric { " class=\"num\"" } else { "" };
+        let _ = write!(out, "<th{class}>{}</th>", esc(column.heading));
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+    for (i, row) in table.rows.iter().enumerate() {
+        out.push_str("<tr>");
+        for (column, cell) in table.columns.iter().zip(row) {
+            let class = if column.numeric { " class=\"num\"" } else { "" };
+            let _ = write!(out, "<td{class}>{}</td>", cell_html(cell));
+        }
+        out.push_str("</tr>\n");
+        after_row(out, i);
+    }
+    out.push_str("</tbody></table>\n");
+    if let Some(legend) = table.legend {
+        let _ = writeln!(out, "<p class=\"legend\">{legend}</p>");
+    }
+}
+
+fn cell_html(cell: &Cell) -> String {
+    cell.iter().map(span_html).collect()
+}
+
+fn span_html(span: &Span) -> String {
+    match span {
+        Span::Text(text) => esc(text),
+        Span::Prose(text) => prose(text),
+        Span::Time(text) => stamp(text),
+        Span::Paths(text) => path(text),
+        Span::Code(text) | Span::Name(text) => format!("<code>{}</code>", esc(text)),
+        Span::Path(text) => format!("<code>{}</code>", path(text)),
+        Span::Hash(text) => format!("<code class=\"hash\">{}</code>", esc(text)),
+        Span::Break => "<br>".into(),
+        Span::Under(span) => format!("<br>{}", small(span)),
+        Span::Note(text) => format!("<br><span class=\"small\">Note: {}</span>", prose(text)),
+        Span::Warning(text) => format!("⚠ {}", esc(text)),
+        Span::Flag { badge, meaning } => {
+            format!("<span class=\"badge b-warning\">⚠ {badge}</span> {meaning}")
+        }
+        Span::Verdict(kind) => verdict_badge(kind),
+        Span::Check {
+            status,
+            worst,
+            words,
+        } => check_badge(*status, *worst, words),
+    }
+}
+
+/// Small print: code in a smaller font, anything else in a small span.
+fn small(span: &Span) -> String {
+    match span {
+        Span::Code(text) => format!("<code class=\"small\">{}</code>", esc(text)),
+        Span::Path(text) => format!("<code class=\"small\">{}</code>", path(text)),
+        span => format!("<span class=\"small\">{}</span>", span_html(span)),
     }
 }
 
@@ -1077,53 +738,28 @@ fn appendix(out: &mut String, report: &MonthlyReport) {
 /// for a label such as "100 % (40.0 of 40.0) ▼" after the longest bar.
 const LABEL_ROOM: f64 = 1.25;
 
-/// Opens a fixed-layout table: (heading, width, numeric) per column.
-fn table_head(out: &mut String, columns: &[(&str, &str, bool)]) {
-    table_open(out, "table", columns);
-}
-
-/// A table with a smaller font, for wide or long tables.
-fn dense_table_head(out: &mut String, columns: &[(&str, &str, bool)]) {
-    table_open(out, "table class=\"dense\"", columns);
-}
-
-fn table_open(out: &mut String, tag: &str, columns: &[(&str, &str, bool)]) {
-    let _ = write!(out, "<{tag}>\n<colgroup>");
-    for (_, width, _) in columns {
-        let _ = write!(out, "<col style=\"width:{width}\">");
-    }
-    out.push_str("</colgroup>\n<thead><tr>");
-    for (heading, _, numeric) in columns {
-        let class = if *numeric { " class=\"num\"" } else { "" };
-        let _ = write!(out, "<th{class}>{}</th>", esc(heading));
-    }
-    out.push_str("</tr></thead>\n<tbody>\n");
-}
-
 /// A verdict or recommendation kind as a badge: a glyph and the word.
 fn verdict_badge(kind: &str) -> String {
-    let (glyph, class) = match kind {
-        "fix" => ("✖", "b-error"),
-        "tune" => ("◆", "b-warning"),
-        "retire" => ("○", "b-muted"),
-        "unworked" => ("!", "b-warning"),
-        "keep" => ("✔", "b-ok"),
-        _ => ("•", "b-note"),
+    let class = match kind {
+        "fix" => "b-error",
+        "tune" | "unworked" => "b-warning",
+        "retire" => "b-muted",
+        "keep" => "b-ok",
+        _ => "b-note",
     };
     format!(
-        "<span class=\"badge {class}\">{glyph}&nbsp;{}</span>",
+        "<span class=\"badge {class}\">{}&nbsp;{}</span>",
+        verdict_glyph(kind),
         esc(kind)
     )
 }
 
 /// A check's status as a badge, as in the weekly ops report: a glyph and
 /// the status in words.
-fn check_badge(result: &CheckResult) -> String {
-    let (glyph, class) = match result.status {
+fn check_badge(status: CheckStatus, worst: Option<Severity>, words: &str) -> String {
+    let (glyph, class) = match status {
         CheckStatus::Ok => ("✔", "b-ok"),
-        CheckStatus::Findings if result.worst == Some(crate::model::Severity::Error) => {
-            ("✖", "b-error")
-        }
+        CheckStatus::Findings if worst == Some(Severity::Error) => ("✖", "b-error"),
         CheckStatus::Findings => ("✖", "b-warning"),
         CheckStatus::Unavailable => ("–", "b-muted"),
         CheckStatus::Error => ("✖", "b-error"),
@@ -1131,8 +767,17 @@ fn check_badge(result: &CheckResult) -> String {
     };
     format!(
         "<span class=\"badge {class}\">{glyph}&nbsp;{}</span>",
-        esc(&super::ops::status_words(result))
+        esc(words)
     )
+}
+
+/// A severity's colour in every chart (unknown severities in reddish purple,
+/// the palette colour no severity uses).
+fn severity_colour(label: &str) -> &'static str {
+    svg::SEVERITY_NAMES
+        .iter()
+        .position(|n| *n == label)
+        .map_or("#CC79A7", |i| svg::SEVERITY_COLOURS[i])
 }
 
 /// A unified diff in a `<pre>`, added, removed and hunk lines classed.
@@ -1177,6 +822,14 @@ fn prose(text: &str) -> String {
     out
 }
 
+/// Escapes text for element content only: `&`, `<` and `>` (a sentence's
+/// apostrophes stay as they are).
+fn esc_content(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
 /// A path, escaped, free to wrap after each `/`.
 fn path(text: &str) -> String {
     esc(text).replace('/', "/<wbr>")
@@ -1192,823 +845,5 @@ fn stamp(time: &str) -> String {
         format!("{}<wbr>{}", &escaped[..11], &escaped[11..])
     } else {
         escaped
-    }
-}
-
-/// Escapes text for HTML content and attribute values.
-fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// The author's Markdown as HTML, from a safe subset: paragraphs, headings
-/// `#` to `###` (one level below the section's), bullet and numbered lists,
-/// fenced code, `**bold**`, `*emphasis*`, `` `code` `` and links whose
-/// target is http(s). Everything else is text, escaped; raw HTML included.
-pub(super) fn markdown_to_html(markdown: &str) -> String {
-    let mut out = String::new();
-    let mut paragraph: Vec<&str> = Vec::new();
-    // (ordered, items)
-    let mut list: Option<(bool, Vec<String>)> = None;
-    let mut fence: Option<Vec<&str>> = None;
-    fn flush_paragraph(out: &mut String, paragraph: &mut Vec<&str>) {
-        if !paragraph.is_empty() {
-            let _ = writeln!(out, "<p>{}</p>", inline(&paragraph.join(" "), true));
-            paragraph.clear();
-        }
-    }
-    fn flush_list(out: &mut String, list: &mut Option<(bool, Vec<String>)>) {
-        if let Some((ordered, items)) = list.take() {
-            let tag = if ordered { "ol" } else { "ul" };
-            let _ = writeln!(out, "<{tag}>");
-            for item in items {
-                let _ = writeln!(out, "<li>{}</li>", inline(&item, true));
-            }
-            let _ = writeln!(out, "</{tag}>");
-        }
-    }
-    for line in markdown.lines() {
-        let trimmed = line.trim();
-        if let Some(code) = fence.as_mut() {
-            if trimmed.starts_with("```") {
-                let _ = writeln!(out, "<pre><code>{}</code></pre>", esc(&code.join("\n")));
-                fence = None;
-            } else {
-                code.push(line);
-            }
-            continue;
-        }
-        if trimmed.starts_with("```") {
-            flush_paragraph(&mut out, &mut paragraph);
-            flush_list(&mut out, &mut list);
-            fence = Some(Vec::new());
-            continue;
-        }
-        if trimmed.is_empty() {
-            flush_paragraph(&mut out, &mut paragraph);
-            flush_list(&mut out, &mut list);
-            continue;
-        }
-        if let Some((level, text)) = heading(trimmed) {
-            flush_paragraph(&mut out, &mut paragraph);
-            flush_list(&mut out, &mut list);
-            let tag = (level + 2).min(5);
-            let _ = writeln!(out, "<h{tag}>{}</h{tag}>", inline(text, true));
-            continue;
-        }
-        if let Some((ordered, text)) = list_item(trimmed) {
-            flush_paragraph(&mut out, &mut paragraph);
-            if list.as_ref().is_some_and(|(o, _)| *o != ordered) {
-                flush_list(&mut out, &mut list);
-            }
-            list.get_or_insert_with(|| (ordered, Vec::new()))
-                .1
-                .push(text.to_string());
-            continue;
-        }
-        if let Some((_, items)) = list.as_mut() {
-            if line.starts_with([' ', '\t']) {
-                if let Some(last) = items.last_mut() {
-                    last.push(' ');
-                    last.push_str(trimmed);
-                }
-                continue;
-            }
-            flush_list(&mut out, &mut list);
-        }
-        paragraph.push(trimmed);
-    }
-    if let Some(code) = fence {
-        let _ = writeln!(out, "<pre><code>{}</code></pre>", esc(&code.join("\n")));
-    }
-    flush_paragraph(&mut out, &mut paragraph);
-    flush_list(&mut out, &mut list);
-    out
-}
-
-/// `# Title` to `###### Title`: (level, text).
-fn heading(line: &str) -> Option<(usize, &str)> {
-    let level = line.chars().take_while(|c| *c == '#').count();
-    let rest = &line[level..];
-    ((1..=6).contains(&level) && rest.starts_with(' ')).then(|| (level, rest.trim()))
-}
-
-/// `- item`, `* item`, `+ item` or `1. item`: (ordered, text).
-fn list_item(line: &str) -> Option<(bool, &str)> {
-    for bullet in ["- ", "* ", "+ "] {
-        if let Some(rest) = line.strip_prefix(bullet) {
-            return Some((false, rest.trim()));
-        }
-    }
-    let digits = line.chars().take_while(char::is_ascii_digit).count();
-    if digits > 0 && digits < 10 {
-        let rest = &line[digits..];
-        if let Some(text) = rest.strip_prefix(". ").or_else(|| rest.strip_prefix(") ")) {
-            return Some((true, text.trim()));
-        }
-    }
-    None
-}
-
-/// Inline Markdown: code spans, strong, emphasis and (when `links`) links
-/// to http(s) targets; the rest escaped.
-fn inline(text: &str, links: bool) -> String {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(c) = rest.chars().next() {
-        if c == '\\' {
-            if let Some(next) = rest[1..]
-                .chars()
-                .next()
-                .filter(|n| n.is_ascii_punctuation())
-            {
-                out.push_str(&esc(&next.to_string()));
-                rest = &rest[1 + next.len_utf8()..];
-                continue;
-            }
-        }
-        if c == '`' {
-            if let Some(end) = rest[1..].find('`') {
-                let _ = write!(out, "<code>{}</code>", esc(&rest[1..1 + end]));
-                rest = &rest[end + 2..];
-                continue;
-            }
-        }
-        if let Some(after) = rest.strip_prefix("**") {
-            if let Some(end) = after.find("**").filter(|e| *e > 0) {
-                let _ = write!(out, "<strong>{}</strong>", inline(&after[..end], links));
-                rest = &after[end + 2..];
-                continue;
-            }
-        }
-        if let Some(after) = rest.strip_prefix('*') {
-            if let Some(end) = after
-                .find('*')
-                .filter(|e| *e > 0 && !after.starts_with(' '))
-            {
-                let _ = write!(out, "<em>{}</em>", inline(&after[..end], links));
-                rest = &after[end + 1..];
-                continue;
-            }
-        }
-        if c == '[' && links {
-            if let Some((label, url, len)) = link(rest) {
-                let _ = write!(out, "<a href=\"{}\">{}</a>", esc(url), inline(label, false));
-                rest = &rest[len..];
-                continue;
-            }
-        }
-        out.push_str(&esc(&c.to_string()));
-        rest = &rest[c.len_utf8()..];
-    }
-    out
-}
-
-/// `[label](http(s)://target)` at the start of `text`: (label, target,
-/// length). Other targets (`javascript:`, relative paths) are no links.
-fn link(text: &str) -> Option<(&str, &str, usize)> {
-    let close = text.find("](")?;
-    let label = &text[1..close];
-    if label.is_empty() || label.contains('[') {
-        return None;
-    }
-    let after = &text[close + 2..];
-    let end = after.find(')')?;
-    let url = &after[..end];
-    let lower = url.to_ascii_lowercase();
-    let safe = (lower.starts_with("https://") || lower.starts_with("http://"))
-        && url.len() > "https://".len()
-        && !url
-            .chars()
-            .any(|c| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | '`' | '\\'));
-    safe.then_some((label, url, close + 2 + end + 1))
-}
-
-// ------------------------------------ shared with the Markdown renderer
-
-/// The parts of the report, in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Part {
-    Kpis,
-    Incidents,
-    Trends,
-    Health,
-    Recommendations,
-    Configuration,
-    Platform,
-    Threats,
-    Appendix,
-}
-
-impl Part {
-    /// The section's anchor.
-    pub(super) fn id(self) -> &'static str {
-        match self {
-            Part::Kpis => "kpis",
-            Part::Incidents => "incident-types",
-            Part::Trends => "trends",
-            Part::Health => "policy-health",
-            Part::Recommendations => "recommendations",
-            Part::Configuration => "configuration",
-            Part::Platform => "platform",
-            Part::Threats => "threats",
-            Part::Appendix => "appendix",
-        }
-    }
-}
-
-/// The numbered sections of `report` with their titles: every one, but
-/// the threats only when there are notes.
-pub(super) fn outline(report: &MonthlyReport) -> Vec<(Part, &'static str)> {
-    [
-        (Part::Kpis, "Headline KPIs"),
-        (Part::Incidents, "Incident types"),
-        (Part::Trends, "Alert trends and how they were addressed"),
-        (Part::Health, "Policy health"),
-        (Part::Recommendations, "Recommendations"),
-        (Part::Configuration, "Configuration"),
-        (Part::Platform, "Platform health"),
-        (Part::Threats, "Latest threats"),
-        (Part::Appendix, "Appendix: method and data"),
-    ]
-    .into_iter()
-    .filter(|(part, _)| *part != Part::Threats || report.threat_notes.is_some())
-    .collect()
-}
-
-/// The `missing` notes that concern `part`, by the words they use (every
-/// note is also listed at the top).
-pub(super) fn missing_in(report: &MonthlyReport, part: Part) -> Vec<&str> {
-    report
-        .missing
-        .iter()
-        .filter(|note| concerns(note, part))
-        .map(String::as_str)
-        .collect()
-}
-
-fn concerns(note: &str, part: Part) -> bool {
-    let lower = note.to_lowercase();
-    let words: Vec<&str> = lower
-        .split(|c: char| !c.is_alphanumeric() && c != '_')
-        .collect();
-    let any = |phrases: &[&str]| {
-        phrases.iter().any(|p| {
-            if p.contains(' ') {
-                lower.contains(p)
-            } else {
-                words.contains(p)
-            }
-        })
-    };
-    let alerts = any(&["alert archive", "no alerts", "alert dump", "alerts were"]);
-    match part {
-        Part::Kpis => alerts || any(&["secure score", "live state", "drift"]),
-        Part::Incidents | Part::Health => alerts,
-        Part::Trends => alerts || any(&["governance"]),
-        Part::Recommendations => alerts || any(&["policy files"]),
-        Part::Configuration => any(&[
-            "live state",
-            "drift",
-            "git",
-            "review",
-            "reviews",
-            "commit",
-            "commits",
-            "recipients",
-        ]),
-        Part::Platform => any(&[
-            "no ops run",
-            "secure score",
-            "graph",
-            "message center",
-            "system alerts",
-            "platform",
-        ]),
-        Part::Threats => any(&["threat", "threats", "notes"]),
-        Part::Appendix => false,
-    }
-}
-
-/// "2026-10" as "October 2026"; anything else as it is.
-pub(super) fn month_name(month: &str) -> String {
-    const NAMES: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    let parsed = month.split_once('-').and_then(|(y, m)| {
-        let m: usize = m.parse().ok()?;
-        (y.len() == 4 && y.chars().all(|c| c.is_ascii_digit()) && (1..=12).contains(&m))
-            .then(|| format!("{} {y}", NAMES[m - 1]))
-    });
-    parsed.unwrap_or_else(|| month.to_string())
-}
-
-/// 12345 as "12,345".
-pub(super) fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// `part` of `whole` as "12.5 %" ("-" of nothing).
-pub(super) fn share(part: u64, whole: u64) -> String {
-    if whole == 0 {
-        "-".into()
-    } else {
-        format!("{:.1} %", part as f64 * 100.0 / whole as f64)
-    }
-}
-
-/// Decimals shown for a unit.
-fn decimals(unit: &str) -> usize {
-    match unit {
-        "count" | "days" => 0,
-        _ => 1,
-    }
-}
-
-/// A KPI value in its unit: "1,204", "74.3 %", "6.5 h", "143 days", "41.5 points".
-pub(super) fn format_value(value: f64, unit: &str) -> String {
-    let number = |v: f64| {
-        if decimals(unit) == 0 && v.fract() == 0.0 && (0.0..1e15).contains(&v) {
-            thousands(v as u64)
-        } else if decimals(unit) == 0 && v.fract() == 0.0 {
-            format!("{v:.0}")
-        } else {
-            format!("{v:.1}")
-        }
-    };
-    match unit {
-        "count" => number(value),
-        "percent" => format!("{value:.1} %"),
-        "hours" => format!("{value:.1} h"),
-        "days" if value == 1.0 => "1 day".into(),
-        "days" => format!("{} days", number(value)),
-        "points" => format!("{value:.1} points"),
-        other => format!("{} {other}", number(value)),
-    }
-}
-
-/// A KPI's change against the previous month.
-pub(super) struct Delta {
-    /// ▲, ▼ or =.
-    pub arrow: &'static str,
-    /// "+63 (+18.1 %)", "+8.1 pp", "-3.3 h (-33.7 %)", "no change".
-    pub text: String,
-    /// Better (true) or worse (false), when the KPI has a good direction.
-    pub better: Option<bool>,
-}
-
-/// The change of `kpi` against the previous month, when both are known;
-/// rounded as shown, so that a change too small to show is "no change".
-pub(super) fn delta(kpi: &Kpi) -> Option<Delta> {
-    let (value, previous) = (kpi.value?, kpi.previous?);
-    let scale = 10f64.powi(decimals(&kpi.unit) as i32);
-    let d = ((value - previous) * scale).round() / scale;
-    if d == 0.0 {
-        return Some(Delta {
-            arrow: "=",
-            text: "no change".into(),
-            better: None,
-        });
-    }
-    let sign = if d > 0.0 { "+" } else { "-" };
-    let magnitude = d.abs();
-    let relative = if previous != 0.0 && kpi.unit != "percent" {
-        format!(
-            " ({sign}{:.1} %)",
-            (value - previous).abs() * 100.0 / previous.abs()
-        )
-    } else {
-        String::new()
-    };
-    let text = match kpi.unit.as_str() {
-        "percent" => format!("{sign}{magnitude:.1} pp"),
-        "count" => format!("{sign}{}{relative}", format_value(magnitude, "count")),
-        "days" if magnitude == 1.0 => format!("{sign}1 day{relative}"),
-        unit => format!("{sign}{}{relative}", format_value(magnitude, unit)),
-    };
-    Some(Delta {
-        arrow: if d > 0.0 { "▲" } else { "▼" },
-        text,
-        better: kpi.higher_is_better.map(|higher| higher == (d > 0.0)),
-    })
-}
-
-fn kpi_by_key<'a>(report: &'a MonthlyReport, key: &str) -> Option<&'a Kpi> {
-    report.kpis.iter().find(|k| k.key == key)
-}
-
-/// The "at a glance" paragraph, as plain sentences (escape them to show).
-pub(super) fn glance(report: &MonthlyReport) -> Vec<String> {
-    let month = month_name(&report.month);
-    let previous = month_name(&report.previous_month);
-    let value = |key: &str| kpi_by_key(report, key).and_then(|k| k.value);
-    let mut out = Vec::new();
-    match kpi_by_key(report, "alerts_created").and_then(|k| Some((k, k.value?))) {
-        Some((kpi, created)) => {
-            let change = match kpi.previous {
-                Some(prev) if prev > 0.0 && (created - prev).abs() >= 0.5 => format!(
-                    ", {} {:.1} % from {} in {previous}",
-                    if created > prev { "up" } else { "down" },
-                    (created - prev).abs() * 100.0 / prev,
-                    format_value(prev, "count")
-                ),
-                Some(prev) if (created - prev).abs() < 0.5 => {
-                    format!(", as many as in {previous}")
-                }
-                _ => String::new(),
-            };
-            out.push(format!(
-                "In {month}, {} alerts were created{change}.",
-                format_value(created, "count")
-            ));
-        }
-        None => out.push(format!(
-            "There are no alert figures for {month}: see what this report could not cover."
-        )),
-    }
-    if let Some(closed) = value("closed_percent") {
-        let ttr = value("ttr_p50_hours").map_or(String::new(), |h| {
-            format!(
-                ", with a median time to resolve of {}",
-                format_value(h, "hours")
-            )
-        });
-        out.push(format!(
-            "{} of them are closed{ttr}.",
-            format_value(closed, "percent")
-        ));
-    }
-    if let (Some(tp), Some(fp)) = (
-        value("true_positive_percent"),
-        value("false_positive_percent"),
-    ) {
-        out.push(format!(
-            "Of the alerts closed with a verdict, {} were true positives and {} false positives.",
-            format_value(tp, "percent"),
-            format_value(fp, "percent")
-        ));
-    }
-    if let Some(open) = value("open_backlog") {
-        out.push(format!(
-            "{} {} open at the month's end.",
-            format_value(open, "count"),
-            if open == 1.0 {
-                "alert was"
-            } else {
-                "alerts were"
-            }
-        ));
-    }
-    let spikes = report
-        .trends
-        .spikes
-        .iter()
-        .filter(|s| s.kind == SpikeKind::Spike)
-        .count();
-    let drops = report.trends.spikes.len() - spikes;
-    if spikes + drops > 0 {
-        let mut parts = Vec::new();
-        if spikes > 0 {
-            parts.push(plural(spikes, "spike"));
-        }
-        if drops > 0 {
-            parts.push(format!("{} fell silent", plural(drops, "policy")));
-        }
-        out.push(format!("Unusual days: {}.", parts.join(", ")));
-    }
-    if !report.policy_health.is_empty() {
-        out.push(format!(
-            "Policy health: {}.",
-            verdict_counts(&report.policy_health)
-        ));
-    }
-    let recs = &report.recommendations;
-    if !recs.is_empty() {
-        let patches = recs.iter().filter(|r| r.patch.is_some()).count();
-        out.push(format!(
-            "{} {} recommended, {patches} with a ready patch.",
-            plural(recs.len(), "change"),
-            if recs.len() == 1 { "is" } else { "are" }
-        ));
-    }
-    let config = &report.configuration;
-    if !config.drift.is_empty() {
-        let oob = config.drift.iter().filter(|d| d.out_of_band).count();
-        out.push(format!(
-            "{} {}{}.",
-            plural(config.drift.len(), "policy"),
-            if config.drift.len() == 1 {
-                "drifts from its file"
-            } else {
-                "drift from their files"
-            },
-            if oob > 0 {
-                format!(" ({oob} edited in the tenant after the last commit)")
-            } else {
-                String::new()
-            }
-        ));
-    }
-    if !config.overdue.is_empty() {
-        out.push(format!(
-            "{} overdue.",
-            match config.overdue.len() {
-                1 => "1 policy review is".to_string(),
-                n => format!("{n} policy reviews are"),
-            }
-        ));
-    }
-    let checks = &report.platform.checks;
-    if !checks.is_empty() {
-        let count = |s: CheckStatus| checks.iter().filter(|c| c.status == s).count();
-        let mut parts = vec![format!("{} ok", count(CheckStatus::Ok))];
-        for (status, words) in [
-            (CheckStatus::Findings, "with findings"),
-            (CheckStatus::Unavailable, "unavailable"),
-            (CheckStatus::Error, "in error"),
-        ] {
-            if count(status) > 0 {
-                parts.push(format!("{} {words}", count(status)));
-            }
-        }
-        out.push(format!("Platform checks: {}.", parts.join(", ")));
-    }
-    if let Some(kpi) = kpi_by_key(report, "secure_score_mdca") {
-        if let Some(points) = kpi.value {
-            let max: f64 = report
-                .platform
-                .secure_score
-                .iter()
-                .map(|s| s.max_points)
-                .sum();
-            out.push(format!(
-                "Secure Score for Defender for Cloud Apps: {}.",
-                if max > 0.0 {
-                    format!("{points:.1} of {max:.0} points")
-                } else {
-                    format_value(points, "points")
-                }
-            ));
-        }
-    }
-    if !report.missing.is_empty() {
-        out.push(format!(
-            "{} in the data {} listed below.",
-            plural(report.missing.len(), "gap"),
-            if report.missing.len() == 1 {
-                "is"
-            } else {
-                "are"
-            }
-        ));
-    }
-    out
-}
-
-/// "1 to fix, 1 to tune, 1 to retire, 1 unworked, 3 to keep" (non-zero only).
-pub(super) fn verdict_counts(rows: &[ScoreRow]) -> String {
-    let count = |v: Verdict| rows.iter().filter(|r| r.verdict == v).count();
-    [
-        (Verdict::Fix, "to fix"),
-        (Verdict::Tune, "to tune"),
-        (Verdict::Retire, "to retire"),
-        (Verdict::Unworked, "unworked"),
-        (Verdict::Keep, "to keep"),
-    ]
-    .into_iter()
-    .filter(|(v, _)| count(*v) > 0)
-    .map(|(v, words)| format!("{} {words}", count(v)))
-    .collect::<Vec<_>>()
-    .join(", ")
-}
-
-pub(super) const VERDICT_LEGEND: &str = "keep: works as intended; tune: too many false positives; retire: no alert in the silence window, retire it or find out why; fix: at its daily limit, or silent where it should alert; unworked: alerts nobody reads.";
-
-/// The file (or live id) and type under a policy's name.
-pub(super) fn policy_place(row: &ScoreRow) -> String {
-    let place = row
-        .file
-        .clone()
-        .or_else(|| {
-            row.policy_id
-                .as_ref()
-                .map(|id| format!("live only, id {id}"))
-        })
-        .unwrap_or_else(|| "live only".into());
-    format!("{} · {place}", humanize(&row.policy_type))
-}
-
-/// "31 (4 unread); oldest 2026-10-02".
-pub(super) fn open_cell(row: &ScoreRow) -> String {
-    let mut out = format!("{} ({} unread)", thousands(row.open), thousands(row.unread));
-    if let Some(oldest) = &row.oldest_open {
-        let _ = write!(out, "; oldest {}", super::ops::day(oldest));
-    }
-    out
-}
-
-/// "41 / 9 / 12", plus legacy closures when there are any.
-pub(super) fn closed_cell(row: &ScoreRow) -> String {
-    let legacy = row.legacy_dismissed + row.legacy_resolved;
-    let mut out = format!(
-        "{} / {} / {}",
-        thousands(row.true_positive),
-        thousands(row.false_positive),
-        thousands(row.benign)
-    );
-    if legacy > 0 {
-        let _ = write!(out, "; {} legacy", thousands(legacy));
-    }
-    out
-}
-
-/// "5.5 h / 40.0 h".
-pub(super) fn ttr_cell(row: &ScoreRow) -> String {
-    let h = |v: Option<f64>| v.map_or("n/a".to_string(), |h| format!("{h:.1} h"));
-    format!("{} / {}", h(row.ttr_p50_hours), h(row.ttr_p90_hours))
-}
-
-/// A Secure Score's change since the previous run: "▲ +2.0", "▼ -1.0", "=", "-".
-pub(super) fn score_change(points: f64, previous: Option<f64>) -> String {
-    let Some(previous) = previous else {
-        return "-".into();
-    };
-    let d = ((points - previous) * 10.0).round() / 10.0;
-    if d > 0.0 {
-        format!("▲ +{d:.1}")
-    } else if d < 0.0 {
-        format!("▼ -{:.1}", d.abs())
-    } else {
-        "=".into()
-    }
-}
-
-/// "+45 (+88.2 %)", "+15 (n/a)".
-pub(super) fn trend_change(delta: i64, percent: Option<f64>) -> String {
-    let sign = if delta > 0 {
-        "+"
-    } else if delta < 0 {
-        "-"
-    } else {
-        ""
-    };
-    let percent = percent.map_or("n/a".to_string(), |p| {
-        format!(
-            "{}{:.0} %",
-            if p > 0.0 {
-                "+"
-            } else if p < 0.0 {
-                "-"
-            } else {
-                ""
-            },
-            p.abs()
-        )
-    });
-    format!("{sign}{} ({percent})", thousands(delta.unsigned_abs()))
-}
-
-/// "▲ rising", "▬ flat", "▼ falling".
-pub(super) fn direction(direction: crate::model::Direction) -> &'static str {
-    match direction {
-        crate::model::Direction::Rising => "▲ rising",
-        crate::model::Direction::Flat => "▬ flat",
-        crate::model::Direction::Falling => "▼ falling",
-    }
-}
-
-/// The severity counts in chart order: high, medium, low, informational,
-/// then anything else.
-pub(super) fn severity_order(counts: &[Count]) -> Vec<&Count> {
-    let rank = |label: &str| {
-        [2usize, 1, 0, 3]
-            .iter()
-            .position(|&s| svg::SEVERITY_NAMES[s] == label)
-            .unwrap_or(4)
-    };
-    let mut sorted: Vec<&Count> = counts.iter().collect();
-    sorted.sort_by_key(|c| rank(&c.label));
-    sorted
-}
-
-/// A severity's colour in every chart (unknown severities in reddish purple,
-/// the palette colour no severity uses).
-fn severity_colour(label: &str) -> &'static str {
-    svg::SEVERITY_NAMES
-        .iter()
-        .position(|n| *n == label)
-        .map_or("#CC79A7", |i| svg::SEVERITY_COLOURS[i])
-}
-
-/// A severity code in words.
-pub(super) fn severity_name(code: Option<u8>) -> &'static str {
-    code.and_then(|c| svg::SEVERITY_NAMES.get(c as usize).copied())
-        .unwrap_or("unknown")
-}
-
-/// `ANOMALY_DETECTION` as "anomaly detection"; other labels as they are.
-pub(super) fn humanize(label: &str) -> String {
-    if !label.is_empty()
-        && label
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit())
-    {
-        label.to_ascii_lowercase().replace('_', " ")
-    } else {
-        label.to_string()
-    }
-}
-
-/// The first 12 characters of a commit id.
-pub(super) fn short_id(id: &str) -> &str {
-    id.get(..12).unwrap_or(id)
-}
-
-/// "a, b" or "-".
-pub(super) fn list_or_dash(items: &[String]) -> String {
-    if items.is_empty() {
-        "-".into()
-    } else {
-        items.join(", ")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn markdown_subset_is_safe() {
-        let html = markdown_to_html(
-            "# T\n\nA **b** *c* `<d>` [ok](https://x.example/a?b=1&c=2) [no](javascript:alert(1))\n\n- one\n  more\n- two <i>\n\n1. first\n",
-        );
-        assert!(html.contains("<h3>T</h3>"));
-        assert!(html.contains("<strong>b</strong> <em>c</em> <code>&lt;d&gt;</code>"));
-        assert!(html.contains("<a href=\"https://x.example/a?b=1&amp;c=2\">ok</a>"));
-        assert!(html.contains("[no](javascript:alert(1))"));
-        assert!(html.contains("<li>one more</li>\n<li>two &lt;i&gt;</li>"));
-        assert!(html.contains("<ol>\n<li>first</li>"));
-        assert!(!html.contains("<i>"));
-    }
-
-    #[test]
-    fn numbers_and_deltas() {
-        assert_eq!(thousands(1234567), "1,234,567");
-        assert_eq!(thousands(12), "12");
-        assert_eq!(month_name("2026-10"), "October 2026");
-        assert_eq!(month_name("bad"), "bad");
-        let kpi = |unit: &str, value, previous, better| Kpi {
-            key: "k".into(),
-            label: "K".into(),
-            value: Some(value),
-            previous: Some(previous),
-            unit: unit.into(),
-            higher_is_better: better,
-            series: Vec::new(),
-            note: None,
-        };
-        let d = delta(&kpi("count", 412.0, 349.0, None)).unwrap();
-        assert_eq!(
-            (d.arrow, d.text.as_str(), d.better),
-            ("▲", "+63 (+18.1 %)", None)
-        );
-        let d = delta(&kpi("percent", 21.4, 27.9, Some(false))).unwrap();
-        assert_eq!(
-            (d.arrow, d.text.as_str(), d.better),
-            ("▼", "-6.5 pp", Some(true))
-        );
-        let d = delta(&kpi("hours", 6.52, 6.5, Some(false))).unwrap();
-        assert_eq!((d.arrow, d.text.as_str()), ("=", "no change"));
-        assert_eq!(format_value(1.0, "days"), "1 day");
-        assert_eq!(trend_change(-27, Some(-30.68)), "-27 (-31 %)");
     }
 }

@@ -4,19 +4,40 @@
 //! (▁▂▃▄▅▆▇█) per headline figure, patches in fenced `diff` blocks after the
 //! recommendations table, and the author's threat notes with their headings
 //! moved under the section's and raw HTML escaped.
+//!
+//! The words, figures and tables it shares with the HTML page come from
+//! monthly_text.rs; this file lays them out as Markdown and escapes them.
 
 use std::fmt::Write;
 
-use super::monthly_html::{
-    closed_cell, delta, direction, format_value, glance, humanize, list_or_dash, missing_in,
-    month_name, open_cell, outline, policy_place, score_change, severity_name, severity_order,
-    share, short_id, thousands, trend_change, ttr_cell, verdict_counts, Part, VERDICT_LEGEND,
+use super::monthly_text::{
+    self, delta, drift_summary, format_value, glance, health_summary, humanize, last_changes,
+    missing_in, month_name, month_totals, outline, provenance, recommendations_summary,
+    severity_order, share, thousands, verdict_glyph, Cell, Part, Span, Table, NOTHING_COMPARED,
 };
 use super::plural;
-use crate::model::{CheckStatus, Count, Kpi, MonthlyReport, SpikeKind};
+use crate::model::{CheckStatus, Count, Kpi, MonthlyReport};
 
 pub fn render(report: &MonthlyReport) -> String {
     let mut out = String::new();
+    header(&mut out, report);
+    for (n, (part, title)) in outline(report).into_iter().enumerate() {
+        let _ = writeln!(out, "## {}. {title}\n", n + 1);
+        for note in missing_in(report, part) {
+            let _ = writeln!(out, "> ⚠️ **Not covered:** {}\n", text(note));
+        }
+        section(&mut out, report, part);
+    }
+    // One trailing newline.
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
+}
+
+/// Title, period, tenant, the summary paragraph and what could not be
+/// covered.
+fn header(out: &mut String, report: &MonthlyReport) {
     let _ = writeln!(
         out,
         "# Defender for Cloud Apps: monthly report, {}\n",
@@ -44,28 +65,20 @@ pub fn render(report: &MonthlyReport) -> String {
         }
         out.push('\n');
     }
-    for (n, (part, title)) in outline(report).into_iter().enumerate() {
-        let _ = writeln!(out, "## {}. {title}\n", n + 1);
-        for note in missing_in(report, part) {
-            let _ = writeln!(out, "> ⚠️ **Not covered:** {}\n", text(note));
-        }
-        match part {
-            Part::Kpis => kpis(&mut out, report),
-            Part::Incidents => incidents(&mut out, report),
-            Part::Trends => trends(&mut out, report),
-            Part::Health => health(&mut out, report),
-            Part::Recommendations => recommendations(&mut out, report),
-            Part::Configuration => configuration(&mut out, report),
-            Part::Platform => platform(&mut out, report),
-            Part::Threats => threats(&mut out, report),
-            Part::Appendix => appendix(&mut out, report),
-        }
+}
+
+fn section(out: &mut String, report: &MonthlyReport, part: Part) {
+    match part {
+        Part::Kpis => kpis(out, report),
+        Part::Incidents => incidents(out, report),
+        Part::Trends => trends(out, report),
+        Part::Health => health(out, report),
+        Part::Recommendations => recommendations(out, report),
+        Part::Configuration => configuration(out, report),
+        Part::Platform => platform(out, report),
+        Part::Threats => threats(out, report),
+        Part::Appendix => appendix(out, report),
     }
-    // One trailing newline.
-    while out.ends_with("\n\n") {
-        out.pop();
-    }
-    out
 }
 
 fn kpis(out: &mut String, report: &MonthlyReport) {
@@ -200,203 +213,69 @@ fn count_table(out: &mut String, heading: &str, counts: &[&Count]) {
 }
 
 fn trends(out: &mut String, report: &MonthlyReport) {
-    let trends = &report.trends;
-    out.push_str("### Alerts per day\n\n");
-    if trends.daily.is_empty() {
-        out.push_str("_No daily counts._\n\n");
-    } else {
-        let totals: Vec<u32> = trends
-            .daily
-            .iter()
-            .map(|d| d.by_severity.iter().sum::<u64>().min(u32::MAX as u64) as u32)
-            .collect();
-        let mut by_severity = [0u64; 4];
-        for d in &trends.daily {
-            for (t, c) in by_severity.iter_mut().zip(d.by_severity) {
-                *t += c;
-            }
-        }
-        let busiest = trends.daily.iter().max_by_key(|d| {
-            (
-                d.by_severity.iter().sum::<u64>(),
-                std::cmp::Reverse(&d.date),
-            )
-        });
-        let _ = writeln!(
-            out,
-            "`{} {} {}` (all severities, from zero)\n\nMonth totals: {}{}. Every day's counts by severity are in the appendix.\n",
-            trends.daily[0].date,
-            super::svg::blocks(&totals),
-            trends.daily[trends.daily.len() - 1].date,
-            [2usize, 1, 0, 3]
-                .iter()
-                .map(|&s| format!("{} {}", super::svg::SEVERITY_NAMES[s], thousands(by_severity[s])))
-                .collect::<Vec<_>>()
-                .join(" · "),
-            busiest.map_or(String::new(), |d| format!(
-                "; busiest day {} ({})",
-                d.date,
-                plural(d.by_severity.iter().sum::<u64>() as usize, "alert")
-            ))
-        );
-    }
-
+    daily_line(out, report);
     out.push_str("### Spikes and drops\n\n");
-    if trends.spikes.is_empty() {
-        out.push_str("_No policy spiked or fell silent this month._\n\n");
-    } else {
-        out.push_str(
-            "| Date | Policy | What | Alerts that day | Usual per day |\n|---|---|---|---:|---:|\n",
-        );
-        for s in &trends.spikes {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {:.1} |",
-                cell(&s.date),
-                cell(&s.policy),
-                match s.kind {
-                    SpikeKind::Spike => "▲ spike",
-                    SpikeKind::Drop => "▼ drop to zero",
-                },
-                thousands(s.count),
-                s.baseline
-            );
-        }
-        out.push('\n');
-    }
-
+    table(out, &monthly_text::spikes(report));
     let _ = writeln!(
         out,
         "### Per policy, against {}\n",
         text(&month_name(&report.previous_month))
     );
-    if trends.policies.is_empty() {
-        out.push_str("_No policy raised alerts in either month._\n\n");
-    } else {
-        out.push_str("| Policy | Previous | This month | Change | Per week (slope) | Trend |\n|---|---:|---:|---:|---:|---|\n");
-        for t in &trends.policies {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {} | {} |",
-                cell(&t.policy),
-                thousands(t.previous),
-                thousands(t.current),
-                trend_change(t.delta, t.percent),
-                t.slope_per_week.map_or("n/a".to_string(), |s| format!(
-                    "{}{s:.1}",
-                    if s > 0.0 { "+" } else { "" }
-                )),
-                direction(t.direction)
-            );
-        }
-        out.push_str("\nChange in % only from 5 alerts in the previous month; the slope is the Theil-Sen slope of weekly totals.\n\n");
-    }
-
+    table(out, &monthly_text::policy_trends(report));
     out.push_str("### How the month's alerts stand\n\n");
-    let mix: Vec<&Count> = trends.resolution_mix.iter().collect();
+    let mix: Vec<&Count> = report.trends.resolution_mix.iter().collect();
     if mix.is_empty() {
         out.push_str("_No alerts._\n\n");
     } else {
         count_table(out, "Resolution today", &mix);
     }
-
     out.push_str("### Governance actions\n\n");
-    if trends.governance.is_empty() {
-        out.push_str("_No governance actions recorded for the month._\n\n");
-    } else {
-        out.push_str("| Action | Total | Succeeded | Failed | Pending | Success rate |\n|---|---:|---:|---:|---:|---:|\n");
-        for g in &trends.governance {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {} | {} |",
-                cell(&g.task),
-                thousands(g.total),
-                thousands(g.succeeded),
-                thousands(g.failed),
-                thousands(g.pending),
-                share(g.succeeded, g.total)
-            );
-        }
-        out.push_str("\nSuccess rate: succeeded of all actions of the task, pending included.\n\n");
-    }
+    table(out, &monthly_text::governance(report));
 }
 
-fn verdict_icon(kind: &str) -> String {
-    let glyph = match kind {
-        "fix" => "✖",
-        "tune" => "◆",
-        "retire" => "○",
-        "unworked" => "!",
-        "keep" => "✔",
-        _ => "•",
-    };
-    format!("{glyph} {}", cell(kind))
+/// Alerts per day as a line of blocks, with the month's totals.
+fn daily_line(out: &mut String, report: &MonthlyReport) {
+    let daily = &report.trends.daily;
+    out.push_str("### Alerts per day\n\n");
+    if daily.is_empty() {
+        out.push_str("_No daily counts._\n\n");
+        return;
+    }
+    let totals: Vec<u32> = daily
+        .iter()
+        .map(|d| d.by_severity.iter().sum::<u64>().min(u32::MAX as u64) as u32)
+        .collect();
+    let _ = writeln!(
+        out,
+        "`{} {} {}` (all severities, from zero)\n\nMonth totals: {}. Every day's counts by severity are in the appendix.\n",
+        daily[0].date,
+        super::svg::blocks(&totals),
+        daily[daily.len() - 1].date,
+        month_totals(daily)
+    );
 }
 
 fn health(out: &mut String, report: &MonthlyReport) {
-    let rows = &report.policy_health;
-    if rows.is_empty() {
-        out.push_str("_No policy to assess._\n\n");
-        return;
+    if !report.policy_health.is_empty() {
+        let _ = writeln!(out, "{}\n", health_summary(&report.policy_health));
     }
-    let _ = writeln!(
-        out,
-        "{}: {}.\n",
-        plural(rows.len(), "policy"),
-        verdict_counts(rows)
-    );
-    out.push_str("| Verdict | Policy | Alerts | Open | Closed as TP / FP / benign | FP ratio | Time to resolve p50 / p90 | Why |\n|---|---|---:|---|---|---:|---|---|\n");
-    for row in rows {
-        let _ = writeln!(
-            out,
-            "| {} | {} ({}) | {} | {} | {} | {} | {} | {} |",
-            verdict_icon(row.verdict.as_str()),
-            cell(&row.policy),
-            cell(&policy_place(row)),
-            thousands(row.alerts),
-            cell(&open_cell(row)),
-            cell(&closed_cell(row)),
-            row.fp_ratio
-                .map_or("n/a".to_string(), |r| format!("{:.0} %", r * 100.0)),
-            cell(&ttr_cell(row)),
-            cell(&row.reasons.join("; "))
-        );
-    }
-    let _ = writeln!(out, "\n{VERDICT_LEGEND}\n");
+    table(out, &monthly_text::health(report));
 }
 
 fn recommendations(out: &mut String, report: &MonthlyReport) {
     let recs = &report.recommendations;
-    if recs.is_empty() {
-        out.push_str("_No change to recommend._\n\n");
-        return;
-    }
-    let patches: Vec<_> = recs.iter().filter(|r| r.patch.is_some()).collect();
-    let _ = writeln!(
-        out,
-        "{}, {} with a patch to apply with `git apply` (after the table).\n",
-        plural(recs.len(), "recommendation"),
-        patches.len()
-    );
-    out.push_str("| Policy | Kind | Evidence | Change | Who is affected | Expected alerts |\n|---|---|---|---|---|---|\n");
-    for rec in recs {
+    if !recs.is_empty() {
         let _ = writeln!(
             out,
-            "| {}{} | {} | {} | {} | {} | {} |",
-            cell(&rec.policy),
-            rec.file
-                .as_deref()
-                .map_or(String::new(), |f| format!(" (`{}`)", cell(f))),
-            verdict_icon(&rec.kind),
-            cell(&rec.evidence),
-            cell(&rec.change),
-            cell(&rec.affected),
-            cell(rec.expected_alerts.as_deref().unwrap_or("not estimated"))
+            "{}\n",
+            recommendations_summary(recs, "after the table")
         );
     }
-    out.push('\n');
-    for rec in patches {
-        let patch = rec.patch.as_deref().unwrap_or_default();
+    table(out, &monthly_text::recommendations(report));
+    for rec in recs {
+        let Some(patch) = rec.patch.as_deref() else {
+            continue;
+        };
         let fence = fence_for(patch);
         let _ = writeln!(
             out,
@@ -420,123 +299,25 @@ fn fence_for(body: &str) -> String {
 fn configuration(out: &mut String, report: &MonthlyReport) {
     let config = &report.configuration;
     out.push_str("### Changes this month\n\n");
-    if config.commits.is_empty() {
-        out.push_str("_No commit changed a policy file this month._\n\n");
-    } else {
-        out.push_str("| Date | Author | Change | Files |\n|---|---|---|---|\n");
-        for c in &config.commits {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} (`{}`) | {} |",
-                cell(&c.date),
-                cell(&c.author),
-                cell(&c.summary),
-                cell(short_id(&c.id)),
-                c.files
-                    .iter()
-                    .map(|f| format!("`{}`", cell(f)))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-        }
-        out.push('\n');
+    table(out, &monthly_text::commits(config));
+    for (what, time) in last_changes(config) {
+        let _ = writeln!(out, "- {what}: {}", text(time));
     }
-    let _ = writeln!(
-        out,
-        "- Policy files last changed: {}\n- Tenant last changed: {}\n",
-        text(config.last_change_desired.as_deref().unwrap_or("unknown")),
-        text(config.last_change_live.as_deref().unwrap_or("unknown"))
-    );
-
+    out.push('\n');
     out.push_str("### Drift now\n\n");
-    let oob = config.drift.iter().filter(|d| d.out_of_band).count();
-    if config.in_sync == 0 && config.drift.is_empty() {
-        out.push_str("_No policy was compared with the tenant._\n\n");
-    } else {
-        let _ = writeln!(
-            out,
-            "{} in sync, {} drifting{}.\n",
-            plural(config.in_sync, "policy"),
-            config.drift.len(),
-            if oob > 0 {
-                format!(" ({oob} edited in the tenant after the file's last commit)")
-            } else {
-                String::new()
-            }
-        );
-    }
-    if !config.drift.is_empty() {
-        out.push_str("| Policy | Drift | Fields | Out of band |\n|---|---|---|---|\n");
-        for d in &config.drift {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} |",
-                cell(&d.policy),
-                cell(super::ops::drift_kind(&d.kind)),
-                if d.fields.is_empty() {
-                    "-".to_string()
-                } else {
-                    d.fields
-                        .iter()
-                        .map(|f| format!("`{}`", cell(f)))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                },
-                if d.out_of_band {
-                    "⚠️ yes, edited after the last commit"
-                } else {
-                    "no"
-                }
-            );
+    match drift_summary(config) {
+        Some(summary) => {
+            let _ = writeln!(out, "{summary}\n");
         }
-        out.push('\n');
+        None => {
+            let _ = writeln!(out, "_{NOTHING_COMPARED}_\n");
+        }
     }
-
+    table(out, &monthly_text::drift(config));
     out.push_str("### Overdue reviews\n\n");
-    if config.overdue.is_empty() {
-        out.push_str("_No review is overdue._\n\n");
-    } else {
-        out.push_str("| Policy | File | Due |\n|---|---|---|\n");
-        for o in &config.overdue {
-            let _ = writeln!(
-                out,
-                "| {} | `{}` | {} |",
-                cell(&o.policy),
-                cell(&o.file),
-                cell(o.due.as_deref().unwrap_or("now (no review recorded)"))
-            );
-        }
-        out.push('\n');
-    }
-
+    table(out, &monthly_text::overdue_reviews(config));
     out.push_str("### Where alerts are sent\n\n");
-    if config.recipients.is_empty() {
-        out.push_str("_No policy mails its alerts._\n\n");
-    } else {
-        out.push_str("| Policy | Recipients (policy file) | Recipients (tenant) | Outside allowed domains | Unread |\n|---|---|---|---|---:|\n");
-        for r in &config.recipients {
-            let live = if r.live == r.desired {
-                "same as the file".to_string()
-            } else {
-                list_or_dash(&r.live)
-            };
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {} |",
-                cell(&r.policy),
-                cell(&list_or_dash(&r.desired)),
-                cell(&live),
-                if r.outside_allowed.is_empty() {
-                    "none".to_string()
-                } else {
-                    format!("⚠️ {}", cell(&r.outside_allowed.join(", ")))
-                },
-                r.unread_share
-                    .map_or("n/a".to_string(), |s| format!("{:.0} %", s * 100.0))
-            );
-        }
-        out.push_str("\nUnread: share of the policy's alerts this month still unread.\n\n");
-    }
+    table(out, &monthly_text::recipients(config));
 }
 
 fn platform(out: &mut String, report: &MonthlyReport) {
@@ -553,66 +334,9 @@ fn platform(out: &mut String, report: &MonthlyReport) {
         )
     );
     out.push_str("### Operations checks\n\n");
-    if p.checks.is_empty() {
-        out.push_str("_No check results._\n\n");
-    } else {
-        out.push_str("| Check | Status | Detail |\n|---|---|---|\n");
-        for c in &p.checks {
-            let icon = match c.status {
-                CheckStatus::Ok => "✅",
-                CheckStatus::Findings => "⚠️",
-                CheckStatus::Unavailable => "➖",
-                CheckStatus::Error => "⛔",
-                CheckStatus::Skipped => "⏭️",
-            };
-            let notes: String = c
-                .notes
-                .iter()
-                .map(|n| format!(" (note: {})", cell(n)))
-                .collect();
-            let _ = writeln!(
-                out,
-                "| {} | {icon} {} | {}{notes} |",
-                cell(c.check.title()),
-                super::ops::status_words(c),
-                cell(super::ops::detail(c))
-            );
-        }
-        out.push('\n');
-    }
-
+    table(out, &monthly_text::checks(p));
     out.push_str("### Secure Score per product\n\n");
-    if p.secure_score.is_empty() {
-        out.push_str("_No Secure Score (it needs an ops run with Graph credentials)._\n\n");
-    } else {
-        out.push_str("| Product | Points | Share | Previous run | Change | Controls at 0 % |\n|---|---:|---:|---:|---:|---|\n");
-        for s in &p.secure_score {
-            let share = if s.max_points > 0.0 {
-                format!("{:.0} %", s.points * 100.0 / s.max_points)
-            } else {
-                "-".into()
-            };
-            let _ = writeln!(
-                out,
-                "| {} | {:.1} / {:.1} | {share} | {} | {} | {} of {}{} |",
-                cell(&s.product),
-                s.points,
-                s.max_points,
-                s.previous_points
-                    .map_or("-".to_string(), |prev| format!("{prev:.1}")),
-                score_change(s.points, s.previous_points),
-                s.zero_controls.len(),
-                s.controls,
-                if s.zero_controls.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {}", cell(&s.zero_controls.join(", ")))
-                }
-            );
-        }
-        out.push('\n');
-    }
-
+    table(out, &monthly_text::secure_scores(p, true));
     out.push_str("### Message-center posts that need action\n\n");
     if p.actions.is_empty() {
         out.push_str("_None._\n\n");
@@ -622,26 +346,8 @@ fn platform(out: &mut String, report: &MonthlyReport) {
         }
         out.push('\n');
     }
-
     out.push_str("### Open system alerts\n\n");
-    if p.system_alerts.is_empty() {
-        out.push_str("_None._\n\n");
-    } else {
-        out.push_str("| Created | Age | Severity | Alert | Policy |\n|---|---:|---|---|---|\n");
-        for a in &p.system_alerts {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} (`{}`) | {} |",
-                cell(&a.created),
-                super::ops::days(a.age_days),
-                severity_name(a.severity),
-                cell(&a.title),
-                cell(&a.id),
-                cell(a.policy.as_deref().unwrap_or("-"))
-            );
-        }
-        out.push('\n');
-    }
+    table(out, &monthly_text::system_alerts(p));
 }
 
 fn threats(out: &mut String, report: &MonthlyReport) {
@@ -706,78 +412,91 @@ fn defuse(line: &str) -> String {
 }
 
 fn appendix(out: &mut String, report: &MonthlyReport) {
-    let a = &report.appendix;
     out.push_str("### Provenance\n\n");
-    for (k, v) in [
-        (
-            "Month",
-            format!("{} ({} to {}, UTC)", report.month, report.from, report.to),
-        ),
-        ("Compared with", report.previous_month.clone()),
-        (
-            "Tenant",
-            report.tenant.clone().unwrap_or_else(|| "not named".into()),
-        ),
-        ("casguard version", a.casguard_version.clone()),
-        (
-            "Policy repository commit",
-            a.git_commit
-                .clone()
-                .unwrap_or_else(|| "none (not a git repository)".into()),
-        ),
-        ("Generated at", a.generated_at.clone()),
-    ] {
-        let _ = writeln!(out, "- {k}: {}", text(&v));
+    for (what, value) in provenance(report) {
+        let _ = writeln!(out, "- {what}: {}", text(&value));
     }
     out.push('\n');
-
     out.push_str("### Data and its freshness\n\n");
-    if report.sources.is_empty() {
-        out.push_str("_No inputs recorded._\n\n");
-    } else {
-        out.push_str("| Input | Path | Read from the tenant | SHA-256 |\n|---|---|---|---|\n");
-        for s in &report.sources {
-            let _ = writeln!(
-                out,
-                "| {} | `{}` | {} | `{}` |",
-                cell(&s.kind),
-                cell(&s.path),
-                cell(s.fetched_at.as_deref().unwrap_or("-")),
-                cell(&s.sha256)
-            );
-        }
-        out.push('\n');
-    }
-    if !a.method.is_empty() {
+    table(out, &monthly_text::sources(report));
+    let method = &report.appendix.method;
+    if !method.is_empty() {
         out.push_str("### Method\n\n");
-        for m in &a.method {
+        for m in method {
             let _ = writeln!(out, "- {}", text(m));
         }
         out.push('\n');
     }
-    if !a.thresholds.is_empty() {
-        out.push_str("### Thresholds\n\n| Threshold | Value |\n|---|---|\n");
-        for (k, v) in &a.thresholds {
-            let _ = writeln!(out, "| {} | {} |", cell(k), cell(v));
-        }
-        out.push('\n');
+    let thresholds = monthly_text::thresholds(report);
+    if !thresholds.rows.is_empty() {
+        out.push_str("### Thresholds\n\n");
+        table(out, &thresholds);
     }
-    if !report.trends.daily.is_empty() {
-        out.push_str("### Alerts per day\n\n| Date | High | Medium | Low | Informational | Total |\n|---|---:|---:|---:|---:|---:|\n");
-        for d in &report.trends.daily {
-            let s = d.by_severity;
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {} | {} |",
-                cell(&d.date),
-                s[2],
-                s[1],
-                s[0],
-                s[3],
-                s.iter().sum::<u64>()
-            );
+    let daily = monthly_text::daily(report);
+    if !daily.rows.is_empty() {
+        out.push_str("### Alerts per day\n\n");
+        table(out, &daily);
+    }
+}
+
+// ------------------------------------------------------------------ tables
+
+/// A pipe table with its legend under it, or what to say when it has no
+/// rows.
+fn table(out: &mut String, table: &Table) {
+    if table.rows.is_empty() {
+        if let Some(empty) = table.empty {
+            let _ = writeln!(out, "_{empty}_\n");
         }
-        out.push('\n');
+        return;
+    }
+    let headings: Vec<&str> = table.columns.iter().map(|c| c.heading).collect();
+    let align: Vec<&str> = table
+        .columns
+        .iter()
+        .map(|c| if c.numeric { "---:" } else { "---" })
+        .collect();
+    let _ = writeln!(out, "| {} |\n|{}|", headings.join(" | "), align.join("|"));
+    for row in &table.rows {
+        let cells: Vec<String> = row.iter().map(cell_markdown).collect();
+        let _ = writeln!(out, "| {} |", cells.join(" | "));
+    }
+    out.push('\n');
+    if let Some(legend) = table.legend {
+        let _ = writeln!(out, "{legend}\n");
+    }
+}
+
+fn cell_markdown(cell: &Cell) -> String {
+    cell.iter().map(span_markdown).collect()
+}
+
+fn span_markdown(span: &Span) -> String {
+    match span {
+        Span::Text(text)
+        | Span::Prose(text)
+        | Span::Time(text)
+        | Span::Paths(text)
+        | Span::Name(text) => cell(text),
+        Span::Code(text) | Span::Path(text) | Span::Hash(text) => format!("`{}`", cell(text)),
+        Span::Break => ", ".into(),
+        Span::Under(span) => format!(" ({})", span_markdown(span)),
+        Span::Note(text) => format!(" (note: {})", cell(text)),
+        Span::Warning(text) => format!("⚠️ {}", cell(text)),
+        Span::Flag { badge, meaning } => format!("⚠️ {badge}, {meaning}"),
+        Span::Verdict(kind) => format!("{} {}", verdict_glyph(kind), cell(kind)),
+        Span::Check { status, words, .. } => format!("{} {}", check_icon(*status), cell(words)),
+    }
+}
+
+/// A check's status as an emoji.
+fn check_icon(status: CheckStatus) -> &'static str {
+    match status {
+        CheckStatus::Ok => "✅",
+        CheckStatus::Findings => "⚠️",
+        CheckStatus::Unavailable => "➖",
+        CheckStatus::Error => "⛔",
+        CheckStatus::Skipped => "⏭️",
     }
 }
 
