@@ -23,7 +23,7 @@ fn checks(ops: &crate::model::OpsSection) -> String {
             result.check.as_str().to_string(),
             result.check.title().to_string(),
             result.status.as_str().to_string(),
-            super::ops::detail(result).to_string(),
+            result.detail.as_str().to_string(),
             result.findings.to_string(),
             result.notes.join("; "),
         ];

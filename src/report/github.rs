@@ -71,7 +71,7 @@ pub fn render(report: &Report) -> String {
                     result.check.title(),
                     result.status.as_str()
                 )),
-                escape_data(super::ops::detail(result))
+                escape_data(result.detail.as_str())
             );
         }
     }

@@ -167,7 +167,7 @@ fn ops_sections(out: &mut String, report: &Report, ops: &OpsSection) {
             "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(result.check.title()),
             badge(result),
-            escape(super::ops::detail(result))
+            escape(result.detail.as_str())
         );
     }
     out.push_str("</table>\n");
@@ -185,7 +185,7 @@ fn ops_sections(out: &mut String, report: &Report, ops: &OpsSection) {
             "<section>\n<h2>{} {}</h2>\n<p class=\"meta\">{}</p>",
             escape(result.check.title()),
             badge(result),
-            escape(super::ops::detail(result))
+            escape(result.detail.as_str())
         );
         if scores(result) {
             score_section(out, &ops.secure_score);

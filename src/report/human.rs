@@ -358,7 +358,7 @@ fn check_line(out: &mut String, result: &CheckResult, style: Style) {
         "{glyph} {}: {} — {}",
         result.check.title(),
         super::ops::status_words(result),
-        super::ops::detail(result)
+        result.detail.as_str()
     );
     let _ = writeln!(out, "{}", paint(style, colour, &line));
 }

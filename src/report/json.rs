@@ -94,7 +94,7 @@ fn ops_sections(document: &mut Value, ops: &crate::model::OpsSection) {
                 "check": c.check,
                 "title": c.check.title(),
                 "status": c.status,
-                "detail": super::ops::detail(c),
+                "detail": c.detail.as_str(),
                 "findings": c.findings,
                 "notes": c.notes,
             })

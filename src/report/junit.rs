@@ -91,7 +91,7 @@ fn check_suite(report: &Report, result: &CheckResult) -> TestSuite {
     let title = result.check.title();
     let classname = format!("ops.{}", result.check.as_str());
     let mut suite = TestSuite::new(title);
-    let mut output = super::ops::detail(result).to_string();
+    let mut output = result.detail.as_str().to_string();
     for note in &result.notes {
         output.push_str(&format!("\nnote: {note}"));
     }
@@ -106,13 +106,13 @@ fn check_suite(report: &Report, result: &CheckResult) -> TestSuite {
             status.set_message(format!(
                 "{}: {}",
                 result.status.as_str(),
-                super::ops::detail(result)
+                result.detail.as_str()
             ));
             cases.push(TestCase::new(title, status));
         }
         CheckStatus::Error => {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
-            status.set_message(super::ops::detail(result).to_string());
+            status.set_message(result.detail.as_str().to_string());
             status.set_type("check could not run");
             cases.push(TestCase::new(title, status));
         }

@@ -164,7 +164,7 @@ fn status_table(out: &mut String, ops: &OpsSection) {
             "| {} | {icon} {} | {} |",
             cell(result.check.title()),
             super::ops::status_words(result),
-            cell(super::ops::detail(result))
+            cell(result.detail.as_str())
         );
     }
     out.push('\n');

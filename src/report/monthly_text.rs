@@ -1122,7 +1122,7 @@ pub(super) fn checks(platform: &Platform) -> Table {
 }
 
 fn check_row(c: &CheckResult) -> Vec<Cell> {
-    let mut detail = prose(ops::detail(c));
+    let mut detail = prose(c.detail.as_str());
     detail.extend(c.notes.iter().cloned().map(Span::Note));
     vec![
         text(c.check.title()),

@@ -28,18 +28,6 @@ pub fn findings_of(report: &Report, check: OpsCheck) -> Vec<&Finding> {
         .collect()
 }
 
-/// The detail line without a leading `unavailable: ` or `error: `, which
-/// repeats the status shown beside it.
-pub fn detail(result: &CheckResult) -> &str {
-    let prefix = match result.status {
-        CheckStatus::Unavailable | CheckStatus::Error => ["unavailable: ", "error: "]
-            .into_iter()
-            .find(|p| result.detail.starts_with(p)),
-        _ => None,
-    };
-    prefix.map_or(result.detail.as_str(), |p| &result.detail[p.len()..])
-}
-
 /// The cells of a Secure Score row, unescaped: product, points of the
 /// maximum, the previous run's points, and the controls at 0 %.
 pub fn score_cells(score: &crate::model::ProductScore) -> [String; 4] {
@@ -130,36 +118,8 @@ pub fn day(time: &str) -> &str {
 mod tests {
     use super::*;
 
-    fn result(status: CheckStatus, detail: &str) -> CheckResult {
-        CheckResult {
-            worst: None,
-            check: OpsCheck::SecureScore,
-            status,
-            detail: detail.into(),
-            findings: 0,
-            notes: Vec::new(),
-        }
-    }
-
     #[test]
-    fn detail_drops_the_repeated_status() {
-        assert_eq!(
-            detail(&result(CheckStatus::Unavailable, "unavailable: no Graph")),
-            "no Graph"
-        );
-        assert_eq!(
-            detail(&result(CheckStatus::Error, "error: reading x failed")),
-            "reading x failed"
-        );
-        // `--check` turns an unavailable check into an error; its detail keeps the reason.
-        assert_eq!(
-            detail(&result(CheckStatus::Error, "unavailable: no Graph (named)")),
-            "no Graph (named)"
-        );
-        assert_eq!(
-            detail(&result(CheckStatus::Ok, "error: in a name")),
-            "error: in a name"
-        );
+    fn day_is_the_date_part() {
         assert_eq!(day("2026-11-22T06:00:00Z"), "2026-11-22");
         assert_eq!(day("x"), "x");
     }

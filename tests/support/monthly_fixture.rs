@@ -719,7 +719,7 @@ pub fn contoso() -> MonthlyReport {
                 CheckResult {
                     worst: None,
                     notes: vec!["the tenant returns no SIEM agents; a Sentinel connector is not visible through this API".into()],
-                    ..check(OpsCheck::SiemAgents, CheckStatus::Unavailable, "unavailable: no SIEM agent configured", 0)
+                    ..check(OpsCheck::SiemAgents, CheckStatus::Unavailable, "no SIEM agent configured", 0)
                 },
                 check(OpsCheck::ApiTokens, CheckStatus::Findings, "7 tokens, 2 unused for 30 days", 2),
                 check(OpsCheck::Governance, CheckStatus::Ok, "124 actions in 28 days, 6 failed, none stuck", 0),
