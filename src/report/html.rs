@@ -672,7 +672,8 @@ fn bar_chart(data: &BTreeMap<String, usize>) -> String {
     svg
 }
 
-fn escape(text: &str) -> String {
+/// Escapes text for HTML content and attribute values.
+pub(super) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -466,14 +466,15 @@ fn alerts_tables(out: &mut String, alerts: &crate::model::AlertsSection) {
 }
 
 /// Escapes text outside a table: HTML and line breaks.
-fn text(text: &str) -> String {
+pub(super) fn text(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace(['\r', '\n'], " ")
 }
 
-fn cell(text: &str) -> String {
+/// Escapes text for a table cell: pipes, newlines and HTML.
+pub(super) fn cell(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -10,6 +10,8 @@
 
 use std::fmt::Write;
 
+use super::markdown::{cell, text};
+
 use super::monthly_text::{
     self, delta, drift_summary, format_value, glance, health_summary, humanize, last_changes,
     missing_in, month_name, month_totals, outline, provenance, recommendations_summary,
@@ -498,23 +500,6 @@ fn check_icon(status: CheckStatus) -> &'static str {
         CheckStatus::Error => "⛔",
         CheckStatus::Skipped => "⏭️",
     }
-}
-
-/// Escapes text outside a table: HTML and line breaks.
-fn text(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace(['\r', '\n'], " ")
-}
-
-/// Escapes text for a table cell: pipes, newlines and HTML.
-fn cell(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('|', "\\|")
-        .replace(['\r', '\n'], " ")
 }
 
 #[cfg(test)]

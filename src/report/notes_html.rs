@@ -8,21 +8,8 @@
 
 use std::fmt::Write;
 
-/// Escapes text for HTML content and attribute values.
-pub(super) fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// HTML escaping, shared with the other HTML renderers.
+pub(super) use super::html::escape as esc;
 
 /// The author's Markdown as HTML, from the safe subset above.
 pub(super) fn markdown_to_html(markdown: &str) -> String {
