@@ -63,7 +63,8 @@ pub fn create(
     )?;
     let review =
         super::review::review_loaded(project, rules, loaded.clone(), Some(&snapshot), &dates)?;
-    let (git_commit, git_dirty) = crate::history::head_state(&project.env.root);
+    let (git_commit, git_dirty) =
+        crate::history::head_state(&project.env.root, &evidence_inputs(project, &loaded));
     let reports = Reports {
         lint: &lint,
         drift: &drift,
@@ -307,4 +308,22 @@ pub fn keygen(project: &Project, prefix: &Path) -> Result<KeygenOutcome, Error> 
         public: project.display(&public),
         fingerprint: evidence::fingerprint(&key.verifying_key()),
     })
+}
+
+/// The files a bundle's results come from: the policy files, the
+/// configuration and the custom rules. The bundle says whether any of them
+/// differs from the commit it names.
+fn evidence_inputs(project: &Project, loaded: &crate::load::LoadOutcome) -> Vec<String> {
+    let mut files = loaded.files.clone();
+    files.extend(project.env.config_path.iter().map(|p| project.display(p)));
+    for dir in &project.config.rules_dirs {
+        let found = walkdir::WalkDir::new(dir).sort_by_file_name().into_iter();
+        files.extend(
+            found
+                .filter_map(Result::ok)
+                .filter(|e| e.file_type().is_file())
+                .map(|e| project.display(e.path())),
+        );
+    }
+    files
 }

@@ -128,7 +128,7 @@ pub fn monthly(
             .as_ref()
             .or(ops_snapshot.as_ref())
             .and_then(|s| s.tenant.clone()),
-        git_commit: crate::history::head_state(&project.env.root).0,
+        git_commit: crate::history::head_commit(&project.env.root),
         generated_at: project.env.now,
         missing: gathered.missing,
     }))
