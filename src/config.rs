@@ -268,8 +268,9 @@ pub struct DriftConfig {
     /// Names (globs) of live policies that are not managed here on purpose.
     pub ignore_unmanaged: Vec<String>,
     ignore_unmanaged_matcher: globset::GlobSet,
-    /// Field paths (TOML form, e.g. `extra.alertsPerUser`) never compared.
-    pub ignore: Vec<Vec<String>>,
+    /// Field paths never compared (`ignore`) and the server-managed live
+    /// fields (`server_managed`, `server_managed_pattern`).
+    pub comparison: crate::normalize::Comparison,
 }
 
 impl Default for DriftConfig {
@@ -278,7 +279,7 @@ impl Default for DriftConfig {
             unmanaged: Some(Severity::Warning),
             ignore_unmanaged: Vec::new(),
             ignore_unmanaged_matcher: globset::GlobSet::empty(),
-            ignore: Vec::new(),
+            comparison: crate::normalize::Comparison::default(),
         }
     }
 }
@@ -681,6 +682,10 @@ const DRIFT: Section<DriftConfig> = Section {
         }),
         key("ignore_unmanaged", ignore_unmanaged),
         key("ignore", ignored_fields),
+        key("server_managed", |c, f, d| {
+            d.comparison.server_managed.fields = c.texts(f)
+        }),
+        key("server_managed_pattern", server_managed_pattern),
     ],
 };
 
@@ -920,6 +925,31 @@ fn naming_pattern(c: &mut Checker<'_>, f: &Field<'_, '_>, config: &mut Config) {
     }
 }
 
+/// `[drift] server_managed_pattern`: a regex over whole live field names;
+/// an empty string turns the pattern off.
+fn server_managed_pattern(c: &mut Checker<'_>, f: &Field<'_, '_>, drift: &mut DriftConfig) {
+    let Some(pattern) = c.string(f) else {
+        return;
+    };
+    if pattern.is_empty() {
+        drift.comparison.server_managed.pattern = None;
+        return;
+    }
+    match regex::Regex::new(&pattern) {
+        Ok(regex) => drift.comparison.server_managed.pattern = Some(regex),
+        Err(e) => c.problem(
+            f.span(),
+            format!(
+                "`{}` is not a valid regular expression: {}",
+                f.path,
+                clip(last_line(&e.to_string()))
+            ),
+            "invalid regex",
+            "use Rust/RE2 regex syntax, e.g. '^(created|lastModified)(Date)?$', or \"\" for no pattern",
+        ),
+    }
+}
+
 const RULE_LEVELS: [&str; 4] = ["off", "note", "warning", "error"];
 
 fn parse_rule_level(text: &str) -> Option<RuleLevel> {
@@ -999,7 +1029,7 @@ fn ignored_fields(c: &mut Checker<'_>, f: &Field<'_, '_>, drift: &mut DriftConfi
     for (path, span) in c.strings(f) {
         let keys = crate::normalize::split_path(path.trim());
         if !keys.iter().any(String::is_empty) && POLICY_ROOTS.contains(&keys[0].as_str()) {
-            drift.ignore.push(keys);
+            drift.comparison.ignore.push(keys);
             continue;
         }
         let near = closest(&keys[0], &POLICY_ROOTS)
@@ -1573,7 +1603,7 @@ mod tests {
         assert_eq!(t.request_timeout, Duration::from_secs(60));
         assert_eq!(config.drift.unmanaged, None);
         assert!(config.drift.ignores_unmanaged("legacy proxy"));
-        assert_eq!(config.drift.ignore, [["extra", "alertsPerUser"]]);
+        assert_eq!(config.drift.comparison.ignore, [["extra", "alertsPerUser"]]);
         assert_eq!(config.review.live_timestamp_fields, ["changed"]);
         assert_eq!(config.review.history_dir, Some(Path::new("cfg").join("h")));
     }

@@ -225,8 +225,8 @@ fn compare_matched(
     config: &DriftConfig,
 ) -> Vec<(Vec<Change>, Option<String>)> {
     crate::parallel::map(matched, |&(d, l)| {
-        let desired_form = normalize::desired(&policies[d], &config.ignore);
-        let live_form = normalize::live(live[l].raw, &config.ignore);
+        let desired_form = normalize::desired(&policies[d], &config.comparison);
+        let live_form = normalize::live(live[l].raw, &config.comparison);
         let mut changes = Vec::new();
         diff_values("", Some(&desired_form), Some(&live_form), &mut changes);
         // Names match ignoring case and outer spaces; a difference in case alone is not drift.

@@ -39,6 +39,21 @@ pub fn join_path(parent: &str, key: &str) -> String {
     }
 }
 
+/// `local@domain.tld` with no spaces and exactly one `@`: enough to catch
+/// typos and display names, without pretending to implement RFC 5322.
+pub fn is_email_address(text: &str) -> bool {
+    let Some((local, domain)) = text.split_once('@') else {
+        return false;
+    };
+    let labels_ok = domain.split('.').all(|label| !label.is_empty());
+    !local.is_empty()
+        && domain.contains('.')
+        && labels_ok
+        && !text
+            .contains(|c: char| c.is_whitespace() || c == '<' || c == '>' || c == ',' || c == ';')
+        && !domain.contains('@')
+}
+
 /// Policy names match trimmed and case-folded.
 pub fn name_key(name: &str) -> String {
     name.trim().to_lowercase()

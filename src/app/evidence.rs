@@ -179,11 +179,11 @@ fn generated_at(project: &Project, input: &EvidenceInput) -> jiff::Timestamp {
 
 /// Both sides in the canonical form drift compares: desired by file, live by `_id`.
 fn normalized(project: &Project, loaded: &LoadOutcome, snapshot: &Snapshot) -> (Value, Value) {
-    let ignore = &project.config.drift.ignore;
+    let comparison = &project.config.drift.comparison;
     let desired: Map<String, Value> = loaded
         .policies
         .iter()
-        .map(|p| (p.file.clone(), crate::normalize::desired(p, ignore)))
+        .map(|p| (p.file.clone(), crate::normalize::desired(p, comparison)))
         .collect();
     let live: Map<String, Value> = snapshot
         .policies
@@ -191,7 +191,7 @@ fn normalized(project: &Project, loaded: &LoadOutcome, snapshot: &Snapshot) -> (
         .filter_map(Value::as_object)
         .map(|p| {
             let id = p.get("_id").and_then(Value::as_str).unwrap_or("(no _id)");
-            (id.to_string(), crate::normalize::live(p, ignore))
+            (id.to_string(), crate::normalize::live(p, comparison))
         })
         .collect();
     (Value::Object(desired), Value::Object(live))

@@ -145,10 +145,15 @@ impl Project {
 
     /// Loads the whole policies folder.
     pub fn load_policies(&self) -> Result<LoadOutcome, Error> {
-        let dir = &self.config.policies_dir;
+        self.load(std::slice::from_ref(&self.config.policies_dir))
+    }
+
+    /// Loads the policy files under `inputs` (files or folders).
+    pub fn load(&self, inputs: &[PathBuf]) -> Result<LoadOutcome, Error> {
         Ok(crate::load::load_policies(
             &self.env.root,
-            std::slice::from_ref(dir),
+            inputs,
+            &self.config.drift.comparison.server_managed,
         )?)
     }
 
@@ -331,7 +336,7 @@ pub fn dates(
             &s.policies,
             &config.review.live_timestamp_fields,
             history,
-            &config.drift.ignore,
+            &config.drift.comparison,
         )
     });
     Dates { git, live, notes }

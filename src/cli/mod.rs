@@ -359,9 +359,9 @@ impl Runner {
             source: live_source(&args.live),
         };
         let outcome = app::import::import(project, &input, observe)?;
-        let (summary, warnings) = text::import(&outcome);
-        for warning in warnings {
-            eprintln!("casguard: warning: {warning}");
+        let (summary, notes) = text::import(&outcome);
+        for note in notes {
+            eprintln!("casguard: note: {note}");
         }
         print(&summary)
     }

@@ -166,6 +166,47 @@ string_enum! {
     }
 }
 
+/// A policy's `type` as declared or read live: one of the `PolicyType`s
+/// this casguard knows, or one it does not (MDCA adds types, and the MCAS
+/// module's own list lacks `DISCOVERY`). Unknown types round-trip like
+/// known ones; lint warns about them (CAS005). Always trimmed upper case.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct PolicyTypeName(String);
+
+impl PolicyTypeName {
+    /// The canonical spelling of `text`: trimmed, upper case.
+    pub fn new(text: &str) -> PolicyTypeName {
+        PolicyTypeName(text.trim().to_ascii_uppercase())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The known type, when it is one.
+    pub fn known(&self) -> Option<PolicyType> {
+        PolicyType::parse(&self.0)
+    }
+}
+
+impl From<PolicyType> for PolicyTypeName {
+    fn from(known: PolicyType) -> PolicyTypeName {
+        PolicyTypeName(known.as_str().to_string())
+    }
+}
+
+impl PartialEq<PolicyType> for PolicyTypeName {
+    fn eq(&self, other: &PolicyType) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl fmt::Display for PolicyTypeName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 impl PolicySeverity {
     /// The integer the live API uses for this severity.
     pub fn live_code(self) -> i64 {
@@ -379,8 +420,10 @@ pub struct Policy {
     /// Display path of the file that declares it.
     pub file: String,
     pub name: String,
-    pub policy_type: PolicyType,
-    pub enabled: bool,
+    pub policy_type: PolicyTypeName,
+    /// `None` when the file leaves it out (the live policy had no
+    /// `enabled` field, or it is kept verbatim under `[extra]`).
+    pub enabled: Option<bool>,
     pub severity: Option<PolicySeverity>,
     pub description: Option<String>,
     /// Pinned live `_id`, lower-case.
@@ -495,8 +538,8 @@ mod tests {
         let policy = Policy {
             file: "p.toml".into(),
             name: "n".into(),
-            policy_type: PolicyType::File,
-            enabled: true,
+            policy_type: PolicyType::File.into(),
+            enabled: Some(true),
             severity: None,
             description: None,
             id: None,
