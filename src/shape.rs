@@ -61,6 +61,15 @@ pub fn shape(snapshot: &Snapshot, source: &str, comparison: &Comparison) -> Shap
             });
         }
     }
+    let refused = crate::live::policy_problems(&snapshot.policies);
+    if !refused.is_empty() {
+        sections.push(ShapeSection {
+            title: "policies casguard refuses".into(),
+            items: refused.len(),
+            fields: Vec::new(),
+            notes: refused,
+        });
+    }
     for (name, resource) in &snapshot.resources {
         if name == crate::live::snapshot::POLICIES {
             continue;
