@@ -46,12 +46,9 @@ pub struct LoadOutcome {
 /// A problem that stops loading altogether (exit 2), as opposed to a finding.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum LoadError {
-    #[error("policy path `{0}` does not exist")]
-    #[diagnostic(
-        code(casguard::load::missing_path),
-        help("check the path, or set `policies_dir` in casguard.toml")
-    )]
-    MissingPath(String),
+    #[error("policy path `{path}` does not exist")]
+    #[diagnostic(code(casguard::load::missing_path), help("{help}"))]
+    MissingPath { path: String, help: String },
 }
 
 /// Finds, reads and validates every policy file under `inputs`.
@@ -145,8 +142,10 @@ fn discover(
     files: &mut Vec<PathBuf>,
     findings: &mut Vec<Finding>,
 ) -> Result<(), LoadError> {
-    let metadata =
-        fs::metadata(input).map_err(|_| LoadError::MissingPath(display_path(base, input)))?;
+    let metadata = fs::metadata(input).map_err(|_| LoadError::MissingPath {
+        path: display_path(base, input),
+        help: "check the path, or set `policies_dir` in casguard.toml".into(),
+    })?;
     if metadata.is_file() {
         files.push(input.to_path_buf());
         return Ok(());

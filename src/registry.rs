@@ -136,7 +136,7 @@ pub const DRIFT006: RuleDoc = RuleDoc {
     family: Family::Drift,
     title: "Ambiguous match",
     severity: Severity::Error,
-    rationale: "Several live policies have the same type and name, so casguard cannot tell which one a file describes; it does not guess.",
+    rationale: "Several live policies have the same type and name, so casguard cannot tell which one a file describes; it does not guess. Or several files declare the one live policy of a type and name: the first matched it, and the others describe nothing (they are not called missing).",
     remediation: "Pin the file to one live policy with `id = \"<_id>\"` (see the live ids in the message), or rename the duplicates in the portal.",
     module: "drift",
 };

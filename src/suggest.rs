@@ -248,10 +248,12 @@ pub fn restore_checklist(report: &Report) -> String {
                         .map_or(String::new(), |f| format!(" (declared in `{f}`)"))
                 );
                 for change in &entry.changes {
-                    let step = match (&change.path[..], &change.desired) {
-                        ("enabled", Value::Bool(true)) => "enable the policy (it is disabled live; check it for a configuration error first)".to_string(),
-                        (path, Value::Null) => format!("clear `{path}` (live: {})", inline(&change.live)),
-                        (path, desired) => format!("set `{path}` to {} (live: {})", inline(desired), inline(&change.live)),
+                    let setting = portal_setting(&change.path);
+                    let step = match (&change.path[..], &change.desired, &change.live) {
+                        ("enabled", Value::Bool(true), _) => "enable the policy (it is disabled live; check it for a configuration error first)".to_string(),
+                        (_, Value::Null, live) => format!("{setting}: the policy file does not set it, the tenant has {}; if the portal cannot clear it, adopt the live value instead (`casguard suggest --adopt-live`)", inline(live)),
+                        (_, desired, Value::Null) => format!("set {setting} to {} (not set live)", inline(desired)),
+                        (_, desired, live) => format!("set {setting} to {} (live: {})", inline(desired), inline(live)),
                     };
                     let _ = writeln!(out, "- [ ] {step}");
                 }
@@ -279,6 +281,29 @@ pub fn restore_checklist(report: &Report) -> String {
         }
     }
     out
+}
+
+/// A setting as the Defender portal names it (**Daily alert limit**), for
+/// people who will look for it there; a setting casguard does not model is
+/// named by its live field.
+fn portal_setting(path: &str) -> String {
+    let keys = split_path(path);
+    if keys.first().map(String::as_str) == Some("extra") && keys.len() > 1 {
+        return format!(
+            "the setting `{}` (a live field casguard does not model)",
+            keys[1..].join(".")
+        );
+    }
+    match modeled_field_of(&keys) {
+        Some(mapping) => {
+            let depth = split_path(mapping.toml_path).len();
+            match keys.get(depth..).filter(|rest| !rest.is_empty()) {
+                Some(rest) => format!("**{}** `{}`", mapping.portal_label, rest.join(" ")),
+                None => format!("**{}**", mapping.portal_label),
+            }
+        }
+        None => format!("`{path}`"),
+    }
 }
 
 fn inline(value: &Value) -> String {

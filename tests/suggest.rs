@@ -288,7 +288,7 @@ fn restore_checklist_names_fields_values_and_portal_places() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("- [ ] set `alerts.daily_limit` to `20` (live: `100`)"),
+        stdout.contains("- [ ] set **Daily alert limit** to `20` (live: `100`)"),
         "{stdout}"
     );
     assert!(

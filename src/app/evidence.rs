@@ -50,6 +50,10 @@ pub fn create(
     let loaded = project.load_policies()?;
     let history = super::read_history(project, &input.source)?;
     let snapshot = super::read_live(project, &input.source, observe)?;
+    // Evidence about the wrong tenant is worse than none.
+    if let Some(detail) = super::other_tenant(project, &input.source, &snapshot) {
+        return Err(Error::OtherTenant { detail });
+    }
     let lint = super::lint::lint_loaded(project, rules, loaded.clone(), true)?;
     // Date both sides once (one git walk) for drift and review alike.
     let dates = super::dates(project, &loaded.files, Some(&snapshot), &history);

@@ -97,6 +97,11 @@ pub enum Error {
         "give a month up to the current one with --month YYYY-MM, or pass --today"
     ))]
     FutureMonth { month: String, today: String },
+    #[error("{detail}")]
+    #[diagnostic(help(
+        "an evidence bundle must describe the configured tenant: fetch a snapshot of it (`casguard fetch --out FILE`), or name the snapshot's tenant with --tenant if that is the one meant; nothing was written"
+    ))]
+    OtherTenant { detail: String },
     #[error("unknown rule `{id}`")]
     #[diagnostic(help("{help}"))]
     UnknownRule { id: String, help: String },
@@ -148,13 +153,24 @@ impl Project {
         self.load(std::slice::from_ref(&self.config.policies_dir))
     }
 
-    /// Loads the policy files under `inputs` (files or folders).
+    /// Loads the policy files under `inputs` (files or folders). Without a
+    /// casguard.toml, a missing policies folder most likely means a project
+    /// not set up yet, and the error says how to set one up.
     pub fn load(&self, inputs: &[PathBuf]) -> Result<LoadOutcome, Error> {
-        Ok(crate::load::load_policies(
+        crate::load::load_policies(
             &self.env.root,
             inputs,
             &self.config.drift.comparison.server_managed,
-        )?)
+        )
+        .map_err(|error| match error {
+            LoadError::MissingPath { path, .. } if self.config.source.is_none() => {
+                Error::Load(LoadError::MissingPath {
+                    path,
+                    help: "no casguard.toml was found here or in a folder above: run `casguard init` to set up a project (casguard.toml, policies/, a CI workflow), or name the policy files (`casguard lint PATH`)".into(),
+                })
+            }
+            other => Error::Load(other),
+        })
     }
 
     /// Where a finding with no file of its own (an unmanaged policy, a
@@ -272,6 +288,23 @@ pub fn read_live(
             live::snapshot::Resource::ok(format!("POST {}", live::POLICIES_ENDPOINT), Vec::new()),
         )]
         .into(),
+    })
+}
+
+/// A warning when `--snapshot` holds another tenant than the one
+/// configured (`--tenant`, CASGUARD_TENANT_URL, `[tenant] url`): comparing
+/// it with these policy files would describe the wrong tenant. `None` when
+/// either side names no tenant, or when live state came from the API.
+pub fn other_tenant(project: &Project, source: &LiveSource, snapshot: &Snapshot) -> Option<String> {
+    source.snapshot.as_ref()?;
+    let env = |key: &str| project.env.var(key).map(str::to_string);
+    let configured =
+        live::tenant_url(source.tenant.as_deref(), &env, &project.config.tenant).ok()?;
+    let recorded = live::validate_url("the snapshot's tenant", snapshot.tenant.as_deref()?).ok()?;
+    (!configured.eq_ignore_ascii_case(&recorded)).then(|| {
+        format!(
+            "the snapshot was taken of {recorded}, but the configured tenant is {configured}: this compares the policy files with another tenant"
+        )
     })
 }
 

@@ -27,6 +27,8 @@ pub struct FetchOutcome {
     pub from: String,
     /// Whether it came from a file rather than the API.
     pub from_file: bool,
+    /// Once per run: live fields ignored as server-managed, or not modeled.
+    pub notes: Vec<String>,
 }
 
 /// A live field an imported file holds other than by its typed key (kept

@@ -159,8 +159,16 @@ pub fn explain(explained: &Explained) -> String {
 fn explain_rule(row: &RuleRow) -> String {
     let meta = &row.meta;
     let defined = match &meta.origin {
-        RuleOrigin::Builtin(module) => format!("built into casguard (src/{module}.rs)"),
-        RuleOrigin::BuiltinRego(file) => format!("built-in Rego rule, {file}"),
+        // Built-in rules are compiled into the binary: point at casguard's
+        // source, not at a path the user's project does not have.
+        RuleOrigin::Builtin(module) => format!(
+            "built into casguard (Rust; source: {}/blob/main/src/{module}.rs)",
+            env!("CARGO_PKG_REPOSITORY")
+        ),
+        RuleOrigin::BuiltinRego(file) => format!(
+            "built-in Rego rule, embedded in casguard (source: {}/blob/main/{file})",
+            env!("CARGO_PKG_REPOSITORY")
+        ),
         RuleOrigin::Custom(file) => format!("custom Rego rule, {file}"),
     };
     format!(
