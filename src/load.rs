@@ -272,7 +272,7 @@ fn parse_policy(
     if text.trim().is_empty() {
         let finding = Finding::new(CAS001.id, CAS001.severity, "file is empty")
             .at(source.file_location())
-            .help("a policy file needs at least `name`, `type` and `enabled`; delete the file if it is not needed");
+            .help("a policy file needs at least `name` and `type` (and `enabled`, as a rule); delete the file if it is not needed");
         return (None, vec![finding]);
     }
     let (table, errors) = DeTable::parse_recoverable(text);

@@ -281,7 +281,7 @@ pub fn live_notes(policies: &[Value], comparison: &Comparison) -> Vec<String> {
             odd.join(", ")
         ));
     }
-    if !notes.is_empty() {
+    if !unmodeled.is_empty() || !odd.is_empty() {
         notes.push("`casguard shape SNAPSHOT` lists every field, its types and how it is mapped, without values; paste it into a bug report to correct the field table".into());
     }
     notes

@@ -78,15 +78,13 @@ impl Progress {
                 attempt,
                 max_attempts,
                 wait,
+                reason,
                 throttled: true,
-                ..
-            } => {
-                self.say(format!(
-                    "casguard: the tenant is throttling requests (HTTP 429) to {what}; next try in {:.0} s, attempt {} of {max_attempts}",
-                    wait.as_secs_f64().ceil(),
-                    attempt + 1
-                ))
-            }
+            } => self.say(format!(
+                "casguard: the tenant is throttling requests ({reason}) to {what}; retrying in {:.1} s (attempt {} of {max_attempts})",
+                wait.as_secs_f64(),
+                attempt + 1
+            )),
             Event::Retry {
                 what,
                 attempt,
