@@ -404,8 +404,9 @@ fn permanent_failure(error: &reqwest::Error) -> Option<&'static str> {
         "wrong version number",
         "http request to https",
         "invalid tls",
+        "tls handshake eof",
     ]) {
-        Some("the server did not answer with TLS: the URL says https:// but that port speaks plain HTTP or another protocol; check the scheme and the port of the tenant URL; this is not retried")
+        Some("the server did not answer with TLS (it answered in plain text, or hung up during the handshake): the URL says https:// but that port speaks plain HTTP or another protocol; check the scheme and the port of the tenant URL; this is not retried")
     } else if any(&[
         "dns error",
         "failed to lookup address",
