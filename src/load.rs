@@ -416,7 +416,7 @@ impl Validator<'_> {
             table_span,
             [("name", name.is_some()), ("type", policy_type.is_some())],
         );
-        self.verbatim_modeled_fields(&extra);
+        let kept_verbatim = self.verbatim_modeled_fields(&extra);
         if !self.findings.is_empty() {
             return None;
         }
@@ -432,6 +432,7 @@ impl Validator<'_> {
             filters,
             extra,
             meta,
+            kept_verbatim,
             spans: std::mem::take(&mut self.spans),
         })
     }
@@ -575,7 +576,12 @@ impl Validator<'_> {
     /// A modeled field under `[extra]` by its live name is allowed only
     /// when its typed key cannot hold the value (import keeps such values
     /// verbatim, e.g. `severity = 5`), and never together with that key.
-    fn verbatim_modeled_fields(&mut self, extra: &Map<String, Value>) {
+    /// Returns the policy-file paths of the fields so kept.
+    fn verbatim_modeled_fields(
+        &mut self,
+        extra: &Map<String, Value>,
+    ) -> std::collections::BTreeSet<String> {
+        let mut kept = std::collections::BTreeSet::new();
         for (name, value) in extra {
             let Some(mapping) = normalize::mapping_for_live_field(name) else {
                 continue;
@@ -587,6 +593,7 @@ impl Validator<'_> {
                 normalize::Typed::Verbatim(_) if !typed_key_set => {
                     // Findings about the field point here.
                     self.spans.insert(mapping.toml_path.to_string(), span);
+                    kept.insert(mapping.toml_path.to_string());
                 }
                 normalize::Typed::Verbatim(_) => self.problem(
                     span,
@@ -605,6 +612,7 @@ impl Validator<'_> {
                 ),
             }
         }
+        kept
     }
 
     fn unknown_key(&mut self, (key, _value): Entry<'_, '_>, table: &str, allowed: &[&str]) {

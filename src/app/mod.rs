@@ -99,7 +99,7 @@ pub enum Error {
     FutureMonth { month: String, today: String },
     #[error("{detail}")]
     #[diagnostic(help(
-        "an evidence bundle must describe the configured tenant: fetch a snapshot of it (`casguard fetch --out FILE`), or name the snapshot's tenant with --tenant if that is the one meant; nothing was written"
+        "an evidence bundle must describe the configured tenant: fetch a snapshot of it (`casguard fetch --out FILE`), or, if the snapshot's tenant is the one meant, configure it (`[tenant] url` or CASGUARD_TENANT_URL); nothing was written"
     ))]
     OtherTenant { detail: String },
     #[error("unknown rule `{id}`")]

@@ -432,6 +432,10 @@ pub struct Policy {
     pub filters: Map<String, Value>,
     pub extra: Map<String, Value>,
     pub meta: Meta,
+    /// Modeled fields (policy-file paths such as `alerts.daily_limit`) held
+    /// verbatim under `[extra]` because their typed keys cannot hold the
+    /// live value. Rules see them as `kept_verbatim` and do not judge them.
+    pub kept_verbatim: std::collections::BTreeSet<String>,
     /// Byte span of every TOML path (`alerts.email_recipients[1]`, `filters.x.eq`).
     pub spans: BTreeMap<String, Range<usize>>,
 }
@@ -497,6 +501,11 @@ impl Policy {
             "filters": self.filters,
             "extra": self.extra,
             "meta": meta,
+            "kept_verbatim": self
+                .kept_verbatim
+                .iter()
+                .map(|path| (path.clone(), Value::Bool(true)))
+                .collect::<Map<String, Value>>(),
         })
     }
 }
@@ -547,6 +556,7 @@ mod tests {
             filters: Map::new(),
             extra: Map::new(),
             meta: Meta::default(),
+            kept_verbatim: Default::default(),
             spans,
         };
         assert_eq!(policy.span_of("alerts.email_recipients[3]"), Some(20..30));
