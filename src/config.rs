@@ -906,47 +906,48 @@ fn email_domains(c: &mut Checker<'_>, f: &Field<'_, '_>, config: &mut Config) {
     }
 }
 
-fn naming_pattern(c: &mut Checker<'_>, f: &Field<'_, '_>, config: &mut Config) {
-    let Some(pattern) = c.string(f) else {
-        return;
-    };
+/// A regular expression from a string value; `help` shows an example.
+fn regex_value(
+    c: &mut Checker<'_>,
+    f: &Field<'_, '_>,
+    help: &str,
+) -> Option<(String, regex::Regex)> {
+    let pattern = c.string(f)?;
     match regex::Regex::new(&pattern) {
-        Ok(_) => config.naming_pattern = Some(pattern),
-        Err(e) => c.problem(
-            f.span(),
-            format!(
-                "`{}` is not a valid regular expression: {}",
-                f.path,
-                clip(last_line(&e.to_string()))
-            ),
-            "invalid regex",
-            "use Rust/RE2 regex syntax, e.g. '^[A-Z][A-Za-z0-9 -]+$'",
-        ),
+        Ok(regex) => Some((pattern, regex)),
+        Err(e) => {
+            c.problem(
+                f.span(),
+                format!(
+                    "`{}` is not a valid regular expression: {}",
+                    f.path,
+                    clip(last_line(&e.to_string()))
+                ),
+                "invalid regex",
+                help,
+            );
+            None
+        }
+    }
+}
+
+fn naming_pattern(c: &mut Checker<'_>, f: &Field<'_, '_>, config: &mut Config) {
+    if let Some((pattern, _)) = regex_value(
+        c,
+        f,
+        "use Rust/RE2 regex syntax, e.g. '^[A-Z][A-Za-z0-9 -]+$'",
+    ) {
+        config.naming_pattern = Some(pattern);
     }
 }
 
 /// `[drift] server_managed_pattern`: a regex over whole live field names;
 /// an empty string turns the pattern off.
 fn server_managed_pattern(c: &mut Checker<'_>, f: &Field<'_, '_>, drift: &mut DriftConfig) {
-    let Some(pattern) = c.string(f) else {
-        return;
-    };
-    if pattern.is_empty() {
-        drift.comparison.server_managed.pattern = None;
-        return;
-    }
-    match regex::Regex::new(&pattern) {
-        Ok(regex) => drift.comparison.server_managed.pattern = Some(regex),
-        Err(e) => c.problem(
-            f.span(),
-            format!(
-                "`{}` is not a valid regular expression: {}",
-                f.path,
-                clip(last_line(&e.to_string()))
-            ),
-            "invalid regex",
-            "use Rust/RE2 regex syntax, e.g. '^(created|lastModified)(Date)?$', or \"\" for no pattern",
-        ),
+    let help =
+        "use Rust/RE2 regex syntax, e.g. '^(created|lastModified)(Date)?$', or \"\" for no pattern";
+    if let Some((pattern, regex)) = regex_value(c, f, help) {
+        drift.comparison.server_managed.pattern = (!pattern.is_empty()).then_some(regex);
     }
 }
 
@@ -1544,6 +1545,27 @@ mod tests {
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
         Config::parse("casguard.toml", text, Path::new(""))
+    }
+
+    #[test]
+    fn server_managed_fields_are_replaceable() {
+        let config =
+            parse("[drift]\nserver_managed = [\"_id\", \"etag\"]\nserver_managed_pattern = \"\"\n")
+                .unwrap();
+        let managed = &config.drift.comparison.server_managed;
+        assert!(managed.contains("etag") && !managed.contains("_tid"));
+        assert!(!managed.contains("lastModified"), "no pattern");
+        let config = parse("[drift]\nserver_managed_pattern = \"^seen[A-Z]\"\n").unwrap();
+        assert!(config.drift.comparison.server_managed.contains("seenAt"));
+        assert!(
+            config.drift.comparison.server_managed.contains("_tid"),
+            "list kept"
+        );
+        let found = problems("[drift]\nserver_managed_pattern = \"(\"\n");
+        assert!(
+            found[0].contains("not a valid regular expression"),
+            "{found:?}"
+        );
     }
 
     /// Every problem as "line: message | help".

@@ -79,24 +79,18 @@ impl Progress {
                 max_attempts,
                 wait,
                 reason,
-                throttled: true,
-            } => self.say(format!(
-                "casguard: the tenant is throttling requests ({reason}) to {what}; retrying in {:.1} s (attempt {} of {max_attempts})",
-                wait.as_secs_f64(),
-                attempt + 1
-            )),
-            Event::Retry {
-                what,
-                attempt,
-                max_attempts,
-                wait,
-                reason,
-                ..
-            } if verbose > 0 => self.say(format!(
-                "casguard: {what}: {reason}; retrying in {:.1} s (attempt {} of {max_attempts})",
-                wait.as_secs_f64(),
-                attempt + 1
-            )),
+                throttled,
+            } if throttled || verbose > 0 => {
+                let failed = match throttled {
+                    true => format!("the tenant is throttling requests ({reason}) to {what}"),
+                    false => format!("{what}: {reason}"),
+                };
+                self.say(format!(
+                    "casguard: {failed}; retrying in {:.1} s (attempt {} of {max_attempts})",
+                    wait.as_secs_f64(),
+                    attempt + 1
+                ))
+            }
             Event::Paced { wait } if verbose > 0 => self.say(format!(
                 "casguard: pacing: waiting {:.1} s to stay within the request rate",
                 wait.as_secs_f64()
