@@ -659,7 +659,7 @@ mod import_round_trip {
                 .and_then(|n| n.parse().ok())
                 .unwrap_or(default)
         };
-        let cases = setting("CASGUARD_PROPTEST_CASES", 256) as u32;
+        let cases = setting("CASGUARD_PROPTEST_CASES", 96) as u32;
         let mut runner = TestRunner::new(Config {
             cases,
             rng_seed: RngSeed::Fixed(setting("CASGUARD_PROPTEST_SEED", 13)),
