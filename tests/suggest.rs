@@ -21,6 +21,13 @@ fn casguard(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
     )
 }
 
+/// `casguard import --snapshot SNAPSHOT --out policies`, plus `more`.
+fn import(dir: &Path, snapshot: &str, more: &[&str]) -> (Option<i32>, String, String) {
+    let mut args = vec!["import", "--snapshot", snapshot, "--out", "policies"];
+    args.extend_from_slice(more);
+    casguard(dir, &args)
+}
+
 /// A diagnostic as one line: miette wraps long messages.
 fn one_line(text: &str) -> String {
     text.split_whitespace()
@@ -83,10 +90,7 @@ fn import_then_drift_is_clean_on_every_fixture() {
     ] {
         let dir = tempfile::tempdir().unwrap();
         let snapshot = root.join(snapshot).display().to_string();
-        let (code, stdout, stderr) = casguard(
-            dir.path(),
-            &["import", "--snapshot", &snapshot, "--out", "policies"],
-        );
+        let (code, stdout, stderr) = import(dir.path(), &snapshot, &[]);
         assert_eq!(code, Some(0), "{stderr}");
         assert!(stdout.starts_with("imported "), "{stdout}");
         let (code, lint, _) = casguard(dir.path(), &["lint", "--fail-on", "error"]);
@@ -115,10 +119,7 @@ fn import_then_drift_is_clean_on_every_fixture() {
 
         // Same input, same bytes; policies already declared are left alone.
         let first = git_free_listing(dir.path());
-        let (code, stdout, stderr) = casguard(
-            dir.path(),
-            &["import", "--snapshot", &snapshot, "--out", "policies"],
-        );
+        let (code, stdout, stderr) = import(dir.path(), &snapshot, &[]);
         assert_eq!(code, Some(0), "{stderr}");
         assert!(
             stdout.contains("already declared, left as they are"),
@@ -128,26 +129,13 @@ fn import_then_drift_is_clean_on_every_fixture() {
         // A file in the way that declares nothing is never overwritten without --force.
         let (victim, _) = &first[0];
         std::fs::write(dir.path().join(victim), "not a policy").unwrap();
-        let (code, _, stderr) = casguard(
-            dir.path(),
-            &["import", "--snapshot", &snapshot, "--out", "policies"],
-        );
+        let (code, _, stderr) = import(dir.path(), &snapshot, &[]);
         assert_eq!(code, Some(2));
         assert!(
             stderr.contains("already exist") && stderr.contains("--force"),
             "{stderr}"
         );
-        let (code, _, stderr) = casguard(
-            dir.path(),
-            &[
-                "import",
-                "--snapshot",
-                &snapshot,
-                "--out",
-                "policies",
-                "--force",
-            ],
-        );
+        let (code, _, stderr) = import(dir.path(), &snapshot, &["--force"]);
         assert_eq!(code, Some(0), "{stderr}");
         assert_eq!(git_free_listing(dir.path()), first, "deterministic");
     }
@@ -189,10 +177,7 @@ fn windows_names_and_collisions_are_safe() {
         .join("tests/fixtures/snapshots/tricky.json")
         .display()
         .to_string();
-    casguard(
-        dir.path(),
-        &["import", "--snapshot", &snapshot, "--out", "policies"],
-    );
+    import(dir.path(), &snapshot, &[]);
     let names: Vec<String> = git_free_listing(dir.path())
         .into_iter()
         .map(|(p, _)| p)
@@ -402,10 +387,7 @@ fn odd_live_shapes_round_trip_and_adopting_them_stays_lint_clean() {
         dir.path().join("live.json"),
     )
     .unwrap();
-    let (code, stdout, stderr) = casguard(
-        dir.path(),
-        &["import", "--snapshot", "live.json", "--out", "policies"],
-    );
+    let (code, stdout, stderr) = import(dir.path(), "live.json", &[]);
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(stdout, "imported 3 policies into policies\n");
     for said in [
@@ -519,10 +501,7 @@ fn first_run_init_then_import_never_gives_one_policy_two_files() {
     let example = dir
         .path()
         .join("policies/anomaly/mass-download-by-a-single-user.toml");
-    let (code, stdout, stderr) = casguard(
-        dir.path(),
-        &["import", "--snapshot", &snapshot, "--out", "policies"],
-    );
+    let (code, stdout, stderr) = import(dir.path(), &snapshot, &[]);
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(
         stdout,
@@ -566,17 +545,7 @@ fn first_run_init_then_import_never_gives_one_policy_two_files() {
     std::fs::remove_file(dir.path().join("policies/copy.toml")).unwrap();
 
     // --force updates the declared file from the tenant, keeping its [meta].
-    let (code, stdout, stderr) = casguard(
-        dir.path(),
-        &[
-            "import",
-            "--snapshot",
-            &snapshot,
-            "--out",
-            "policies",
-            "--force",
-        ],
-    );
+    let (code, stdout, stderr) = import(dir.path(), &snapshot, &["--force"]);
     assert_eq!(code, Some(0), "{stderr}");
     assert!(
         stdout.contains("updated 14 declared files from the tenant, keeping [meta]: ")
@@ -607,10 +576,7 @@ fn server_managed_fields_are_an_explicit_list_that_casguard_toml_replaces() {
     let root = std::env::current_dir().unwrap();
     let live = root.join("tests/fixtures/snapshots/odd-shapes.json");
     let live = live.to_str().unwrap();
-    casguard(
-        dir.path(),
-        &["import", "--snapshot", live, "--out", "policies"],
-    );
+    import(dir.path(), live, &[]);
     let file = dir
         .path()
         .join("policies/anomaly-detection/mass-download-by-a-single-user.toml");
