@@ -18,6 +18,8 @@ findings contains {
 	p.enabled == true
 	p.alerts.enabled == true
 	count(p.alerts.email_recipients) == 0
+	# Recipients in a shape casguard does not model are not "none".
+	not p.kept_verbatim["alerts.email_recipients"]
 }
 
 examples := {
@@ -43,6 +45,15 @@ type = "FILE"
 enabled = false
 [alerts]
 enabled = true
+`,
+		`
+name = "Recipients the tenant sent as objects"
+type = "FILE"
+enabled = true
+[alerts]
+enabled = true
+[extra]
+alertEmailRecipients = [{address = "soc@contoso.com"}]
 `,
 	],
 	"fail": [

@@ -18,6 +18,7 @@ findings contains {
 	p.enabled == true
 	p.severity == "high"
 	not p.alerts.enabled == true
+	not p.kept_verbatim["alerts.enabled"]
 }
 
 examples := {

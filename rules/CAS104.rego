@@ -18,6 +18,8 @@ findings contains {
 	p.enabled == true
 	p.alerts.enabled == true
 	not p.alerts.daily_limit > 0
+	# A limit in a shape casguard does not model is not "no limit".
+	not p.kept_verbatim["alerts.daily_limit"]
 }
 
 message(limit) := "`alerts.daily_limit` is 0, so no alert is ever sent" if limit == 0

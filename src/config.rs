@@ -268,8 +268,9 @@ pub struct DriftConfig {
     /// Names (globs) of live policies that are not managed here on purpose.
     pub ignore_unmanaged: Vec<String>,
     ignore_unmanaged_matcher: globset::GlobSet,
-    /// Field paths (TOML form, e.g. `extra.alertsPerUser`) never compared.
-    pub ignore: Vec<Vec<String>>,
+    /// Field paths never compared (`ignore`) and the server-managed live
+    /// fields (`server_managed`, `server_managed_pattern`).
+    pub comparison: crate::normalize::Comparison,
 }
 
 impl Default for DriftConfig {
@@ -278,7 +279,7 @@ impl Default for DriftConfig {
             unmanaged: Some(Severity::Warning),
             ignore_unmanaged: Vec::new(),
             ignore_unmanaged_matcher: globset::GlobSet::empty(),
-            ignore: Vec::new(),
+            comparison: crate::normalize::Comparison::default(),
         }
     }
 }
@@ -681,6 +682,10 @@ const DRIFT: Section<DriftConfig> = Section {
         }),
         key("ignore_unmanaged", ignore_unmanaged),
         key("ignore", ignored_fields),
+        key("server_managed", |c, f, d| {
+            d.comparison.server_managed.fields = c.texts(f)
+        }),
+        key("server_managed_pattern", server_managed_pattern),
     ],
 };
 
@@ -901,22 +906,48 @@ fn email_domains(c: &mut Checker<'_>, f: &Field<'_, '_>, config: &mut Config) {
     }
 }
 
-fn naming_pattern(c: &mut Checker<'_>, f: &Field<'_, '_>, config: &mut Config) {
-    let Some(pattern) = c.string(f) else {
-        return;
-    };
+/// A regular expression from a string value; `help` shows an example.
+fn regex_value(
+    c: &mut Checker<'_>,
+    f: &Field<'_, '_>,
+    help: &str,
+) -> Option<(String, regex::Regex)> {
+    let pattern = c.string(f)?;
     match regex::Regex::new(&pattern) {
-        Ok(_) => config.naming_pattern = Some(pattern),
-        Err(e) => c.problem(
-            f.span(),
-            format!(
-                "`{}` is not a valid regular expression: {}",
-                f.path,
-                clip(last_line(&e.to_string()))
-            ),
-            "invalid regex",
-            "use Rust/RE2 regex syntax, e.g. '^[A-Z][A-Za-z0-9 -]+$'",
-        ),
+        Ok(regex) => Some((pattern, regex)),
+        Err(e) => {
+            c.problem(
+                f.span(),
+                format!(
+                    "`{}` is not a valid regular expression: {}",
+                    f.path,
+                    clip(last_line(&e.to_string()))
+                ),
+                "invalid regex",
+                help,
+            );
+            None
+        }
+    }
+}
+
+fn naming_pattern(c: &mut Checker<'_>, f: &Field<'_, '_>, config: &mut Config) {
+    if let Some((pattern, _)) = regex_value(
+        c,
+        f,
+        "use Rust/RE2 regex syntax, e.g. '^[A-Z][A-Za-z0-9 -]+$'",
+    ) {
+        config.naming_pattern = Some(pattern);
+    }
+}
+
+/// `[drift] server_managed_pattern`: a regex over whole live field names;
+/// an empty string turns the pattern off.
+fn server_managed_pattern(c: &mut Checker<'_>, f: &Field<'_, '_>, drift: &mut DriftConfig) {
+    let help =
+        "use Rust/RE2 regex syntax, e.g. '^(created|lastModified)(Date)?$', or \"\" for no pattern";
+    if let Some((pattern, regex)) = regex_value(c, f, help) {
+        drift.comparison.server_managed.pattern = (!pattern.is_empty()).then_some(regex);
     }
 }
 
@@ -999,7 +1030,7 @@ fn ignored_fields(c: &mut Checker<'_>, f: &Field<'_, '_>, drift: &mut DriftConfi
     for (path, span) in c.strings(f) {
         let keys = crate::normalize::split_path(path.trim());
         if !keys.iter().any(String::is_empty) && POLICY_ROOTS.contains(&keys[0].as_str()) {
-            drift.ignore.push(keys);
+            drift.comparison.ignore.push(keys);
             continue;
         }
         let near = closest(&keys[0], &POLICY_ROOTS)
@@ -1516,6 +1547,27 @@ mod tests {
         Config::parse("casguard.toml", text, Path::new(""))
     }
 
+    #[test]
+    fn server_managed_fields_are_replaceable() {
+        let config =
+            parse("[drift]\nserver_managed = [\"_id\", \"etag\"]\nserver_managed_pattern = \"\"\n")
+                .unwrap();
+        let managed = &config.drift.comparison.server_managed;
+        assert!(managed.contains("etag") && !managed.contains("_tid"));
+        assert!(!managed.contains("lastModified"), "no pattern");
+        let config = parse("[drift]\nserver_managed_pattern = \"^seen[A-Z]\"\n").unwrap();
+        assert!(config.drift.comparison.server_managed.contains("seenAt"));
+        assert!(
+            config.drift.comparison.server_managed.contains("_tid"),
+            "list kept"
+        );
+        let found = problems("[drift]\nserver_managed_pattern = \"(\"\n");
+        assert!(
+            found[0].contains("not a valid regular expression"),
+            "{found:?}"
+        );
+    }
+
     /// Every problem as "line: message | help".
     fn problems(text: &str) -> Vec<String> {
         let source = SourceFile::new("casguard.toml", text);
@@ -1573,7 +1625,7 @@ mod tests {
         assert_eq!(t.request_timeout, Duration::from_secs(60));
         assert_eq!(config.drift.unmanaged, None);
         assert!(config.drift.ignores_unmanaged("legacy proxy"));
-        assert_eq!(config.drift.ignore, [["extra", "alertsPerUser"]]);
+        assert_eq!(config.drift.comparison.ignore, [["extra", "alertsPerUser"]]);
         assert_eq!(config.review.live_timestamp_fields, ["changed"]);
         assert_eq!(config.review.history_dir, Some(Path::new("cfg").join("h")));
     }

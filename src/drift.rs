@@ -43,6 +43,10 @@ enum Match {
     One(usize),
     /// Several live policies share its type and name (DRIFT006).
     Ambiguous,
+    /// The one live policy of its type and name is matched by another file
+    /// (desired index): the file declares it again (CAS002), and is not
+    /// called missing (DRIFT006 names the file that matched).
+    DeclaredAgain(usize),
 }
 
 /// Compares desired `policies` with `live` raw objects.
@@ -73,6 +77,15 @@ pub fn compare(
         .filter_map(|&(d, l)| live[l].id.clone().map(|id| (d, id)))
         .collect();
     for (index, policy) in policies.iter().enumerate() {
+        if let Match::DeclaredAgain(first) = matching.matches[index] {
+            outcome.findings.push(declared_again_finding(
+                policy,
+                &policies[first],
+                sources,
+                &live,
+                &matching.matches[first],
+            ));
+        }
         if matching.matches[index] == Match::None {
             outcome.findings.push(missing_finding(policy, sources));
             outcome
@@ -178,10 +191,13 @@ fn match_policies(
         matches: vec![Match::None; policies.len()],
         claimed: vec![false; live.len()],
     };
+    // Live index -> the desired policy that took it.
+    let mut taken_by: HashMap<usize, usize> = HashMap::new();
     for (index, policy) in policies.iter().enumerate() {
         if let Some(&l) = policy.id.as_deref().and_then(|id| by_id.get(id)) {
             matching.claimed[l] = true;
             matching.matches[index] = Match::One(l);
+            taken_by.entry(l).or_insert(index);
         }
     }
     for (index, policy) in policies.iter().enumerate() {
@@ -200,10 +216,21 @@ fn match_policies(
             .filter(|&i| !matching.claimed[i])
             .collect();
         match candidates.as_slice() {
-            [] => {}
+            [] => {
+                // Its live policy went to another file of the same type and name.
+                let first = by_key
+                    .get(&key)
+                    .into_iter()
+                    .flatten()
+                    .find_map(|l| taken_by.get(l).copied());
+                if let Some(first) = first {
+                    matching.matches[index] = Match::DeclaredAgain(first);
+                }
+            }
             [single] => {
                 matching.claimed[*single] = true;
                 matching.matches[index] = Match::One(*single);
+                taken_by.entry(*single).or_insert(index);
             }
             several => {
                 for &i in several {
@@ -225,8 +252,8 @@ fn compare_matched(
     config: &DriftConfig,
 ) -> Vec<(Vec<Change>, Option<String>)> {
     crate::parallel::map(matched, |&(d, l)| {
-        let desired_form = normalize::desired(&policies[d], &config.ignore);
-        let live_form = normalize::live(live[l].raw, &config.ignore);
+        let desired_form = normalize::desired(&policies[d], &config.comparison);
+        let live_form = normalize::live(live[l].raw, &config.comparison);
         let mut changes = Vec::new();
         diff_values("", Some(&desired_form), Some(&live_form), &mut changes);
         // Names match ignoring case and outer spaces; a difference in case alone is not drift.
@@ -306,6 +333,35 @@ fn ambiguous_finding(
     .at(locate(policy, sources, "name"))
     .label("matches several live policies")
     .help(DRIFT006.remediation)
+}
+
+/// DRIFT006 for a second file of one live policy: it names the file that
+/// matched rather than calling this one missing.
+fn declared_again_finding(
+    policy: &Policy,
+    first: &Policy,
+    sources: &Sources,
+    live: &[Live],
+    first_match: &Match,
+) -> Finding {
+    let id = match first_match {
+        Match::One(l) => live[*l].id.clone(),
+        _ => None,
+    }
+    .map_or(String::new(), |id| format!(" (id {id})"));
+    Finding::new(
+        DRIFT006.id,
+        DRIFT006.severity,
+        format!(
+            "{} `{}` is also declared in `{}`, which matched the live policy{id}; this file matches nothing",
+            policy.policy_type, policy.name, first.file
+        ),
+    )
+    .policy(&policy.name)
+    .at(locate(policy, sources, "name"))
+    .label("declared twice")
+    .related(locate(first, sources, "name"), "matched the live policy")
+    .help("keep one file per policy: delete or merge this one (CAS002), or pin each file to its own live `id` if the tenant really has two")
 }
 
 fn missing_finding(policy: &Policy, sources: &Sources) -> Finding {

@@ -9,7 +9,7 @@
 
 use toml_edit::{DocumentMut, Item, Value};
 
-use crate::model::{Finding, Policy, PolicySeverity, PolicyType, Sources};
+use crate::model::{Finding, Policy, PolicySeverity, PolicyTypeName, Sources};
 use crate::registry::{CAS205, CAS206};
 
 fn tidy_recipients(list: &[String]) -> Vec<String> {
@@ -88,7 +88,7 @@ pub fn fix(text: &str) -> Result<(String, Vec<String>), String> {
         }
     };
     canonical(doc.get_mut("type"), "type", |t| {
-        PolicyType::parse(t).map(|p| p.as_str().to_string())
+        Some(PolicyTypeName::new(t).as_str().to_string()).filter(|t| !t.is_empty())
     });
     canonical(doc.get_mut("severity"), "severity", |s| {
         PolicySeverity::parse(s).map(|p| p.as_str().to_string())

@@ -4,10 +4,14 @@
 //! Documents are built with `toml_edit` (quoting, escaping and table layout
 //! handled by the crate that also edits files in place) in a fixed order:
 //! modeled fields, `[alerts]`, `[filters]`, `[extra]`, then a commented
-//! `[meta]` to fill in. Same input, same bytes. Values go through the same
-//! mapping table as drift (`normalize::FIELD_MAP`), so importing a snapshot
-//! and comparing it with that snapshot shows no drift; JSON becomes TOML
-//! through `json_to_toml`, the converter `suggest --adopt-live` uses too.
+//! `[meta]` to fill in (or the `[meta]` of the file being replaced). Same
+//! input, same bytes. Values go through the same mapping table as drift
+//! (`normalize::FIELD_MAP`) and are written in canonical spelling, so the
+//! files are clean on the fixable rules; a modeled value its typed key
+//! cannot hold is kept verbatim under `[extra]`, with a comment saying why
+//! (`normalize::typed` decides). So importing any snapshot and comparing it
+//! with that snapshot shows no drift. JSON becomes TOML through
+//! `json_to_toml`, the converter `suggest --adopt-live` uses too.
 
 use std::collections::BTreeMap;
 
@@ -16,9 +20,9 @@ use toml_edit::{DocumentMut, Item, Table};
 
 use crate::json_to_toml;
 
-pub use crate::model::Skipped;
-use crate::model::{PolicySeverity, PolicyType};
-use crate::normalize::{self, Convert};
+pub use crate::model::ImportNote;
+use crate::model::PolicyTypeName;
+use crate::normalize::{self, Comparison, Typed};
 
 /// One file to write: its path relative to the output folder, and its text.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,14 +32,38 @@ pub struct PolicyFile {
     pub name: String,
 }
 
+/// What every rendered file shares.
+#[derive(Debug, Clone, Copy)]
+pub struct RenderOptions<'a> {
+    /// Where the live state came from, for the file's first comment.
+    pub origin: Option<&'a str>,
+    /// Which live fields are server-managed (left out of the file).
+    pub comparison: &'a Comparison,
+    /// The domain of the `[meta]` template's example owner: one that
+    /// `allowed_email_domains` allows.
+    pub owner_domain: &'a str,
+}
+
+impl RenderOptions<'_> {
+    /// The example owner's domain: the first allowed one, else example.com.
+    pub fn owner_domain(allowed: &[String]) -> &str {
+        allowed.first().map_or("example.com", String::as_str)
+    }
+}
+
 /// Renders every live policy as a policy file, with stable, collision-free
-/// paths `<type>/<slug>.toml`.
-pub fn render_all(live: &[Value], origin: Option<&str>) -> (Vec<PolicyFile>, Vec<Skipped>) {
+/// paths `<type>/<slug>.toml`. `meta_of(path)` gives the `[meta]` to keep
+/// for a file that replaces one at that path (`import --force`).
+pub fn render_all(
+    live: &[Value],
+    options: RenderOptions<'_>,
+    meta_of: &dyn Fn(&str) -> Option<Item>,
+) -> (Vec<PolicyFile>, Vec<ImportNote>) {
     let mut sorted: Vec<&Map<String, Value>> = live.iter().filter_map(Value::as_object).collect();
     let key = |p: &Map<String, Value>| {
         let text = |k: &str| p.get(k).and_then(Value::as_str).unwrap_or("").to_string();
         (
-            text("policyType").trim().to_ascii_uppercase(),
+            PolicyTypeName::new(&text("policyType")),
             text("name").trim().to_lowercase(),
             text("_id"),
         )
@@ -43,176 +71,168 @@ pub fn render_all(live: &[Value], origin: Option<&str>) -> (Vec<PolicyFile>, Vec
     sorted.sort_by_key(|p| key(p));
     let mut taken: BTreeMap<String, usize> = BTreeMap::new();
     let mut files = Vec::new();
-    let mut skipped = Vec::new();
+    let mut notes = Vec::new();
     for raw in sorted {
-        let (text, name, policy_type, mut skips) = render(raw, origin);
-        skipped.append(&mut skips);
-        let folder = slug(&policy_type);
-        let base = format!(
-            "{}/{}",
-            if folder.is_empty() {
-                "other".into()
-            } else {
-                folder
-            },
-            slug_or_default(&name)
-        );
-        let count = taken.entry(base.to_ascii_lowercase()).or_insert(0);
+        let stem = path_stem(raw);
+        let count = taken.entry(stem.to_ascii_lowercase()).or_insert(0);
         *count += 1;
         let path = if *count == 1 {
-            format!("{base}.toml")
+            format!("{stem}.toml")
         } else {
-            format!("{base}-{count}.toml")
+            format!("{stem}-{count}.toml")
         };
-        files.push(PolicyFile { path, text, name });
+        let mut rendered = render(raw, options, meta_of(&path).as_ref());
+        notes.append(&mut rendered.notes);
+        files.push(PolicyFile {
+            path,
+            text: rendered.text,
+            name: rendered.name,
+        });
     }
-    (files, skipped)
+    (files, notes)
 }
 
-/// Renders one live policy; returns (text, name, type, skipped fields).
+/// One live policy as a policy file.
+pub struct Rendered {
+    pub text: String,
+    pub name: String,
+    /// Fields kept verbatim, or left out, and why.
+    pub notes: Vec<ImportNote>,
+}
+
+/// `<type>/<slug>` of a live policy, without `.toml` or a number.
+fn path_stem(raw: &Map<String, Value>) -> String {
+    let text = |k: &str| raw.get(k).and_then(Value::as_str).unwrap_or("");
+    let folder = slug(PolicyTypeName::new(text("policyType")).as_str());
+    format!(
+        "{}/{}",
+        if folder.is_empty() {
+            "other".into()
+        } else {
+            folder
+        },
+        slug_or_default(text("name").trim())
+    )
+}
+
+/// Renders one live policy. `meta` is the `[meta]` table of the file it
+/// replaces (`import --force`), kept as it is; without one, a commented
+/// template follows.
 pub fn render(
     raw: &Map<String, Value>,
-    origin: Option<&str>,
-) -> (String, String, String, Vec<Skipped>) {
+    options: RenderOptions<'_>,
+    meta: Option<&Item>,
+) -> Rendered {
     let mut doc = DocumentMut::new();
-    let mut skipped = Vec::new();
+    let mut notes = Vec::new();
     let name = raw
         .get("name")
         .and_then(Value::as_str)
         .unwrap_or("")
         .trim()
         .to_string();
-    let policy_type = raw
-        .get("policyType")
-        .and_then(Value::as_str)
-        .map(|t| {
-            PolicyType::parse(t)
-                .map_or_else(|| t.trim().to_ascii_uppercase(), |p| p.as_str().to_string())
-        })
-        .unwrap_or_default();
-    let mut skip = |field: &str, reason: &str| {
-        skipped.push(Skipped {
+    let policy_type =
+        PolicyTypeName::new(raw.get("policyType").and_then(Value::as_str).unwrap_or(""));
+    let mut note = |field: &str, detail: String| {
+        notes.push(ImportNote {
             policy: name.clone(),
             field: field.to_string(),
-            reason: reason.to_string(),
+            detail,
         })
     };
     doc["name"] = toml_edit::value(name.clone());
-    doc["type"] = toml_edit::value(policy_type.clone());
-    doc["enabled"] = toml_edit::value(raw.get("enabled").and_then(Value::as_bool).unwrap_or(false));
-    if raw.get("enabled").is_some_and(|v| !v.is_boolean()) {
-        skip("enabled", "not a boolean; written as false");
+    doc["type"] = toml_edit::value(policy_type.as_str());
+    let mut alerts = Table::new();
+    let mut filters = None;
+    let mut extra: Map<String, Value> = Map::new();
+    let mut verbatim: BTreeMap<&str, &str> = BTreeMap::new();
+    for mapping in normalize::FIELD_MAP {
+        let Some(value) = raw.get(mapping.live_field) else {
+            if mapping.toml_path == "enabled" {
+                note(
+                    "enabled",
+                    "the live policy has no `enabled` field, so the file leaves it out (CAS006)"
+                        .into(),
+                );
+            }
+            continue;
+        };
+        match normalize::typed(mapping, value) {
+            Typed::Absent => {}
+            Typed::Verbatim(why) if mapping.toml_path == "id" => note(
+                "_id",
+                format!("not pinned: {why}; the file matches by type and name"),
+            ),
+            Typed::Verbatim(why) => {
+                note(
+                    mapping.live_field,
+                    format!("kept verbatim as `extra.{}`: {why}", mapping.live_field),
+                );
+                verbatim.insert(mapping.live_field, why);
+                extra.insert(mapping.live_field.to_string(), value.clone());
+            }
+            Typed::Value(typed) => match mapping.toml_path {
+                "name" | "type" => {}
+                "filters" => {
+                    if let Value::Object(map) = &typed {
+                        filters = Some(Item::Table(json_to_toml::table(map)));
+                    }
+                }
+                path => {
+                    let Some(item) = json_to_toml::value(&typed) else {
+                        continue;
+                    };
+                    match path.strip_prefix("alerts.") {
+                        Some(key) => alerts[key] = Item::Value(item),
+                        None => doc[path] = Item::Value(item),
+                    }
+                }
+            },
+        }
     }
-    let (alerts, filters) = modeled_fields(raw, &mut doc, &mut skip);
     if !alerts.is_empty() {
         doc["alerts"] = Item::Table(alerts);
     }
-    if let Some(filters) = filters {
+    if let Some(filters) = filters.filter(|f| f.as_table().is_some_and(|t| !t.is_empty())) {
         doc["filters"] = filters;
     }
-    let extra: Map<String, Value> = raw
-        .iter()
-        .filter(|(k, v)| {
-            normalize::mapping_for_live_field(k).is_none()
-                && !normalize::is_server_managed(k)
-                && !v.is_null()
-        })
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    if !extra.is_empty() {
-        let extra = json_to_toml::table(&extra);
-        if !extra.is_empty() {
-            doc["extra"] = Item::Table(extra);
+    for (key, value) in raw {
+        let unmodeled = normalize::mapping_for_live_field(key).is_none();
+        if unmodeled && !options.comparison.server_managed.contains(key) && !value.is_null() {
+            extra.insert(key.clone(), value.clone());
         }
     }
+    let mut extra = json_to_toml::table(&extra);
+    for (field, why) in &verbatim {
+        json_to_toml::annotate(&mut extra, field, &verbatim_comment(field, why));
+    }
+    if !extra.is_empty() {
+        doc["extra"] = Item::Table(extra);
+    }
     let mut text = String::new();
-    match origin {
+    match options.origin {
         Some(origin) => text.push_str(&format!("# Imported by casguard from {origin}.\n")),
         None => text.push_str("# Imported by casguard.\n"),
     }
-    text.push_str(&doc.to_string());
-    text.push_str("\n# [meta]\n# owner = \"team@example.com\"\n# last_reviewed = YYYY-MM-DD\n# review_interval_days = 90\n");
-    (text, name, policy_type, skipped)
-}
-
-/// The modeled fields other than name, type and enabled, through the one
-/// mapping table: top-level ones into `doc`; returns `[alerts]` and
-/// `[filters]`. Values the typed form cannot hold are reported to `skip`.
-fn modeled_fields(
-    raw: &Map<String, Value>,
-    doc: &mut DocumentMut,
-    skip: &mut dyn FnMut(&str, &str),
-) -> (Table, Option<Item>) {
-    let mut alerts = Table::new();
-    let mut filters: Option<Item> = None;
-    for mapping in normalize::FIELD_MAP {
-        let Some(value) = raw.get(mapping.live_field).filter(|v| !v.is_null()) else {
-            continue;
-        };
-        match (mapping.convert, mapping.toml_path) {
-            (_, "name" | "type" | "enabled") => {}
-            (Convert::Identity, _) => {
-                if let Some(id) = value.as_str() {
-                    doc["id"] = toml_edit::value(id.to_ascii_lowercase());
-                }
-            }
-            (Convert::Severity, _) => match severity(value) {
-                Some(s) => doc["severity"] = toml_edit::value(s.as_str()),
-                None => skip(mapping.live_field, "not a known severity"),
-            },
-            (Convert::Text, path) => match value.as_str() {
-                Some(text) if !text.trim().is_empty() => doc[path] = toml_edit::value(text.trim()),
-                Some(_) => {}
-                None => skip(mapping.live_field, "not a string"),
-            },
-            (Convert::Filters, _) => match value {
-                Value::Object(map) if !map.is_empty() => {
-                    filters = Some(Item::Table(json_to_toml::table(map)))
-                }
-                Value::Object(_) => {}
-                _ => skip(mapping.live_field, "not an object"),
-            },
-            (_, path) => {
-                let key = path.trim_start_matches("alerts.");
-                match (mapping.convert, value) {
-                    (Convert::Bool, Value::Bool(b)) => {
-                        alerts[key] = toml_edit::value(*b);
-                    }
-                    (Convert::Integer, Value::Number(n))
-                        if n.as_f64().is_some_and(|f| f.fract() == 0.0) =>
-                    {
-                        alerts[key] = toml_edit::value(n.as_f64().unwrap_or_default() as i64);
-                    }
-                    (Convert::AddressSet, Value::Array(items))
-                        if items.iter().all(Value::is_string) =>
-                    {
-                        if !items.is_empty() {
-                            alerts[key] = Item::Value(toml_edit::Value::Array(
-                                items
-                                    .iter()
-                                    .filter_map(Value::as_str)
-                                    .map(str::trim)
-                                    .collect(),
-                            ));
-                        }
-                    }
-                    _ => skip(mapping.live_field, "unexpected type"),
-                }
-            }
+    match meta {
+        Some(meta) => {
+            doc["meta"] = meta.clone();
+            text.push_str(&doc.to_string());
+        }
+        None => {
+            text.push_str(&doc.to_string());
+            text.push_str(&format!(
+                "\n# [meta]\n# owner = \"team@{}\"\n# last_reviewed = YYYY-MM-DD\n# review_interval_days = 90\n",
+                options.owner_domain
+            ));
         }
     }
-    (alerts, filters)
+    Rendered { text, name, notes }
 }
 
-fn severity(value: &Value) -> Option<PolicySeverity> {
-    match value {
-        Value::Number(n) => n
-            .as_f64()
-            .filter(|f| f.fract() == 0.0)
-            .and_then(|f| PolicySeverity::from_live_code(f as i64)),
-        Value::String(s) => PolicySeverity::parse(s),
-        _ => None,
-    }
+/// The comment over a modeled field kept verbatim under `[extra]`.
+pub fn verbatim_comment(live_field: &str, why: &str) -> String {
+    format!("# `{live_field}` is modeled, but {why}: kept verbatim and compared as it is")
 }
 
 /// A file-system-safe slug (Windows too): lower-case ASCII letters, digits
@@ -254,6 +274,14 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn options(comparison: &Comparison) -> RenderOptions<'_> {
+        RenderOptions {
+            origin: Some("snap.json"),
+            comparison,
+            owner_domain: "contoso.com",
+        }
+    }
+
     #[test]
     fn slugs_are_safe() {
         assert_eq!(
@@ -272,10 +300,11 @@ mod tests {
             json!({"_id": "b", "name": "Same name", "policyType": "FILE", "enabled": true}),
             json!({"_id": "a", "name": "Same  name", "policyType": "FILE", "enabled": true}),
         ];
-        let (files, _) = render_all(&live, None);
+        let comparison = Comparison::default();
+        let (files, _) = render_all(&live, options(&comparison), &|_| None);
         let paths: Vec<_> = files.iter().map(|f| f.path.as_str()).collect();
         assert_eq!(paths, ["file/same-name.toml", "file/same-name-2.toml"]);
-        assert_eq!(render_all(&live, None).0, files);
+        assert_eq!(render_all(&live, options(&comparison), &|_| None).0, files);
     }
 
     #[test]
@@ -284,7 +313,8 @@ mod tests {
             "severity": 2, "description": "d", "alertsEnabled": true, "alertEmailRecipients": ["soc@contoso.com"], "dailyAlertLimit": 5,
             "filters": {"service.appId": {"eq": [1, 2]}}, "governanceActions": [{"type": "Quarantine", "params": null}], "scope": null,
             "lastModified": 17});
-        let (text, ..) = render(raw.as_object().unwrap(), Some("snap.json"));
+        let comparison = Comparison::default();
+        let text = render(raw.as_object().unwrap(), options(&comparison), None).text;
         let (policy, findings, _) = crate::load::parse_policy_text("x.toml", &text);
         assert!(findings.is_empty(), "{findings:?}\n{text}");
         let policy = policy.unwrap();
@@ -302,5 +332,66 @@ mod tests {
         .collect();
         assert!(order.windows(2).all(|w| w[0] < w[1]), "{text}");
         assert!(!text.contains("lastModified") && !text.contains("scope"));
+        assert!(text.contains("# owner = \"team@contoso.com\""), "{text}");
+    }
+
+    #[test]
+    fn values_the_typed_keys_cannot_hold_are_kept_verbatim_with_a_reason() {
+        let raw = json!({"_id": "1", "name": "Odd", "policyType": "NEW_KIND", "severity": 5,
+            "alertEmailRecipients": [{"address": "a@contoso.com"}], "dailyAlertLimit": "5",
+            "filters": [1, 2], "description": {"x": 1}, "alertsEnabled": true});
+        let comparison = Comparison::default();
+        let rendered = render(raw.as_object().unwrap(), options(&comparison), None);
+        let text = &rendered.text;
+        let (policy, findings, _) = crate::load::parse_policy_text("x.toml", text);
+        assert!(findings.is_empty(), "{findings:?}\n{text}");
+        let policy = policy.unwrap();
+        assert_eq!(policy.enabled, None);
+        assert_eq!(policy.id, None, "`1` is not an id to pin");
+        assert_eq!(policy.policy_type.as_str(), "NEW_KIND");
+        assert_eq!(policy.extra["severity"], json!(5));
+        assert_eq!(policy.extra["dailyAlertLimit"], json!("5"));
+        assert!(
+            text.contains("# `severity` is modeled, but it is not a severity"),
+            "{text}"
+        );
+        assert!(
+            text.contains("# `description` is modeled, but it is not a string"),
+            "{text}"
+        );
+        let fields: Vec<&str> = rendered.notes.iter().map(|n| n.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "_id",
+                "enabled",
+                "severity",
+                "description",
+                "alertEmailRecipients",
+                "dailyAlertLimit",
+                "filters"
+            ]
+        );
+        let desired = normalize::desired(&policy, &comparison);
+        assert_eq!(
+            desired,
+            normalize::live(raw.as_object().unwrap(), &comparison)
+        );
+    }
+
+    #[test]
+    fn recipients_are_written_tidy() {
+        let raw = json!({"_id": "5f01dce13de79160fbec4150", "name": "P", "policyType": "file", "enabled": true,
+            "severity": "HIGH", "alertEmailRecipients": ["B@contoso.com", " a@contoso.com", "b@contoso.com"]});
+        let comparison = Comparison::default();
+        let text = render(raw.as_object().unwrap(), options(&comparison), None).text;
+        assert!(
+            text.contains("email_recipients = [\"a@contoso.com\", \"b@contoso.com\"]"),
+            "{text}"
+        );
+        assert!(
+            text.contains("type = \"FILE\"") && text.contains("severity = \"high\""),
+            "{text}"
+        );
     }
 }

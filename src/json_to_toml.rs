@@ -105,6 +105,26 @@ pub fn set_path(table: &mut Table, keys: &[String], json: &Value) {
     }
 }
 
+/// Puts `comment` (one `# ...` line) above `key` of `table`, whether it
+/// is a value, a sub-table or an array of tables.
+pub fn annotate(table: &mut Table, key: &str, comment: &str) {
+    let prefix = format!("{comment}\n");
+    match table.get_mut(key) {
+        Some(Item::Table(sub)) => sub.decor_mut().set_prefix(prefix),
+        Some(Item::ArrayOfTables(array)) => {
+            if let Some(first) = array.get_mut(0) {
+                first.decor_mut().set_prefix(prefix);
+            }
+        }
+        Some(_) => {
+            if let Some(mut key) = table.key_mut(key) {
+                key.leaf_decor_mut().set_prefix(prefix);
+            }
+        }
+        None => {}
+    }
+}
+
 /// Removes the key at `keys`, if present.
 pub fn remove_path(table: &mut Table, keys: &[String]) {
     match keys {

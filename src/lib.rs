@@ -6,7 +6,7 @@
 //! - `cli`: clap definitions, one call into `app`, one render, one exit code.
 //! - `app`: one file per command, typed inputs + `Env` -> typed outcome.
 //! - `report` (renderers, one file per format), `drift`, `review`, `rules`,
-//!   `suppress`, `fix`, `import`, `suggest`, `evidence`, `history`, `live`,
+//!   `suppress`, `fix`, `coverage`, `import`, `suggest`, `evidence`, `history`, `live`,
 //!   `load`, `normalize`, `config`, `schema`, `init`, `json_to_toml`: the stages.
 //!   `alerts` (scorecard, spikes, trends over archived alerts) is a pure stage.
 //! - `archive`: the SQLite alert archive (schema, migrations, upsert of a
@@ -23,6 +23,7 @@ pub mod app;
 pub mod archive;
 pub mod cli;
 pub mod config;
+pub mod coverage;
 pub mod drift;
 pub mod env;
 pub mod evidence;

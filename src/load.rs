@@ -22,11 +22,12 @@ use toml::Spanned;
 
 use crate::fsutil::display_path;
 use crate::model::{
-    Alerts, Finding, Location, Meta, Policy, PolicySeverity, PolicyType, SourceFile, Sources,
+    Alerts, Finding, Location, Meta, Policy, PolicySeverity, PolicyType, PolicyTypeName,
+    SourceFile, Sources,
 };
-use crate::normalize;
+use crate::normalize::{self, ServerManaged};
 use crate::registry::{CAS001, CAS002, CAS003, CAS004};
-use crate::textutil::{closest, join_path, name_key};
+use crate::textutil::{closest, is_email_address, join_path, name_key};
 
 /// Policy files larger than this are refused: a policy file holds one
 /// policy, and a huge file is almost always a mistake (or an attack on CI).
@@ -45,17 +46,19 @@ pub struct LoadOutcome {
 /// A problem that stops loading altogether (exit 2), as opposed to a finding.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum LoadError {
-    #[error("policy path `{0}` does not exist")]
-    #[diagnostic(
-        code(casguard::load::missing_path),
-        help("check the path, or set `policies_dir` in casguard.toml")
-    )]
-    MissingPath(String),
+    #[error("policy path `{path}` does not exist")]
+    #[diagnostic(code(casguard::load::missing_path), help("{help}"))]
+    MissingPath { path: String, help: String },
 }
 
 /// Finds, reads and validates every policy file under `inputs`.
 /// `base` is the folder display paths are relative to (the project root).
-pub fn load_policies(base: &Path, inputs: &[PathBuf]) -> Result<LoadOutcome, LoadError> {
+/// `server_managed` names the live fields `[extra]` may not hold.
+pub fn load_policies(
+    base: &Path,
+    inputs: &[PathBuf],
+    server_managed: &ServerManaged,
+) -> Result<LoadOutcome, LoadError> {
     let mut outcome = LoadOutcome::default();
     let mut files = Vec::new();
     for input in inputs {
@@ -77,7 +80,7 @@ pub fn load_policies(base: &Path, inputs: &[PathBuf]) -> Result<LoadOutcome, Loa
             .help(CAS004.remediation),
         );
     }
-    for loaded in crate::parallel::map(&files, |file| load_file(base, file)) {
+    for loaded in crate::parallel::map(&files, |file| load_file(base, file, server_managed)) {
         outcome.files.push(loaded.display.clone());
         outcome.findings.extend(loaded.findings);
         outcome.policies.extend(loaded.policy);
@@ -99,12 +102,12 @@ struct LoadedFile {
     findings: Vec<Finding>,
 }
 
-fn load_file(base: &Path, file: &Path) -> LoadedFile {
+fn load_file(base: &Path, file: &Path, server_managed: &ServerManaged) -> LoadedFile {
     let display = display_path(base, file);
     match read_policy_text(file, &display) {
         Ok(text) => {
             let source = Arc::new(SourceFile::new(display.clone(), text));
-            let (policy, findings) = parse_policy(&source);
+            let (policy, findings) = parse_policy(&source, server_managed);
             LoadedFile {
                 display,
                 source: Some(source),
@@ -126,8 +129,10 @@ pub fn parse_policy_text(
     path: &str,
     text: &str,
 ) -> (Option<Policy>, Vec<Finding>, Arc<SourceFile>) {
+    static DEFAULT: std::sync::LazyLock<ServerManaged> =
+        std::sync::LazyLock::new(ServerManaged::default);
     let source = Arc::new(SourceFile::new(path, text));
-    let (policy, findings) = parse_policy(&source);
+    let (policy, findings) = parse_policy(&source, &DEFAULT);
     (policy, findings, source)
 }
 
@@ -137,8 +142,10 @@ fn discover(
     files: &mut Vec<PathBuf>,
     findings: &mut Vec<Finding>,
 ) -> Result<(), LoadError> {
-    let metadata =
-        fs::metadata(input).map_err(|_| LoadError::MissingPath(display_path(base, input)))?;
+    let metadata = fs::metadata(input).map_err(|_| LoadError::MissingPath {
+        path: display_path(base, input),
+        help: "check the path, or set `policies_dir` in casguard.toml".into(),
+    })?;
     if metadata.is_file() {
         files.push(input.to_path_buf());
         return Ok(());
@@ -257,12 +264,15 @@ fn read_policy_text(file: &Path, display: &str) -> Result<String, Box<Finding>> 
     })
 }
 
-fn parse_policy(source: &Arc<SourceFile>) -> (Option<Policy>, Vec<Finding>) {
+fn parse_policy(
+    source: &Arc<SourceFile>,
+    server_managed: &ServerManaged,
+) -> (Option<Policy>, Vec<Finding>) {
     let text: &str = &source.text;
     if text.trim().is_empty() {
         let finding = Finding::new(CAS001.id, CAS001.severity, "file is empty")
             .at(source.file_location())
-            .help("a policy file needs at least `name`, `type` and `enabled`; delete the file if it is not needed");
+            .help("a policy file needs at least `name` and `type` (and `enabled`, as a rule); delete the file if it is not needed");
         return (None, vec![finding]);
     }
     let (table, errors) = DeTable::parse_recoverable(text);
@@ -285,6 +295,7 @@ fn parse_policy(source: &Arc<SourceFile>) -> (Option<Policy>, Vec<Finding>) {
     }
     let mut validator = Validator {
         source,
+        server_managed,
         findings: Vec::new(),
         spans: BTreeMap::new(),
     };
@@ -324,6 +335,7 @@ type Entry<'t, 'i> = (
 
 struct Validator<'s> {
     source: &'s SourceFile,
+    server_managed: &'s ServerManaged,
     findings: Vec<Finding>,
     spans: BTreeMap<String, Range<usize>>,
 }
@@ -362,10 +374,7 @@ impl Validator<'_> {
                         }
                     }
                 }
-                "type" => {
-                    policy_type =
-                        self.enumeration(value, path, PolicyType::parse, &PolicyType::allowed())
-                }
+                "type" => policy_type = self.policy_type(value),
                 "enabled" => enabled = self.boolean(value, path),
                 "severity" => {
                     severity = self.enumeration(
@@ -405,12 +414,9 @@ impl Validator<'_> {
         self.missing_required(
             table,
             table_span,
-            [
-                ("name", name.is_some()),
-                ("type", policy_type.is_some()),
-                ("enabled", enabled.is_some()),
-            ],
+            [("name", name.is_some()), ("type", policy_type.is_some())],
         );
+        let kept_verbatim = self.verbatim_modeled_fields(&extra);
         if !self.findings.is_empty() {
             return None;
         }
@@ -418,7 +424,7 @@ impl Validator<'_> {
             file: self.source.path.clone(),
             name: name?,
             policy_type: policy_type?,
-            enabled: enabled?,
+            enabled,
             severity,
             description,
             id,
@@ -426,6 +432,7 @@ impl Validator<'_> {
             filters,
             extra,
             meta,
+            kept_verbatim,
             spans: std::mem::take(&mut self.spans),
         })
     }
@@ -436,7 +443,7 @@ impl Validator<'_> {
         &mut self,
         table: &DeTable<'_>,
         table_span: Range<usize>,
-        keys: [(&str, bool); 3],
+        keys: [(&str, bool); 2],
     ) {
         let start = table_span.start..table_span.start;
         for (required, present) in keys {
@@ -445,11 +452,10 @@ impl Validator<'_> {
             }
             let example = match required {
                 "name" => "name = \"Mass download by a single user\"".to_string(),
-                "type" => format!(
+                _ => format!(
                     "type = \"FILE\"  (one of {})",
                     PolicyType::allowed().join(", ")
                 ),
-                _ => "enabled = true".to_string(),
             };
             self.findings.push(
                 Finding::new(
@@ -532,27 +538,12 @@ impl Validator<'_> {
         for (key, value) in table.iter() {
             let name = key.get_ref().as_ref();
             let path = join_path("extra", name);
-            if let Some(mapping) = normalize::mapping_for_live_field(name) {
-                self.problem(
-                    key.span(),
-                    format!(
-                        "`extra.{name}` shadows the modeled field `{}`",
-                        mapping.toml_path
-                    ),
-                    "modeled elsewhere",
-                    format!(
-                        "set `{}` instead; [extra] is for live fields casguard does not model",
-                        mapping.toml_path
-                    ),
-                );
-                continue;
-            }
-            if normalize::is_server_managed(name) {
+            if self.server_managed.contains(name) {
                 self.problem(
                     key.span(),
                     format!("`extra.{name}` is managed by the server and is never compared"),
                     "server-managed field",
-                    "remove it: ids, tenant ids, timestamps and counters are set by MDCA, not by policy files".into(),
+                    "remove it: ids, tenant ids and change times are set by MDCA, not by policy files (`[drift] server_managed` in casguard.toml changes the list)".into(),
                 );
                 continue;
             }
@@ -561,6 +552,67 @@ impl Validator<'_> {
             }
         }
         extra
+    }
+
+    /// `type`: any non-empty string. A type this casguard does not know is
+    /// kept as it is (CAS005 warns in lint), since MDCA adds types.
+    fn policy_type(&mut self, value: &Spanned<DeValue<'_>>) -> Option<PolicyTypeName> {
+        let text = self.string(value, "type")?;
+        if text.trim().is_empty() {
+            self.problem(
+                value.span(),
+                "`type` is empty".into(),
+                "empty type",
+                format!(
+                    "write the policy's MDCA policyType, one of {}",
+                    PolicyType::allowed().join(", ")
+                ),
+            );
+            return None;
+        }
+        Some(PolicyTypeName::new(&text))
+    }
+
+    /// A modeled field under `[extra]` by its live name is allowed only
+    /// when its typed key cannot hold the value (import keeps such values
+    /// verbatim, e.g. `severity = 5`), and never together with that key.
+    /// Returns the policy-file paths of the fields so kept.
+    fn verbatim_modeled_fields(
+        &mut self,
+        extra: &Map<String, Value>,
+    ) -> std::collections::BTreeSet<String> {
+        let mut kept = std::collections::BTreeSet::new();
+        for (name, value) in extra {
+            let Some(mapping) = normalize::mapping_for_live_field(name) else {
+                continue;
+            };
+            let path = join_path("extra", name);
+            let span = self.spans.get(&path).cloned().unwrap_or(0..0);
+            let typed_key_set = self.spans.contains_key(mapping.toml_path);
+            match normalize::typed(mapping, value) {
+                normalize::Typed::Verbatim(_) if !typed_key_set => {
+                    // Findings about the field point here.
+                    self.spans.insert(mapping.toml_path.to_string(), span);
+                    kept.insert(mapping.toml_path.to_string());
+                }
+                normalize::Typed::Verbatim(_) => self.problem(
+                    span,
+                    format!("`{path}` and `{}` both set the live field `{name}`", mapping.toml_path),
+                    "set twice",
+                    format!("keep one: `{}` when its type fits, else `{path}` verbatim", mapping.toml_path),
+                ),
+                normalize::Typed::Value(_) | normalize::Typed::Absent => self.problem(
+                    span,
+                    format!("`{path}` shadows the modeled field `{}`", mapping.toml_path),
+                    "modeled elsewhere",
+                    format!(
+                        "set `{}` instead; [extra] holds live fields casguard does not model, and modeled ones only when their typed key cannot hold the value",
+                        mapping.toml_path
+                    ),
+                ),
+            }
+        }
+        kept
     }
 
     fn unknown_key(&mut self, (key, _value): Entry<'_, '_>, table: &str, allowed: &[&str]) {
@@ -880,21 +932,6 @@ impl Validator<'_> {
     }
 }
 
-/// `local@domain.tld` with no spaces and exactly one `@`: enough to catch
-/// typos and display names, without pretending to implement RFC 5322.
-fn is_email_address(text: &str) -> bool {
-    let Some((local, domain)) = text.split_once('@') else {
-        return false;
-    };
-    let labels_ok = domain.split('.').all(|label| !label.is_empty());
-    !local.is_empty()
-        && domain.contains('.')
-        && labels_ok
-        && !text
-            .contains(|c: char| c.is_whitespace() || c == '<' || c == '>' || c == ',' || c == ';')
-        && !domain.contains('@')
-}
-
 fn last_segment(path: &str) -> &str {
     let path = path.split('[').next().unwrap_or(path);
     path.rsplit('.').next().unwrap_or(path)
@@ -953,10 +990,10 @@ fn find_duplicates(policies: &[Policy], sources: &Sources) -> Vec<Finding> {
             .locate(sources, path)
             .unwrap_or_else(|| Location::whole_file(policy.file.clone()))
     };
-    let mut by_name: BTreeMap<(PolicyType, String), &Policy> = BTreeMap::new();
+    let mut by_name: BTreeMap<(PolicyTypeName, String), &Policy> = BTreeMap::new();
     let mut by_id: BTreeMap<&str, &Policy> = BTreeMap::new();
     for policy in policies {
-        let key = (policy.policy_type, name_key(&policy.name));
+        let key = (policy.policy_type.clone(), name_key(&policy.name));
         // Two files pinned to different live ids are unambiguous even when
         // the tenant has two policies of the same name.
         let both_pinned =
@@ -1038,12 +1075,10 @@ mod tests {
 
     #[test]
     fn collects_every_problem_in_a_file() {
-        let found = problems("name = 3\ntype = \"FILES\"\nenabled = \"yes\"\nseverty = \"high\"\n[alerts]\nemails = []\ndaily_limit = -1\n[meta]\nlast_reviewed = \"2026-01-01\"\n[extra]\nalertsEnabled = true\n");
+        let found = problems("name = 3\ntype = \" \"\nenabled = \"yes\"\nseverty = \"high\"\n[alerts]\nemails = []\ndaily_limit = -1\n[meta]\nlast_reviewed = \"2026-01-01\"\n[extra]\nalertsEnabled = true\n");
         assert_eq!(found.len(), 8, "{found:#?}");
         assert!(found[0].starts_with("1:8: `name` must be a string"));
-        assert!(
-            found[1].contains("unknown value `FILES`") && found[1].contains("did you mean `FILE`?")
-        );
+        assert!(found[1].contains("`type` is empty"), "{}", found[1]);
         assert!(found[2].contains("`enabled` must be a boolean"));
         assert!(
             found[3].starts_with("4:1: unknown key `severty`")
@@ -1056,9 +1091,37 @@ mod tests {
     }
 
     #[test]
+    fn unknown_types_and_verbatim_modeled_fields_load() {
+        let text =
+            "name = \"A\"\ntype = \"new_kind\"\n[extra]\nseverity = 5\ndailyAlertLimit = \"5\"\n";
+        let (policy, findings, _) = parse_policy_text("p.toml", text);
+        assert!(findings.is_empty(), "{findings:?}");
+        let policy = policy.unwrap();
+        assert_eq!(policy.policy_type.as_str(), "NEW_KIND");
+        assert_eq!(policy.enabled, None);
+        assert!(
+            policy.span_of("severity").is_some(),
+            "findings about severity point at extra.severity"
+        );
+        let found = problems("name = \"A\"\ntype = \"FILE\"\nseverity = \"high\"\n[extra]\nseverity = 5\ndailyAlertLimit = 5\n");
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert!(
+            found[0].contains("`extra.severity` and `severity` both set"),
+            "{}",
+            found[0]
+        );
+        assert!(
+            found[1]
+                .contains("`extra.dailyAlertLimit` shadows the modeled field `alerts.daily_limit`"),
+            "{}",
+            found[1]
+        );
+    }
+
+    #[test]
     fn missing_required_keys() {
         let found = problems("description = \"x\"\n");
-        assert_eq!(found.len(), 3);
+        assert_eq!(found.len(), 2, "`enabled` may be left out: {found:?}");
         assert!(found[0].contains("missing required key `name`"));
     }
 

@@ -51,6 +51,26 @@ pub const CAS004: RuleDoc = RuleDoc {
     module: "load",
 };
 
+pub const CAS005: RuleDoc = RuleDoc {
+    id: "CAS005",
+    family: Family::Lint,
+    title: "Unknown policy type",
+    severity: Severity::Warning,
+    rationale: "MDCA adds policy types, and no public list is complete, so a type casguard does not know is kept, imported and compared like any other. But it may also be a typo, which would make drift call the policy missing.",
+    remediation: "If the tenant really has this type, keep it (and report it, so casguard learns it); otherwise correct `type`. Known types: INLINE, AUDIT, ANOMALY_DETECTION, NEW_SERVICE, ANOMALY_DISCOVERY, FILE, MALWARE, SESSION, ACCESS, APP_PERMISSION, APP_PERMISSION_ANOMALY, DISCOVERY.",
+    module: "coverage",
+};
+
+pub const CAS006: RuleDoc = RuleDoc {
+    id: "CAS006",
+    family: Family::Lint,
+    title: "`enabled` not set",
+    severity: Severity::Warning,
+    rationale: "A file without `enabled` says the live policy has no `enabled` field (import writes it so when the tenant sends none). Drift then reports a live `enabled` as a difference, and the rules that depend on whether a policy is on (CAS101, CAS203) cannot run on it.",
+    remediation: "Set `enabled = true` or `enabled = false` as the policy is in the portal, once known; keep it unset only while the tenant sends no `enabled` field.",
+    module: "coverage",
+};
+
 pub const CAS205: RuleDoc = RuleDoc {
     id: "CAS205",
     family: Family::Style,
@@ -116,7 +136,7 @@ pub const DRIFT006: RuleDoc = RuleDoc {
     family: Family::Drift,
     title: "Ambiguous match",
     severity: Severity::Error,
-    rationale: "Several live policies have the same type and name, so casguard cannot tell which one a file describes; it does not guess.",
+    rationale: "Several live policies have the same type and name, so casguard cannot tell which one a file describes; it does not guess. Or several files declare the one live policy of a type and name: the first matched it, and the others describe nothing (they are not called missing).",
     remediation: "Pin the file to one live policy with `id = \"<_id>\"` (see the live ids in the message), or rename the duplicates in the portal.",
     module: "drift",
 };
@@ -525,11 +545,11 @@ pub const OPS102: RuleDoc = RuleDoc {
 
 /// Every rule implemented in Rust.
 pub const RUST_RULES: &[RuleDoc] = &[
-    CAS001, CAS002, CAS003, CAS004, CAS205, CAS206, DRIFT001, DRIFT002, DRIFT003, DRIFT004,
-    DRIFT006, DRIFT005, CAS901, CAS902, CAS903, ALERT001, ALERT002, ALERT003, ALERT004, ALERT005,
-    ALERT006, ALERT007, ALERT008, ALERT009, ALERT010, ALERT011, ALERT012, OPS011, OPS021, OPS022,
-    OPS031, OPS032, OPS041, OPS042, OPS043, OPS044, OPS045, OPS051, OPS052, OPS061, OPS062, OPS063,
-    OPS071, OPS072, OPS081, OPS082, OPS083, OPS091, OPS092, OPS101, OPS102,
+    CAS001, CAS002, CAS003, CAS004, CAS005, CAS006, CAS205, CAS206, DRIFT001, DRIFT002, DRIFT003,
+    DRIFT004, DRIFT006, DRIFT005, CAS901, CAS902, CAS903, ALERT001, ALERT002, ALERT003, ALERT004,
+    ALERT005, ALERT006, ALERT007, ALERT008, ALERT009, ALERT010, ALERT011, ALERT012, OPS011, OPS021,
+    OPS022, OPS031, OPS032, OPS041, OPS042, OPS043, OPS044, OPS045, OPS051, OPS052, OPS061, OPS062,
+    OPS063, OPS071, OPS072, OPS081, OPS082, OPS083, OPS091, OPS092, OPS101, OPS102,
 ];
 
 /// A built-in Rego rule: id, family and embedded source.

@@ -74,7 +74,7 @@ pub fn live_changes(
     live: &[Value],
     fields: &[String],
     history: &[(String, Vec<Value>)],
-    ignore: &[Vec<String>],
+    comparison: &crate::normalize::Comparison,
 ) -> HashMap<String, LiveChange> {
     let mut changes = HashMap::new();
     let mut ordered: Vec<&(String, Vec<Value>)> = history.iter().collect();
@@ -88,7 +88,7 @@ pub fn live_changes(
                 .filter_map(|p| {
                     let object = p.as_object()?;
                     let id = object.get("_id")?.as_str()?.to_ascii_lowercase();
-                    Some((id, crate::normalize::live(object, ignore)))
+                    Some((id, crate::normalize::live(object, comparison)))
                 })
                 .collect();
             Some((at, by_id))
@@ -116,7 +116,7 @@ pub fn live_changes(
             );
             continue;
         }
-        let current = crate::normalize::live(policy, ignore);
+        let current = crate::normalize::live(policy, comparison);
         let mut since = None;
         for (at, by_id) in forms.iter().rev() {
             match by_id.get(&id) {
@@ -243,14 +243,15 @@ mod tests {
             ("2026-11-01T00:00:00Z".to_string(), vec![v("old")]),
             ("2026-11-02T00:00:00Z".to_string(), vec![v("new")]),
         ];
-        let changes = live_changes(&[v("new")], &[], &history, &[]);
+        let none = crate::normalize::Comparison::default();
+        let changes = live_changes(&[v("new")], &[], &history, &none);
         assert_eq!(changes["a"].date, "2026-11-02T00:00:00Z");
         assert!(changes["a"].source.contains("observed since"));
         let with_field = live_changes(
             &[json!({"_id": "A", "lastModified": 1767323045000u64})],
             &["lastModified".into()],
             &history,
-            &[],
+            &none,
         );
         assert_eq!(with_field["a"].source, "field lastModified");
     }

@@ -17,11 +17,11 @@ use crate::model::{PolicySeverity, PolicyType};
 struct PolicyFile {
     /// Policy name as shown in the Defender portal. Matched with the tenant by (type, name), ignoring case.
     name: String,
-    /// MDCA policy type (`policyType` in the API).
+    /// MDCA policy type (`policyType` in the API). Types casguard does not know are kept (lint warns, CAS005).
     #[serde(rename = "type")]
     policy_type: String,
-    /// Whether the policy is enabled in the tenant.
-    enabled: bool,
+    /// Whether the policy is enabled in the tenant. Left out only when the live policy has no `enabled` field (lint warns, CAS006).
+    enabled: Option<bool>,
     /// Policy severity.
     severity: Option<String>,
     /// What the policy detects and why; shown in the portal and in alerts.
@@ -32,7 +32,7 @@ struct PolicyFile {
     alerts: Option<AlertsTable>,
     /// The live `filters` object, field -> operator -> value(s). Value lists are compared as sets.
     filters: Option<Map<String, Value>>,
-    /// Live fields casguard does not model, under their live names, compared verbatim.
+    /// Live fields casguard does not model, under their live names, compared verbatim; also a modeled field whose live value its typed key cannot hold (e.g. `severity = 5`).
     extra: Option<Map<String, Value>>,
     meta: Option<MetaTable>,
 }
@@ -73,7 +73,15 @@ pub fn policy_schema() -> Value {
         serde_json::to_value(schemars::schema_for!(PolicyFile)).expect("schema serializes");
     schema["$id"] = json!("https://casguard.dev/schema/policy-v1.json");
     let properties = &mut schema["properties"];
-    properties["type"]["enum"] = json!(PolicyType::allowed());
+    // The known types complete in editors; any other non-empty string is valid.
+    let description = properties["type"]["description"].clone();
+    properties["type"] = json!({
+        "description": description,
+        "anyOf": [
+            {"enum": PolicyType::allowed()},
+            {"type": "string", "minLength": 1},
+        ],
+    });
     let mut severities: Vec<Value> = PolicySeverity::allowed()
         .into_iter()
         .map(Value::from)
@@ -107,6 +115,6 @@ mod tests {
             expected.sort();
             assert_eq!(keys(properties), expected, "table `{table}`");
         }
-        assert_eq!(schema["required"], json!(["name", "type", "enabled"]));
+        assert_eq!(schema["required"], json!(["name", "type"]));
     }
 }

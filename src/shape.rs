@@ -7,6 +7,11 @@
 //! It exists to be pasted into a bug report so the field tables can be
 //! corrected, so it shows no values at all, and field names that could be
 //! data (an address, an id, free text used as a key) are masked.
+//!
+//! `live_notes` is the short form every command that reads policies prints
+//! once per run (fetch, drift, import): which live fields were ignored as
+//! server-managed, which casguard does not model, and which modeled ones
+//! came with a type their policy-file key cannot hold.
 
 use std::collections::BTreeMap;
 
@@ -14,6 +19,7 @@ use serde_json::Value;
 
 use crate::live::snapshot::{ResourceStatus, Snapshot};
 use crate::model::{ShapeField, ShapeOutcome, ShapeSection};
+use crate::normalize::{self, Comparison, Typed};
 use crate::ops::fields::{self, TABLES};
 
 /// How deep nested objects are described (`api.isConnected` is depth 2).
@@ -26,7 +32,7 @@ struct Seen {
     types: BTreeMap<&'static str, usize>,
 }
 
-pub fn shape(snapshot: &Snapshot, source: &str) -> ShapeOutcome {
+pub fn shape(snapshot: &Snapshot, source: &str, comparison: &Comparison) -> ShapeOutcome {
     let mut sections = Vec::new();
     if snapshot.has_policies() {
         let mut by_type: BTreeMap<String, Vec<&Value>> = BTreeMap::new();
@@ -43,7 +49,7 @@ pub fn shape(snapshot: &Snapshot, source: &str) -> ShapeOutcome {
             let fields = seen
                 .into_iter()
                 .map(|(path, seen)| {
-                    let mapping = policy_mapping(&path);
+                    let mapping = policy_mapping(&path, &policies, comparison);
                     field(path, seen, mapping)
                 })
                 .collect();
@@ -54,6 +60,15 @@ pub fn shape(snapshot: &Snapshot, source: &str) -> ShapeOutcome {
                 notes: Vec::new(),
             });
         }
+    }
+    let refused = crate::live::policy_problems(&snapshot.policies);
+    if !refused.is_empty() {
+        sections.push(ShapeSection {
+            title: "policies casguard refuses".into(),
+            items: refused.len(),
+            fields: Vec::new(),
+            notes: refused,
+        });
     }
     for (name, resource) in &snapshot.resources {
         if name == crate::live::snapshot::POLICIES {
@@ -166,17 +181,110 @@ fn field(path: String, seen: Seen, mapping: String) -> ShapeField {
     }
 }
 
-fn policy_mapping(path: &str) -> String {
+fn policy_mapping(path: &str, policies: &[&Value], comparison: &Comparison) -> String {
     if path.contains('.') {
         return "inside its parent field".into();
     }
-    if let Some(mapping) = crate::normalize::mapping_for_live_field(path) {
-        return format!("modeled as `{}`", mapping.toml_path);
+    if let Some(mapping) = normalize::mapping_for_live_field(path) {
+        let verbatim = verbatim_values(mapping, policies.iter().copied());
+        if verbatim.is_empty() {
+            return format!("modeled as `{}`", mapping.toml_path);
+        }
+        let reasons: Vec<String> = verbatim
+            .iter()
+            .map(|(why, n)| format!("{} ({why})", crate::model::plural(*n, "item")))
+            .collect();
+        return format!(
+            "modeled as `{}`; kept verbatim as `extra.{path}` for {}",
+            mapping.toml_path,
+            reasons.join(", ")
+        );
     }
-    if crate::normalize::is_server_managed(path) {
+    if comparison.server_managed.contains(path) {
         return "server-managed, not compared".into();
     }
     format!("kept verbatim as `extra.{path}`")
+}
+
+/// How many of `policies` hold `mapping`'s field in a type its typed key
+/// cannot hold, per reason.
+fn verbatim_values<'a>(
+    mapping: &normalize::FieldMapping,
+    policies: impl Iterator<Item = &'a Value>,
+) -> BTreeMap<&'static str, usize> {
+    let mut reasons = BTreeMap::new();
+    for value in policies.filter_map(|p| p.get(mapping.live_field)) {
+        if let Typed::Verbatim(why) = normalize::typed(mapping, value) {
+            *reasons.entry(why).or_default() += 1;
+        }
+    }
+    reasons
+}
+
+/// What a run over these live policies should say once: the fields ignored
+/// as server-managed, the fields casguard does not model (with their JSON
+/// types), and the modeled fields whose values came in a type their typed
+/// key cannot hold. Names only (masked when they look like data), no values.
+pub fn live_notes(policies: &[Value], comparison: &Comparison) -> Vec<String> {
+    let mut notes = Vec::new();
+    let managed = comparison.server_managed.seen_in(policies);
+    if !managed.is_empty() {
+        notes.push(format!(
+            "live fields ignored as server-managed (never compared): {}; `server_managed` under [drift] changes the list",
+            managed.join(", ")
+        ));
+    }
+    let mut unmodeled: BTreeMap<String, BTreeMap<&'static str, usize>> = BTreeMap::new();
+    for policy in policies.iter().filter_map(Value::as_object) {
+        for (key, value) in policy {
+            if normalize::mapping_for_live_field(key).is_none()
+                && !comparison.server_managed.contains(key)
+            {
+                *unmodeled
+                    .entry(mask_key(key))
+                    .or_default()
+                    .entry(json_type(value))
+                    .or_default() += 1;
+            }
+        }
+    }
+    if !unmodeled.is_empty() {
+        let fields: Vec<String> = unmodeled
+            .iter()
+            .map(|(name, types)| {
+                let types: Vec<&str> = types.keys().copied().collect();
+                format!("{name} ({})", types.join(", "))
+            })
+            .collect();
+        notes.push(format!(
+            "live fields casguard does not model, kept verbatim under [extra] and compared as they are: {}",
+            fields.join(", ")
+        ));
+    }
+    let mut odd = Vec::new();
+    for mapping in normalize::FIELD_MAP {
+        let verbatim = verbatim_values(mapping, policies.iter());
+        let count: usize = verbatim.values().sum();
+        if count > 0 {
+            let reasons: Vec<&str> = verbatim.keys().copied().collect();
+            odd.push(format!(
+                "{} in {} ({})",
+                mapping.live_field,
+                crate::model::plural(count, "policy"),
+                reasons.join("; ")
+            ));
+        }
+    }
+    if !odd.is_empty() {
+        notes.push(format!(
+            "modeled live fields with a type casguard did not expect, kept verbatim under [extra] by their live names: {}",
+            odd.join(", ")
+        ));
+    }
+    if !unmodeled.is_empty() || !odd.is_empty() {
+        notes.push("`casguard shape SNAPSHOT` lists every field, its types and how it is mapped, without values; paste it into a bug report to correct the field table".into());
+    }
+    notes
 }
 
 /// Every field path of `items`, with how many items have it and its types.
@@ -273,7 +381,7 @@ mod tests {
             "t",
         )
         .unwrap();
-        let outcome = shape(&snapshot, "t");
+        let outcome = shape(&snapshot, "t", &Comparison::default());
         let text = format!("{outcome:?}");
         assert!(!text.contains("ceo@contoso.com"));
         assert!(!text.contains("Secret project"));

@@ -13,11 +13,13 @@
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
-use serde_json::Value;
-use toml_edit::DocumentMut;
+use serde_json::{Map, Value};
+use toml_edit::{DocumentMut, Item};
 
+use crate::import::RenderOptions;
+use crate::json_to_toml;
 use crate::model::{DriftEntry, DriftKind, Report};
-use crate::normalize::split_path;
+use crate::normalize::{self, split_path, Typed};
 
 /// Where a policy type is edited in the Defender portal (Cloud apps >
 /// Policies > Policy management). The tab names follow the portal's typed
@@ -38,12 +40,16 @@ pub fn portal_location(policy_type: &str) -> &'static str {
     }
 }
 
-/// The patch that adopts the live state into the policy files.
+/// The patch that adopts the live state into the policy files. Every
+/// file's diff changes something (`git apply` refuses empty ones), and
+/// values go where the loader accepts them: a live value a typed key cannot
+/// hold moves to `[extra]` under its live name, as `import` writes it.
 pub fn adopt_live(
     report: &Report,
     live: &[Value],
     policies_dir: &str,
     include_removals: bool,
+    options: RenderOptions<'_>,
 ) -> Result<String, String> {
     let drift = report.drift.as_ref().ok_or("no drift data")?;
     let mut patch = String::new();
@@ -63,24 +69,20 @@ pub fn adopt_live(
                     .sources
                     .get(file)
                     .ok_or_else(|| format!("no text for `{file}`"))?;
-                let edited = edit(&source.text, entry).map_err(|e| format!("{file}: {e}"))?;
-                patch.push_str(&file_diff(Some(file), Some(file), &source.text, &edited));
+                let live_form = live_policy(live, entry)
+                    .map(|raw| normalize::live(raw, options.comparison))
+                    .unwrap_or(Value::Null);
+                let edited =
+                    edit(&source.text, entry, &live_form).map_err(|e| format!("{file}: {e}"))?;
+                if *edited != *source.text {
+                    patch.push_str(&file_diff(Some(file), Some(file), &source.text, &edited));
+                }
             }
             DriftKind::Unmanaged => {
-                let raw = live
-                    .iter()
-                    .filter_map(Value::as_object)
-                    .find(|p| {
-                        p.get("_id")
-                            .and_then(Value::as_str)
-                            .map(str::to_ascii_lowercase)
-                            == entry.live_id
-                    })
+                let raw = live_policy(live, entry)
                     .ok_or_else(|| format!("live policy `{}` not found", entry.policy))?;
-                let (files, _) = crate::import::render_all(
-                    &[Value::Object(raw.clone())],
-                    Some("the live tenant"),
-                );
+                let (files, _) =
+                    crate::import::render_all(&[Value::Object(raw.clone())], options, &|_| None);
                 let file = &files[0];
                 let mut path = format!("{}/{}", policies_dir.trim_end_matches('/'), file.path);
                 let stem = path.trim_end_matches(".toml").to_string();
@@ -109,16 +111,76 @@ pub fn adopt_live(
     Ok(patch)
 }
 
+/// The live policy a drift entry is about (by its live `_id`).
+fn live_policy<'a>(live: &'a [Value], entry: &DriftEntry) -> Option<&'a Map<String, Value>> {
+    live.iter().filter_map(Value::as_object).find(|p| {
+        p.get("_id")
+            .and_then(Value::as_str)
+            .map(str::to_ascii_lowercase)
+            == entry.live_id
+    })
+}
+
 /// Applies an entry's changes to a policy file's text, keeping its layout.
-fn edit(text: &str, entry: &DriftEntry) -> Result<String, String> {
+/// Inside a typed `[filters]` table each changed value is edited where it
+/// is; any other modeled field is rewritten whole from `live_form` (the live
+/// policy's canonical form), under its typed key when that can hold the
+/// value, else verbatim under `[extra]`, so the file always loads.
+fn edit(text: &str, entry: &DriftEntry, live_form: &Value) -> Result<String, String> {
     let mut doc: DocumentMut = text
         .parse()
         .map_err(|e: toml_edit::TomlError| e.to_string())?;
+    let mut whole: Vec<&normalize::FieldMapping> = Vec::new();
     for change in &entry.changes {
         let keys = split_path(&change.path);
-        crate::json_to_toml::set_path(doc.as_table_mut(), &keys, &change.live);
+        match modeled_field_of(&keys) {
+            Some(mapping) if mapping.convert == normalize::Convert::Filters && keys.len() > 1 => {
+                json_to_toml::set_path(doc.as_table_mut(), &keys, &change.live)
+            }
+            Some(mapping) => {
+                if !whole.iter().any(|m| m.toml_path == mapping.toml_path) {
+                    whole.push(mapping);
+                }
+            }
+            None => json_to_toml::set_path(doc.as_table_mut(), &keys, &change.live),
+        }
+    }
+    for mapping in whole {
+        let typed_keys = split_path(mapping.toml_path);
+        let extra_keys = vec!["extra".to_string(), mapping.live_field.to_string()];
+        let live = get_path(live_form, &typed_keys)
+            .cloned()
+            .unwrap_or(Value::Null);
+        json_to_toml::remove_path(doc.as_table_mut(), &extra_keys);
+        match normalize::typed(mapping, &live) {
+            Typed::Value(value) => json_to_toml::set_path(doc.as_table_mut(), &typed_keys, &value),
+            Typed::Absent => json_to_toml::remove_path(doc.as_table_mut(), &typed_keys),
+            Typed::Verbatim(why) => {
+                json_to_toml::remove_path(doc.as_table_mut(), &typed_keys);
+                json_to_toml::set_path(doc.as_table_mut(), &extra_keys, &live);
+                if let Some(extra) = doc.get_mut("extra").and_then(Item::as_table_mut) {
+                    json_to_toml::annotate(
+                        extra,
+                        mapping.live_field,
+                        &crate::import::verbatim_comment(mapping.live_field, why),
+                    );
+                }
+            }
+        }
     }
     Ok(doc.to_string())
+}
+
+/// The modeled field a split policy-file path is or lies in.
+fn modeled_field_of(keys: &[String]) -> Option<&'static normalize::FieldMapping> {
+    normalize::FIELD_MAP.iter().find(|m| {
+        let field = split_path(m.toml_path);
+        keys.len() >= field.len() && keys[..field.len()] == field[..]
+    })
+}
+
+fn get_path<'v>(value: &'v Value, keys: &[String]) -> Option<&'v Value> {
+    keys.iter().try_fold(value, |v, k| v.get(k))
 }
 
 /// A git-style diff of one file; `None` for the side where it does not exist.
@@ -186,10 +248,12 @@ pub fn restore_checklist(report: &Report) -> String {
                         .map_or(String::new(), |f| format!(" (declared in `{f}`)"))
                 );
                 for change in &entry.changes {
-                    let step = match (&change.path[..], &change.desired) {
-                        ("enabled", Value::Bool(true)) => "enable the policy (it is disabled live; check it for a configuration error first)".to_string(),
-                        (path, Value::Null) => format!("clear `{path}` (live: {})", inline(&change.live)),
-                        (path, desired) => format!("set `{path}` to {} (live: {})", inline(desired), inline(&change.live)),
+                    let setting = portal_setting(&change.path);
+                    let step = match (&change.path[..], &change.desired, &change.live) {
+                        ("enabled", Value::Bool(true), _) => "enable the policy (it is disabled live; check it for a configuration error first)".to_string(),
+                        (_, Value::Null, live) => format!("{setting}: the policy file does not set it, the tenant has {}; if the portal cannot clear it, adopt the live value instead (`casguard suggest --adopt-live`)", inline(live)),
+                        (_, desired, Value::Null) => format!("set {setting} to {} (not set live)", inline(desired)),
+                        (_, desired, live) => format!("set {setting} to {} (live: {})", inline(desired), inline(live)),
                     };
                     let _ = writeln!(out, "- [ ] {step}");
                 }
@@ -217,6 +281,29 @@ pub fn restore_checklist(report: &Report) -> String {
         }
     }
     out
+}
+
+/// A setting as the Defender portal names it (**Daily alert limit**), for
+/// people who will look for it there; a setting casguard does not model is
+/// named by its live field.
+fn portal_setting(path: &str) -> String {
+    let keys = split_path(path);
+    if keys.first().map(String::as_str) == Some("extra") && keys.len() > 1 {
+        return format!(
+            "the setting `{}` (a live field casguard does not model)",
+            keys[1..].join(".")
+        );
+    }
+    match modeled_field_of(&keys) {
+        Some(mapping) => {
+            let depth = split_path(mapping.toml_path).len();
+            match keys.get(depth..).filter(|rest| !rest.is_empty()) {
+                Some(rest) => format!("**{}** `{}`", mapping.portal_label, rest.join(" ")),
+                None => format!("**{}**", mapping.portal_label),
+            }
+        }
+        None => format!("`{path}`"),
+    }
 }
 
 fn inline(value: &Value) -> String {
@@ -267,7 +354,8 @@ mod tests {
             desired_last_change: None,
             live_last_change: None,
         };
-        let edited = edit(text, &entry).unwrap();
+        let live_form = json!({"alerts": {"email_recipients": ["a@contoso.com"]}, "filters": {"ip.category": {"neq": [1, 4, 5]}}, "extra": {"scope": "all"}});
+        let edited = edit(text, &entry, &live_form).unwrap();
         assert!(
             edited.starts_with("# Owned by SecOps\nname = \"A\"   # the portal name\n"),
             "{edited}"

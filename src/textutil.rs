@@ -1,7 +1,10 @@
 //! Small text helpers shared by the loader, the config, drift, renderers and
 //! the archive: "did you mean", policy-file path joining, name matching,
-//! clipping user or server text for messages, and CSV quoting. No casguard
+//! clipping user or server text for messages, CSV quoting, and decoding
+//! JSON files in the encodings people save them in. No casguard
 //! dependencies, so any module may use them without a cycle.
+
+use std::borrow::Cow;
 
 use toml::de::DeValue;
 
@@ -36,6 +39,79 @@ pub fn join_path(parent: &str, key: &str) -> String {
         key
     } else {
         format!("{parent}.{key}")
+    }
+}
+
+/// `local@domain.tld` with no spaces and exactly one `@`: enough to catch
+/// typos and display names, without pretending to implement RFC 5322.
+pub fn is_email_address(text: &str) -> bool {
+    let Some((local, domain)) = text.split_once('@') else {
+        return false;
+    };
+    let labels_ok = domain.split('.').all(|label| !label.is_empty());
+    !local.is_empty()
+        && domain.contains('.')
+        && labels_ok
+        && !text
+            .contains(|c: char| c.is_whitespace() || c == '<' || c == '>' || c == ',' || c == ';')
+        && !domain.contains('@')
+}
+
+/// The text of a JSON file as people have them: UTF-8 (with or without a
+/// BOM), or UTF-16 LE/BE with a BOM (Windows PowerShell's `Out-File`).
+/// The error says what the bytes look like instead.
+pub fn decode_text(bytes: &[u8]) -> Result<Cow<'_, str>, String> {
+    match bytes {
+        [0xEF, 0xBB, 0xBF, rest @ ..] => utf8(rest),
+        [0xFF, 0xFE, rest @ ..] => utf16(rest, u16::from_le_bytes, "UTF-16 LE"),
+        [0xFE, 0xFF, rest @ ..] => utf16(rest, u16::from_be_bytes, "UTF-16 BE"),
+        _ => utf8(bytes),
+    }
+}
+
+fn utf8(bytes: &[u8]) -> Result<Cow<'_, str>, String> {
+    // JSON never holds a raw NUL; UTF-16 of ASCII text is mostly NULs.
+    if bytes.iter().take(64).any(|b| *b == 0) {
+        return Err(
+            "the file holds NUL bytes: it looks like UTF-16 without a byte order mark".into(),
+        );
+    }
+    std::str::from_utf8(bytes)
+        .map(Cow::Borrowed)
+        .map_err(|e| format!("not UTF-8 text: invalid byte at offset {}", e.valid_up_to()))
+}
+
+fn utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16, name: &str) -> Result<Cow<'static, str>, String> {
+    if bytes.len() % 2 != 0 {
+        return Err(format!(
+            "{name} text with an odd number of bytes: the file is cut off"
+        ));
+    }
+    let units = bytes.chunks_exact(2).map(|pair| unit([pair[0], pair[1]]));
+    char::decode_utf16(units)
+        .enumerate()
+        .map(|(i, c)| c.map_err(|_| format!("invalid {name} at byte {}", 2 + 2 * i)))
+        .collect::<Result<String, _>>()
+        .map(Cow::Owned)
+}
+
+/// A JSON syntax error as (detail, help), with its line and column; "ends
+/// early" (and a hint about truncation) only when the input does.
+pub fn describe_json_error(error: &serde_json::Error) -> (String, &'static str) {
+    let (line, column) = (error.line(), error.column());
+    let full = error.to_string();
+    let message = full
+        .strip_suffix(&format!(" at line {line} column {column}"))
+        .unwrap_or(&full);
+    match error.classify() {
+        serde_json::error::Category::Eof => (
+            format!("the JSON ends early, at line {line}, column {column} ({message})"),
+            "the file is truncated: download or export it again",
+        ),
+        _ => (
+            format!("not valid JSON at line {line}, column {column}: {message}"),
+            "fix the file at that line and column, or export it again",
+        ),
     }
 }
 

@@ -210,7 +210,11 @@ fn raw_dumps_become_snapshots_and_broken_ones_are_refused() {
         &[],
     );
     assert_eq!(out.code, Some(2));
-    assert!(out.stderr.contains("not valid JSON"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("the JSON ends early") && out.stderr.contains("truncated"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(
         snapshot_at(dir.path(), "a.json")["policies"],
         Value::Array(policies(3)),
@@ -958,4 +962,205 @@ fn urls_with_queries_unknown_hosts_and_missing_out_folders_fail_fast() {
         tenant.requests().is_empty(),
         "nothing was fetched for a bad --out"
     );
+}
+
+/// A loopback port nothing listens on.
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+#[test]
+fn refused_connections_and_tls_to_a_plain_port_fail_at_once_with_a_hint() {
+    let tenant = FakeTenant::start(policies(3));
+    let token = token(&tenant);
+    let dir = tempfile::tempdir().unwrap();
+    // Retries would take seconds at this base delay: failing at once does not.
+    config(dir.path(), &tenant, "");
+    let text = std::fs::read_to_string(dir.path().join("casguard.toml")).unwrap();
+    std::fs::write(
+        dir.path().join("casguard.toml"),
+        text.replace("retry_base_delay_ms = 5", "retry_base_delay_ms = 2000"),
+    )
+    .unwrap();
+    let https = tenant.url().replace("http://", "https://");
+    let refused = format!("http://127.0.0.1:{}", closed_port());
+    for (url, hint) in [
+        (refused.as_str(), "nothing listens on that port"),
+        (https.as_str(), "the server did not answer with TLS"),
+    ] {
+        let started = std::time::Instant::now();
+        let out = run(
+            dir.path(),
+            &["fetch", "--tenant", url, "--out", "s.json"],
+            &[("CASGUARD_API_TOKEN", &token)],
+        );
+        assert_eq!(out.code, Some(2), "{}", out.stderr);
+        assert!(out.stderr.contains(hint), "{url}: {}", out.stderr);
+        assert!(out.stderr.contains("not retried"), "{}", out.stderr);
+        assert!(!out.stderr.contains("max_attempts"), "{}", out.stderr);
+        assert!(
+            started.elapsed() < Duration::from_millis(1500),
+            "{url} was retried: {:?}",
+            started.elapsed()
+        );
+    }
+}
+
+#[test]
+fn throttling_is_said_on_stderr_without_verbose() {
+    let tenant = FakeTenant::start(policies(10));
+    tenant.push_fault(Fault::TooManyRequests {
+        retry_after: Some("1".into()),
+        body: String::new(),
+    });
+    let dir = tempfile::tempdir().unwrap();
+    config(dir.path(), &tenant, "");
+    let token = token(&tenant);
+    let out = run(
+        dir.path(),
+        &["fetch", "--out", "snapshot.json"],
+        &[("CASGUARD_API_TOKEN", &token)],
+    );
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "the tenant is throttling requests (HTTP 429 Too Many Requests (Retry-After 1 s))"
+        ) && out.stderr.contains("retrying in 1.0 s (attempt 2 of 4)"),
+        "{}",
+        out.stderr
+    );
+    // Once per run: what casguard ignored as server-managed.
+    assert!(
+        out.stderr.contains("live fields ignored as server-managed (never compared): _id, _tid, createdDate, lastModified"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_sign_in_that_keeps_failing_is_reported_as_the_sign_in() {
+    let tenant = FakeTenant::start(policies(3));
+    let dir = tempfile::tempdir().unwrap();
+    let client_id = tenant.with(|s| s.client_id.clone());
+    config(
+        dir.path(),
+        &tenant,
+        &format!(
+            "auth = \"entra-secret\"\ntenant_id = \"contoso.onmicrosoft.com\"\nclient_id = \"{client_id}\"\nauthority_host = \"http://127.0.0.1:{}\"\n",
+            closed_port()
+        ),
+    );
+    let out = run(
+        dir.path(),
+        &["fetch", "--out", "s.json"],
+        &[("CASGUARD_CLIENT_SECRET", "secret")],
+    );
+    assert_eq!(out.code, Some(2));
+    assert!(
+        out.stderr
+            .contains("Entra ID sign-in failed (entra-secret): cannot reach")
+            && out.stderr.contains("(after 4 attempts)"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !out.stderr.contains("/cas/api/v1/policies/"),
+        "{}",
+        out.stderr
+    );
+    assert!(tenant.requests_to("/cas/api/v1/policies/").is_empty());
+}
+
+#[test]
+fn the_api_and_files_refuse_the_same_objects_by_index() {
+    let mut live = policies(3);
+    live[1].as_object_mut().unwrap().remove("name");
+    live[2]["_id"] = serde_json::json!(17);
+    let tenant = FakeTenant::start(live[..2].to_vec());
+    let dir = tempfile::tempdir().unwrap();
+    config(dir.path(), &tenant, "");
+    let out = fetch(dir.path(), &tenant, &[]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("policy #1 (from 0) has no `name` string"),
+        "{}",
+        out.stderr
+    );
+    assert!(!dir.path().join("snapshot.json").exists());
+    std::fs::write(
+        dir.path().join("dump.json"),
+        serde_json::json!({ "data": live }).to_string(),
+    )
+    .unwrap();
+    for command in [
+        vec!["fetch", "--snapshot", "dump.json", "--out", "s.json"],
+        vec!["import", "--snapshot", "dump.json", "--out", "policies"],
+    ] {
+        let out = run(dir.path(), &command, &[]);
+        assert_eq!(out.code, Some(2), "{command:?}: {}", out.stderr);
+        assert!(
+            out.stderr.contains(
+                "policy #1 (from 0) has no `name` string; policy #2 (from 0) has no string `_id`"
+            ),
+            "{}",
+            out.stderr
+        );
+        assert!(!dir.path().join("s.json").exists() && !dir.path().join("policies").exists());
+    }
+}
+
+#[test]
+fn files_people_already_have_are_read_or_refused_with_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = policies(1).remove(0);
+    let text = serde_json::to_string_pretty(&serde_json::json!({ "data": [policy] })).unwrap();
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    std::fs::write(dir.path().join("utf16.json"), utf16).unwrap();
+    std::fs::write(
+        dir.path().join("bom.json"),
+        [&[0xEF, 0xBB, 0xBF][..], text.as_bytes()].concat(),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("one.json"), policy.to_string()).unwrap();
+    for file in ["utf16.json", "bom.json", "one.json"] {
+        let out = run(
+            dir.path(),
+            &["fetch", "--snapshot", file, "--out", "s.json"],
+            &[],
+        );
+        assert_eq!(out.code, Some(0), "{file}: {}", out.stderr);
+        let snapshot: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.path().join("s.json")).unwrap())
+                .unwrap();
+        assert_eq!(snapshot["policies"][0], policy, "{file}");
+    }
+    // PowerShell's ConvertTo-Json at its default depth (2) cuts the filters.
+    let mut cut = policy.clone();
+    cut["filters"] = serde_json::json!({"service.appId": "@{eq=System.Object[]}"});
+    std::fs::write(
+        dir.path().join("cut.json"),
+        serde_json::json!([cut]).to_string(),
+    )
+    .unwrap();
+    let out = run(
+        dir.path(),
+        &["import", "--snapshot", "cut.json", "--out", "p"],
+        &[],
+    );
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("cut.json")
+            && out
+                .stderr
+                .contains("policy #0 (from 0) holds a PowerShell type name")
+            && out.stderr.contains("ConvertTo-Json -Depth 20"),
+        "{}",
+        out.stderr
+    );
+    assert!(!dir.path().join("p").exists());
 }

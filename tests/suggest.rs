@@ -21,6 +21,21 @@ fn casguard(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
     )
 }
 
+/// `casguard import --snapshot SNAPSHOT --out policies`, plus `more`.
+fn import(dir: &Path, snapshot: &str, more: &[&str]) -> (Option<i32>, String, String) {
+    let mut args = vec!["import", "--snapshot", snapshot, "--out", "policies"];
+    args.extend_from_slice(more);
+    casguard(dir, &args)
+}
+
+/// A diagnostic as one line: miette wraps long messages.
+fn one_line(text: &str) -> String {
+    text.split_whitespace()
+        .filter(|w| *w != "│")
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
         .args(args)
@@ -75,10 +90,7 @@ fn import_then_drift_is_clean_on_every_fixture() {
     ] {
         let dir = tempfile::tempdir().unwrap();
         let snapshot = root.join(snapshot).display().to_string();
-        let (code, stdout, stderr) = casguard(
-            dir.path(),
-            &["import", "--snapshot", &snapshot, "--out", "policies"],
-        );
+        let (code, stdout, stderr) = import(dir.path(), &snapshot, &[]);
         assert_eq!(code, Some(0), "{stderr}");
         assert!(stdout.starts_with("imported "), "{stdout}");
         let (code, lint, _) = casguard(dir.path(), &["lint", "--fail-on", "error"]);
@@ -99,29 +111,31 @@ fn import_then_drift_is_clean_on_every_fixture() {
             json["summary"]["drift"]["live_policies"]
         );
 
-        // Same input, same bytes; existing files are kept unless --force.
-        let first = git_free_listing(dir.path());
-        let (code, _, stderr) = casguard(
-            dir.path(),
-            &["import", "--snapshot", &snapshot, "--out", "policies"],
+        let (_, lint, _) = casguard(dir.path(), &["lint", "--fail-on", "never"]);
+        assert!(
+            !lint.contains("CAS205") && !lint.contains("CAS206"),
+            "imported files are clean on the fixable rules: {lint}"
         );
+
+        // Same input, same bytes; policies already declared are left alone.
+        let first = git_free_listing(dir.path());
+        let (code, stdout, stderr) = import(dir.path(), &snapshot, &[]);
+        assert_eq!(code, Some(0), "{stderr}");
+        assert!(
+            stdout.contains("already declared, left as they are"),
+            "{stdout}"
+        );
+        assert_eq!(git_free_listing(dir.path()), first);
+        // A file in the way that declares nothing is never overwritten without --force.
+        let (victim, _) = &first[0];
+        std::fs::write(dir.path().join(victim), "not a policy").unwrap();
+        let (code, _, stderr) = import(dir.path(), &snapshot, &[]);
         assert_eq!(code, Some(2));
         assert!(
             stderr.contains("already exist") && stderr.contains("--force"),
             "{stderr}"
         );
-        assert_eq!(git_free_listing(dir.path()), first);
-        let (code, _, stderr) = casguard(
-            dir.path(),
-            &[
-                "import",
-                "--snapshot",
-                &snapshot,
-                "--out",
-                "policies",
-                "--force",
-            ],
-        );
+        let (code, _, stderr) = import(dir.path(), &snapshot, &["--force"]);
         assert_eq!(code, Some(0), "{stderr}");
         assert_eq!(git_free_listing(dir.path()), first, "deterministic");
     }
@@ -163,10 +177,7 @@ fn windows_names_and_collisions_are_safe() {
         .join("tests/fixtures/snapshots/tricky.json")
         .display()
         .to_string();
-    casguard(
-        dir.path(),
-        &["import", "--snapshot", &snapshot, "--out", "policies"],
-    );
+    import(dir.path(), &snapshot, &[]);
     let names: Vec<String> = git_free_listing(dir.path())
         .into_iter()
         .map(|(p, _)| p)
@@ -288,7 +299,7 @@ fn restore_checklist_names_fields_values_and_portal_places() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("- [ ] set `alerts.daily_limit` to `20` (live: `100`)"),
+        stdout.contains("- [ ] set **Daily alert limit** to `20` (live: `100`)"),
         "{stdout}"
     );
     assert!(
@@ -352,4 +363,384 @@ fn lint_fix_tidies_valid_files_and_never_touches_broken_ones() {
         std::fs::read_to_string(dir.path().join("policies/broken.toml")).unwrap(),
         broken
     );
+}
+
+/// The shapes real tenants may send that no fixture of ours had: a type
+/// casguard does not know, `severity: 5`, recipients as objects,
+/// `dailyAlertLimit` as "5" and 2.5, `filters` as an array, `description`
+/// as an object, no `enabled`, settings named like counters. Import keeps
+/// them (verbatim where the typed keys cannot hold them, and says so),
+/// lint warns without errors, drift is clean, and when the tenant changes
+/// them back to ordinary values, the adopted patch applies and drift is
+/// clean again.
+#[test]
+fn odd_live_shapes_round_trip_and_adopting_them_stays_lint_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::env::current_dir().unwrap();
+    std::fs::write(
+        dir.path().join("casguard.toml"),
+        "allowed_email_domains = [\"contoso.com\"]\n",
+    )
+    .unwrap();
+    std::fs::copy(
+        root.join("tests/fixtures/snapshots/odd-shapes.json"),
+        dir.path().join("live.json"),
+    )
+    .unwrap();
+    let (code, stdout, stderr) = import(dir.path(), "live.json", &[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(stdout, "imported 3 policies into policies\n");
+    for said in [
+        "`Mass download by a single user`: live field `severity`: kept verbatim as `extra.severity`: it is not a severity casguard knows",
+        "`Mass download by a single user`: live field `dailyAlertLimit`: kept verbatim as `extra.dailyAlertLimit`",
+        "`Generative AI app discovered`: live field `dailyAlertLimit`: kept verbatim",
+        "`Block uploads of labelled files`: live field `enabled`: the live policy has no `enabled` field",
+        "live fields ignored as server-managed (never compared): _id, _tid, createdDate, lastModified",
+        "live fields casguard does not model, kept verbatim under [extra] and compared as they are: createdAlertsLimit (integer), governanceActions (array), minimumEventCount (integer)",
+    ] {
+        assert!(stderr.contains(said), "missing `{said}`:\n{stderr}");
+    }
+    let odd = std::fs::read_to_string(
+        dir.path()
+            .join("policies/anomaly-detection/mass-download-by-a-single-user.toml"),
+    )
+    .unwrap();
+    assert!(
+        odd.contains("# `severity` is modeled, but it is not a severity casguard knows")
+            && odd.contains("severity = 5")
+            && odd.contains("[[extra.alertEmailRecipients]]")
+            && odd.contains("# owner = \"team@contoso.com\""),
+        "{odd}"
+    );
+    let (code, lint, _) = casguard(dir.path(), &["lint", "--fail-on", "error"]);
+    assert_eq!(code, Some(0), "{lint}");
+    assert!(lint.contains("CAS005") && lint.contains("CAS006"), "{lint}");
+    assert!(
+        !lint.contains("CAS205") && !lint.contains("CAS206"),
+        "{lint}"
+    );
+    let json = drift_summary(dir.path(), "live.json");
+    assert_eq!(
+        json["findings"],
+        serde_json::json!([]),
+        "{:#}",
+        json["findings"]
+    );
+    assert_eq!(json["summary"]["drift"]["in_sync"], 3);
+
+    // The tenant now sends ordinary values: the patch moves them back to their keys.
+    let mut live: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("live.json")).unwrap())
+            .unwrap();
+    let first = &mut live["data"][0];
+    first["severity"] = serde_json::json!(2);
+    first["dailyAlertLimit"] = serde_json::json!(7);
+    first["alertEmailRecipients"] = serde_json::json!(["soc@contoso.com"]);
+    first["filters"] = serde_json::json!({"service.appId": {"eq": [11161]}});
+    first["description"] = serde_json::json!("Unusual downloads");
+    live["data"][2]["enabled"] = serde_json::json!(true);
+    live["data"][1]["severity"] = serde_json::json!(9);
+    std::fs::write(dir.path().join("live.json"), live.to_string()).unwrap();
+    let (code, checklist, stderr) = casguard(dir.path(), &["suggest", "--snapshot", "live.json"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        checklist.contains("set **Daily alert limit** to `\"5\"` (live: `7`)")
+            && !checklist.contains("`alerts.daily_limit`"),
+        "{checklist}"
+    );
+    let (code, _, stderr) = casguard(
+        dir.path(),
+        &[
+            "suggest",
+            "--adopt-live",
+            "--snapshot",
+            "live.json",
+            "--out",
+            "adopt.patch",
+        ],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    git(dir.path(), &["apply", "adopt.patch"]);
+    let adopted = std::fs::read_to_string(
+        dir.path()
+            .join("policies/anomaly-detection/mass-download-by-a-single-user.toml"),
+    )
+    .unwrap();
+    assert!(
+        adopted.contains("severity = \"high\"")
+            && adopted.contains("daily_limit = 7")
+            && !adopted.contains("dailyAlertLimit"),
+        "{adopted}"
+    );
+    let (code, lint, _) = casguard(dir.path(), &["lint", "--fail-on", "error"]);
+    assert_eq!(code, Some(0), "{lint}");
+    let json = drift_summary(dir.path(), "live.json");
+    assert_eq!(
+        json["findings"],
+        serde_json::json!([]),
+        "{:#}",
+        json["findings"]
+    );
+}
+
+/// The README's first run: `init`, then `import`. The scaffold's example
+/// is a policy the tenant has, so import leaves it alone instead of writing
+/// a second file; drift names the file that matched a duplicate instead of
+/// calling it missing; `import --force` updates declared files and keeps
+/// their [meta].
+#[test]
+fn first_run_init_then_import_never_gives_one_policy_two_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let snapshot = std::env::current_dir()
+        .unwrap()
+        .join("snapshots/contoso.json")
+        .display()
+        .to_string();
+    let (code, _, stderr) = casguard(dir.path(), &["init"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let example = dir
+        .path()
+        .join("policies/anomaly/mass-download-by-a-single-user.toml");
+    let (code, stdout, stderr) = import(dir.path(), &snapshot, &[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(
+        stdout,
+        "imported 13 policies into policies; 1 policy already declared, left as they are\n"
+    );
+    let stderr = one_line(&stderr);
+    assert!(
+        stderr.contains("`Mass download by a single user` is already declared in policies/anomaly/mass-download-by-a-single-user.toml"),
+        "{stderr}"
+    );
+    assert!(!dir
+        .path()
+        .join("policies/anomaly-detection/mass-download-by-a-single-user.toml")
+        .exists());
+    let (_, lint, _) = casguard(dir.path(), &["lint", "--fail-on", "never"]);
+    for rule in ["CAS002", "CAS205", "CAS206"] {
+        assert!(!lint.contains(rule), "{rule}: {lint}");
+    }
+    let json = drift_summary(dir.path(), &snapshot);
+    let rules: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(!rules.contains(&"DRIFT001"), "{rules:?}");
+
+    // A second file for the same policy: drift points at the one that matched.
+    std::fs::copy(&example, dir.path().join("policies/copy.toml")).unwrap();
+    let json = drift_summary(dir.path(), &snapshot);
+    let findings = json["findings"].as_array().unwrap();
+    assert!(
+        !findings.iter().any(|f| f["rule"] == "DRIFT001"),
+        "{findings:#?}"
+    );
+    assert!(
+        findings.iter().any(|f| f["rule"] == "DRIFT006"
+            && f["message"].as_str().unwrap().contains("is also declared in `policies/anomaly/mass-download-by-a-single-user.toml`, which matched the live policy")),
+        "{findings:#?}"
+    );
+    std::fs::remove_file(dir.path().join("policies/copy.toml")).unwrap();
+
+    // --force updates the declared file from the tenant, keeping its [meta].
+    let (code, stdout, stderr) = import(dir.path(), &snapshot, &["--force"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stdout.contains("updated 14 declared files from the tenant, keeping [meta]: ")
+            && stdout.contains("policies/anomaly/mass-download-by-a-single-user.toml"),
+        "{stdout}"
+    );
+    let updated = std::fs::read_to_string(&example).unwrap();
+    assert!(
+        updated.contains("[meta]\nowner = \"secops@example.com\"")
+            && updated.contains("last_reviewed = 2026-11-22")
+            && updated.contains("ticket = \"SEC-1\"")
+            && updated.contains("id = \"60b7e4d19a2f3c001f8e6b52\""),
+        "{updated}"
+    );
+    let json = drift_summary(dir.path(), &snapshot);
+    assert_eq!(
+        json["summary"]["drift"]["missing"], 0,
+        "{:#}",
+        json["findings"]
+    );
+}
+
+/// Which live fields are server-managed is configuration: a setting named
+/// like a counter is compared by default, and the list can be replaced.
+#[test]
+fn server_managed_fields_are_an_explicit_list_that_casguard_toml_replaces() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::env::current_dir().unwrap();
+    let live = root.join("tests/fixtures/snapshots/odd-shapes.json");
+    let live = live.to_str().unwrap();
+    import(dir.path(), live, &[]);
+    let file = dir
+        .path()
+        .join("policies/anomaly-detection/mass-download-by-a-single-user.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.contains("minimumEventCount = 20") && text.contains("createdAlertsLimit = 3"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("createdDate") && !text.contains("lastModified"),
+        "{text}"
+    );
+    // A changed counter-like setting is drift, not noise.
+    std::fs::write(
+        &file,
+        text.replace("minimumEventCount = 20", "minimumEventCount = 5"),
+    )
+    .unwrap();
+    let json = drift_summary(dir.path(), live);
+    assert!(
+        json["findings"]
+            .to_string()
+            .contains("extra.minimumEventCount"),
+        "{:#}",
+        json["findings"]
+    );
+    std::fs::write(&file, &text).unwrap();
+    // Replace the list: `lastModified` becomes a compared setting, and no pattern applies.
+    std::fs::write(
+        dir.path().join("casguard.toml"),
+        "[drift]\nserver_managed = [\"_id\", \"_tid\", \"createdDate\"]\nserver_managed_pattern = \"\"\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = casguard(
+        dir.path(),
+        &["drift", "--snapshot", live, "--fail-on", "never"],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains(
+            "live fields ignored as server-managed (never compared): _id, _tid, createdDate;"
+        ),
+        "{stderr}"
+    );
+    let json = drift_summary(dir.path(), live);
+    assert!(
+        json["findings"].to_string().contains("extra.lastModified"),
+        "{:#}",
+        json["findings"]
+    );
+}
+
+/// `shape` goes into bug reports: field names, types and counts only.
+#[test]
+fn shape_shows_no_values_addresses_or_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = "Zm9vYmFyc2VjcmV0dG9rZW4xMjM0NTY3ODkw";
+    let live = serde_json::json!({"data": [{
+        "_id": "64a1f0c2e4b0a1b2c3d4e501", "name": "Project Nightingale leak watch",
+        "policyType": "FILE", "enabled": true, "severity": 5,
+        "description": "Watches ceo@contoso.com and 10.1.2.3",
+        "alertEmailRecipients": [{"address": "ceo@contoso.com"}],
+        "filters": {"user.name": {"eq": ["Jane Doe", "jane.doe@contoso.com"]}, "ip.address": {"eq": ["203.0.113.7"]}},
+        "webhook": {"url": "https://hooks.example.net/T000/B000", "token": secret},
+        "perUser": {"jane.doe@contoso.com": 3, "Jane Doe": 1, "5f01dce13de79160fbec4150": 2}
+    }]});
+    std::fs::write(dir.path().join("live.json"), live.to_string()).unwrap();
+    for format in ["human", "json"] {
+        let (code, stdout, stderr) =
+            casguard(dir.path(), &["shape", "live.json", "--format", format]);
+        assert_eq!(code, Some(0), "{stderr}");
+        for value in [
+            "Nightingale",
+            "ceo@",
+            "contoso.com",
+            "10.1.2.3",
+            "Jane",
+            "jane",
+            "203.0.113.7",
+            "hooks.example.net",
+            secret,
+            "5f01dce13de79160fbec4150",
+            "64a1f0c2",
+        ] {
+            assert!(
+                !stdout.contains(value),
+                "{format} shows `{value}`:\n{stdout}"
+            );
+        }
+        assert!(
+            stdout.contains("kept verbatim as `extra.severity` for 1 item"),
+            "{format}:\n{stdout}"
+        );
+    }
+}
+
+/// A snapshot of another tenant: drift warns, evidence refuses.
+#[test]
+fn a_snapshot_of_another_tenant_is_named_and_never_made_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::env::current_dir().unwrap();
+    copy_dir(&root.join("policies"), &dir.path().join("policies"));
+    std::fs::copy(
+        root.join("snapshots/contoso.json"),
+        dir.path().join("live.json"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("casguard.toml"),
+        "[tenant]\nurl = \"https://fabrikam.eu2.portal.cloudappsecurity.com\"\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = casguard(
+        dir.path(),
+        &["drift", "--snapshot", "live.json", "--fail-on", "never"],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("casguard: warning: the snapshot was taken of https://contoso.us3.portal.cloudappsecurity.com, but the configured tenant is https://fabrikam.eu2.portal.cloudappsecurity.com"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = casguard(
+        dir.path(),
+        &["evidence", "--snapshot", "live.json", "--out", "bundle"],
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        one_line(&stderr).contains("configured tenant is https://fabrikam"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("bundle").exists());
+    // Configured as the snapshot's tenant (any spelling of its URL): no warning.
+    std::fs::write(
+        dir.path().join("casguard.toml"),
+        "[tenant]\nurl = \"https://Contoso.us3.portal.cloudappsecurity.com/\"\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = casguard(
+        dir.path(),
+        &["drift", "--snapshot", "live.json", "--fail-on", "never"],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stderr.contains("warning"), "{stderr}");
+}
+
+/// Messages that used to mislead.
+#[test]
+fn skipped_comparisons_and_missing_projects_say_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = casguard(dir.path(), &["lint"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("run `casguard init`"), "{stderr}");
+    std::fs::create_dir(dir.path().join("policies")).unwrap();
+    std::fs::write(dir.path().join("policies/bad.toml"), "name = \"x\"\n").unwrap();
+    let snapshot = std::env::current_dir()
+        .unwrap()
+        .join("snapshots/contoso.json")
+        .display()
+        .to_string();
+    let (code, stdout, _) = casguard(dir.path(), &["drift", "--snapshot", &snapshot]);
+    assert_eq!(code, Some(1));
+    assert!(
+        stdout.contains("(14 live): comparison skipped: 1 invalid policy file"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("0 in sync"), "{stdout}");
 }

@@ -204,7 +204,7 @@ pub(super) fn alert_policies(loaded: &LoadOutcome, live: Option<&Snapshot>) -> V
                 live_id: live_id.clone(),
                 file: Some(policy.file.clone()),
                 location: policy.locate(&loaded.sources, "name"),
-                enabled: policy.enabled,
+                enabled: policy.enabled.unwrap_or(false),
                 alerts_enabled: policy.alerts.enabled.unwrap_or(false),
                 daily_limit: policy.alerts.daily_limit,
                 recipients_desired: policy.alerts.email_recipients.clone(),

@@ -23,7 +23,12 @@ pub fn drift(
     let loaded = project.load_policies()?;
     let history = super::read_history(project, source)?;
     let snapshot = super::read_live(project, source, observe)?;
-    let report = drift_loaded(project, rules, loaded, &snapshot, &history, None)?;
+    let mut report = drift_loaded(project, rules, loaded, &snapshot, &history, None)?;
+    if let Some(drift) = report.drift.as_mut() {
+        drift
+            .warnings
+            .extend(super::other_tenant(project, source, &snapshot));
+    }
     Ok((report, snapshot))
 }
 
@@ -38,7 +43,13 @@ pub fn drift_loaded(
     known_dates: Option<&Dates>,
 ) -> Result<Report, Error> {
     let mut findings = std::mem::take(&mut loaded.findings);
+    let invalid: std::collections::BTreeSet<&str> = findings
+        .iter()
+        .filter(|f| f.rule == CAS001.id)
+        .filter_map(|f| f.location.as_ref().map(|l| l.file.as_str()))
+        .collect();
     let compared = !findings.iter().any(|f| f.rule == CAS001.id);
+    let invalid_files = invalid.len().max(usize::from(!compared));
     let outcome = if compared {
         crate::drift::compare(
             &loaded.policies,
@@ -91,6 +102,9 @@ pub fn drift_loaded(
         tenant: snapshot.tenant.clone(),
         fetched_at: snapshot.fetched_at.clone(),
         compared,
+        invalid_files,
+        notes: crate::shape::live_notes(&snapshot.policies, &project.config.drift.comparison),
+        warnings: Vec::new(),
     });
     Ok(report)
 }

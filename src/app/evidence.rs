@@ -50,6 +50,10 @@ pub fn create(
     let loaded = project.load_policies()?;
     let history = super::read_history(project, &input.source)?;
     let snapshot = super::read_live(project, &input.source, observe)?;
+    // Evidence about the wrong tenant is worse than none.
+    if let Some(detail) = super::other_tenant(project, &input.source, &snapshot) {
+        return Err(Error::OtherTenant { detail });
+    }
     let lint = super::lint::lint_loaded(project, rules, loaded.clone(), true)?;
     // Date both sides once (one git walk) for drift and review alike.
     let dates = super::dates(project, &loaded.files, Some(&snapshot), &history);
@@ -180,11 +184,11 @@ fn generated_at(project: &Project, input: &EvidenceInput) -> jiff::Timestamp {
 
 /// Both sides in the canonical form drift compares: desired by file, live by `_id`.
 fn normalized(project: &Project, loaded: &LoadOutcome, snapshot: &Snapshot) -> (Value, Value) {
-    let ignore = &project.config.drift.ignore;
+    let comparison = &project.config.drift.comparison;
     let desired: Map<String, Value> = loaded
         .policies
         .iter()
-        .map(|p| (p.file.clone(), crate::normalize::desired(p, ignore)))
+        .map(|p| (p.file.clone(), crate::normalize::desired(p, comparison)))
         .collect();
     let live: Map<String, Value> = snapshot
         .policies
@@ -192,7 +196,7 @@ fn normalized(project: &Project, loaded: &LoadOutcome, snapshot: &Snapshot) -> (
         .filter_map(Value::as_object)
         .map(|p| {
             let id = p.get("_id").and_then(Value::as_str).unwrap_or("(no _id)");
-            (id.to_string(), crate::normalize::live(p, ignore))
+            (id.to_string(), crate::normalize::live(p, comparison))
         })
         .collect();
     (Value::Object(desired), Value::Object(live))

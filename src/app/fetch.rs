@@ -84,5 +84,6 @@ pub fn fetch(
         kept,
         from,
         from_file: input.source.snapshot.is_some(),
+        notes: crate::shape::live_notes(&snapshot.policies, &project.config.drift.comparison),
     })
 }

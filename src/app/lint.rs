@@ -28,7 +28,7 @@ pub fn lint(project: &Project, rules: &RuleSet, input: &LintInput) -> Result<Lin
     } else {
         Vec::new()
     };
-    let loaded = crate::load::load_policies(&project.env.root, &inputs)?;
+    let loaded = project.load(&inputs)?;
     let report = lint_loaded(project, rules, loaded, complete)?;
     Ok(LintOutcome { report, fixed })
 }
@@ -43,6 +43,7 @@ pub fn lint_loaded(
 ) -> Result<Report, Error> {
     let mut findings = std::mem::take(&mut loaded.findings);
     findings.extend(crate::fix::check(&loaded.policies, &loaded.sources));
+    findings.extend(crate::coverage::check(&loaded.policies, &loaded.sources));
     findings.extend(super::run_rules(project, rules, &loaded, families::LINT)?);
     Ok(Finish {
         command: "lint",
@@ -59,7 +60,7 @@ pub fn lint_loaded(
 /// are never touched, and a fix that would not read back as a valid policy
 /// is not written.
 fn fix(project: &Project, inputs: &[PathBuf]) -> Result<Vec<(String, Vec<String>)>, Error> {
-    let loaded = crate::load::load_policies(&project.env.root, inputs)?;
+    let loaded = project.load(inputs)?;
     let mut fixed = Vec::new();
     for policy in &loaded.policies {
         let Some(source) = loaded.sources.get(&policy.file) else {

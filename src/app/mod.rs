@@ -97,6 +97,11 @@ pub enum Error {
         "give a month up to the current one with --month YYYY-MM, or pass --today"
     ))]
     FutureMonth { month: String, today: String },
+    #[error("{detail}")]
+    #[diagnostic(help(
+        "an evidence bundle must describe the configured tenant: fetch a snapshot of it (`casguard fetch --out FILE`), or, if the snapshot's tenant is the one meant, configure it (`[tenant] url` or CASGUARD_TENANT_URL); nothing was written"
+    ))]
+    OtherTenant { detail: String },
     #[error("unknown rule `{id}`")]
     #[diagnostic(help("{help}"))]
     UnknownRule { id: String, help: String },
@@ -145,11 +150,27 @@ impl Project {
 
     /// Loads the whole policies folder.
     pub fn load_policies(&self) -> Result<LoadOutcome, Error> {
-        let dir = &self.config.policies_dir;
-        Ok(crate::load::load_policies(
+        self.load(std::slice::from_ref(&self.config.policies_dir))
+    }
+
+    /// Loads the policy files under `inputs` (files or folders). Without a
+    /// casguard.toml, a missing policies folder most likely means a project
+    /// not set up yet, and the error says how to set one up.
+    pub fn load(&self, inputs: &[PathBuf]) -> Result<LoadOutcome, Error> {
+        crate::load::load_policies(
             &self.env.root,
-            std::slice::from_ref(dir),
-        )?)
+            inputs,
+            &self.config.drift.comparison.server_managed,
+        )
+        .map_err(|error| match error {
+            LoadError::MissingPath { path, .. } if self.config.source.is_none() => {
+                Error::Load(LoadError::MissingPath {
+                    path,
+                    help: "no casguard.toml was found here or in a folder above: run `casguard init` to set up a project (casguard.toml, policies/, a CI workflow), or name the policy files (`casguard lint PATH`)".into(),
+                })
+            }
+            other => Error::Load(other),
+        })
     }
 
     /// Where a finding with no file of its own (an unmanaged policy, a
@@ -270,6 +291,23 @@ pub fn read_live(
     })
 }
 
+/// A warning when `--snapshot` holds another tenant than the one
+/// configured (`--tenant`, CASGUARD_TENANT_URL, `[tenant] url`): comparing
+/// it with these policy files would describe the wrong tenant. `None` when
+/// either side names no tenant, or when live state came from the API.
+pub fn other_tenant(project: &Project, source: &LiveSource, snapshot: &Snapshot) -> Option<String> {
+    source.snapshot.as_ref()?;
+    let env = |key: &str| project.env.var(key).map(str::to_string);
+    let configured =
+        live::tenant_url(source.tenant.as_deref(), &env, &project.config.tenant).ok()?;
+    let recorded = live::validate_url("the snapshot's tenant", snapshot.tenant.as_deref()?).ok()?;
+    (!configured.eq_ignore_ascii_case(&recorded)).then(|| {
+        format!(
+            "the snapshot was taken of {recorded}, but the configured tenant is {configured}: this compares the policy files with another tenant"
+        )
+    })
+}
+
 /// The snapshot history folder: `--history`, else `[review] history_dir`.
 pub fn history_dir(project: &Project, source: &LiveSource) -> Option<PathBuf> {
     source
@@ -331,7 +369,7 @@ pub fn dates(
             &s.policies,
             &config.review.live_timestamp_fields,
             history,
-            &config.drift.ignore,
+            &config.drift.comparison,
         )
     });
     Dates { git, live, notes }

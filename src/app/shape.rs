@@ -10,6 +10,10 @@ use crate::model::ShapeOutcome;
 pub fn shape(project: &Project, snapshot: &Path) -> Result<ShapeOutcome, Error> {
     let path = project.env.resolve(snapshot);
     let display = project.display(&path);
-    let snapshot = Snapshot::read_as(&path, &display)?;
-    Ok(crate::shape::shape(&snapshot, &display))
+    let snapshot = Snapshot::read_unchecked(&path, &display)?;
+    Ok(crate::shape::shape(
+        &snapshot,
+        &display,
+        &project.config.drift.comparison,
+    ))
 }

@@ -34,6 +34,13 @@ pub fn suggest(
             &snapshot.policies,
             &policies_dir,
             input.include_removals,
+            crate::import::RenderOptions {
+                origin: Some("the live tenant"),
+                comparison: &project.config.drift.comparison,
+                owner_domain: crate::import::RenderOptions::owner_domain(
+                    &project.config.allowed_email_domains,
+                ),
+            },
         )
         .map_err(Error::Patch)?
     } else {

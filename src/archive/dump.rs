@@ -6,9 +6,6 @@
 //! byte order mark, and many editors a UTF-8 BOM: all are decoded first, so
 //! a syntax error's line and column refer to the decoded text.
 
-use std::borrow::Cow;
-
-use serde_json::error::Category;
 use serde_json::Value;
 
 use super::ArchiveError;
@@ -24,7 +21,7 @@ pub fn parse_dump(bytes: &[u8], origin: &str) -> Result<Vec<Value>, ArchiveError
         detail,
         help,
     };
-    let text = decode(bytes).map_err(|detail| {
+    let text = crate::textutil::decode_text(bytes).map_err(|detail| {
         fail(
             detail,
             "save the file as UTF-8 (PowerShell: `Out-File -Encoding utf8`), or export it again",
@@ -32,67 +29,12 @@ pub fn parse_dump(bytes: &[u8], origin: &str) -> Result<Vec<Value>, ArchiveError
     })?;
     let mut values = Vec::new();
     for value in serde_json::Deserializer::from_str(&text).into_iter::<Value>() {
-        values.push(value.map_err(|e| syntax_error(&e, &fail))?);
+        values.push(value.map_err(|e| {
+            let (detail, help) = crate::textutil::describe_json_error(&e);
+            fail(detail, help)
+        })?);
     }
     alerts(values).map_err(|detail| fail(detail, HELP_FORMS))
-}
-
-/// UTF-8 (with or without a BOM), or UTF-16 LE/BE with a BOM.
-fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, String> {
-    match bytes {
-        [0xEF, 0xBB, 0xBF, rest @ ..] => utf8(rest),
-        [0xFF, 0xFE, rest @ ..] => utf16(rest, u16::from_le_bytes, "UTF-16 LE"),
-        [0xFE, 0xFF, rest @ ..] => utf16(rest, u16::from_be_bytes, "UTF-16 BE"),
-        _ => utf8(bytes),
-    }
-}
-
-fn utf8(bytes: &[u8]) -> Result<Cow<'_, str>, String> {
-    // JSON never holds a raw NUL; UTF-16 of ASCII text is mostly NULs.
-    if bytes.iter().take(64).any(|b| *b == 0) {
-        return Err(
-            "the file holds NUL bytes: it looks like UTF-16 without a byte order mark".into(),
-        );
-    }
-    std::str::from_utf8(bytes)
-        .map(Cow::Borrowed)
-        .map_err(|e| format!("not UTF-8 text: invalid byte at offset {}", e.valid_up_to()))
-}
-
-fn utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16, name: &str) -> Result<Cow<'static, str>, String> {
-    if bytes.len() % 2 != 0 {
-        return Err(format!(
-            "{name} text with an odd number of bytes: the file is cut off"
-        ));
-    }
-    let units = bytes.chunks_exact(2).map(|pair| unit([pair[0], pair[1]]));
-    char::decode_utf16(units)
-        .enumerate()
-        .map(|(i, c)| c.map_err(|_| format!("invalid {name} at byte {}", 2 + 2 * i)))
-        .collect::<Result<String, _>>()
-        .map(Cow::Owned)
-}
-
-/// A JSON error with its position; "ends early" only when the input does.
-fn syntax_error(
-    error: &serde_json::Error,
-    fail: &dyn Fn(String, &'static str) -> ArchiveError,
-) -> ArchiveError {
-    let (line, column) = (error.line(), error.column());
-    let full = error.to_string();
-    let message = full
-        .strip_suffix(&format!(" at line {line} column {column}"))
-        .unwrap_or(&full);
-    match error.classify() {
-        Category::Eof => fail(
-            format!("the JSON ends early, at line {line}, column {column} ({message})"),
-            "the file is truncated: download or export it again",
-        ),
-        _ => fail(
-            format!("not valid JSON at line {line}, column {column}: {message}"),
-            "fix the file at that line and column, or export it again",
-        ),
-    }
 }
 
 /// Interprets the top-level values of the file: usually one; several are

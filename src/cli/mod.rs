@@ -182,6 +182,7 @@ impl Runner {
                 let source = live_source(&args.live);
                 let (report, _) = app::drift::drift(project, &rules, &source, observe)?;
                 drop(progress);
+                say_drift_notes(&report);
                 self.emit(project, &report, &args.output)
             }
             Command::Review(args) => {
@@ -199,6 +200,9 @@ impl Runner {
                 drop(progress);
                 if let Some(kept) = &outcome.kept {
                     self.note(&format!("kept a copy in {kept}"));
+                }
+                for note in &outcome.notes {
+                    eprintln!("casguard: note: {note}");
                 }
                 print(&text::fetch(&outcome, started.elapsed().as_secs_f64()))
             }
@@ -359,9 +363,9 @@ impl Runner {
             source: live_source(&args.live),
         };
         let outcome = app::import::import(project, &input, observe)?;
-        let (summary, warnings) = text::import(&outcome);
-        for warning in warnings {
-            eprintln!("casguard: warning: {warning}");
+        let (summary, notes) = text::import(&outcome);
+        for note in notes {
+            eprintln!("casguard: note: {note}");
         }
         print(&summary)
     }
@@ -500,6 +504,18 @@ impl Runner {
     fn note(&self, text: &str) {
         if self.verbose > 0 {
             eprintln!("casguard: {text}");
+        }
+    }
+}
+
+/// What a drift run says once, on stderr: warnings, then notes.
+fn say_drift_notes(report: &Report) {
+    if let Some(drift) = &report.drift {
+        for warning in &drift.warnings {
+            eprintln!("casguard: warning: {warning}");
+        }
+        for note in &drift.notes {
+            eprintln!("casguard: note: {note}");
         }
     }
 }

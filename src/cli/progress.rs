@@ -1,6 +1,9 @@
-//! Progress of a fetch on stderr: a spinner on a terminal (indicatif), plain
-//! page lines otherwise; retries and pacing with `-v`, every request with
-//! `-vv`. The spinner is cleared when the `Progress` is dropped.
+//! Progress of a fetch on stderr: a spinner on a terminal (indicatif) that
+//! becomes a bar once the tenant says how many items there are, plain page
+//! lines otherwise; throttling (HTTP 429) always, with when the next try
+//! comes, since the wait can be a minute; other retries and pacing with
+//! `-v`, every request with `-vv`. The bar is cleared when the `Progress`
+//! is dropped.
 
 use std::io::IsTerminal;
 
@@ -49,7 +52,23 @@ impl Progress {
                 let of = total.map_or(String::new(), |t| format!(" of {t}"));
                 match self.bar() {
                     Some(bar) => {
-                        bar.set_message(format!("fetching {noun}: page {number}, {fetched}{of}"))
+                        if let Some(total) = total {
+                            if bar.length() != Some(total as u64) {
+                                bar.set_length(total as u64);
+                                bar.set_style(
+                                    indicatif::ProgressStyle::with_template(
+                                        "{bar:30} {pos}/{len} {msg} [{elapsed}]",
+                                    )
+                                    .expect("valid template"),
+                                );
+                            }
+                            bar.set_position(fetched as u64);
+                            bar.set_message(format!("{noun}, page {number}"));
+                        } else {
+                            bar.set_message(format!(
+                                "fetching {noun}: page {number}, {fetched}{of}"
+                            ));
+                        }
                     }
                     None => eprintln!("casguard: page {number}: {fetched}{of} {noun}"),
                 }
@@ -60,11 +79,18 @@ impl Progress {
                 max_attempts,
                 wait,
                 reason,
-            } if verbose > 0 => self.say(format!(
-                "casguard: {what}: {reason}; retrying in {:.1} s (attempt {} of {max_attempts})",
-                wait.as_secs_f64(),
-                attempt + 1
-            )),
+                throttled,
+            } if throttled || verbose > 0 => {
+                let failed = match throttled {
+                    true => format!("the tenant is throttling requests ({reason}) to {what}"),
+                    false => format!("{what}: {reason}"),
+                };
+                self.say(format!(
+                    "casguard: {failed}; retrying in {:.1} s (attempt {} of {max_attempts})",
+                    wait.as_secs_f64(),
+                    attempt + 1
+                ))
+            }
             Event::Paced { wait } if verbose > 0 => self.say(format!(
                 "casguard: pacing: waiting {:.1} s to stay within the request rate",
                 wait.as_secs_f64()

@@ -48,11 +48,12 @@ pub enum LiveError {
     },
 
     #[error("{what}: {detail}")]
-    #[diagnostic(
-        code(casguard::live::connect),
-        help("check the tenant URL (a typo in the host name?) and, behind a TLS-inspecting proxy, that its certificate is trusted; this is not retried")
-    )]
-    Connect { what: String, detail: String },
+    #[diagnostic(code(casguard::live::connect), help("{help}"))]
+    Connect {
+        what: String,
+        detail: String,
+        help: String,
+    },
 
     #[error("{what} failed with HTTP {status}: {detail}")]
     #[diagnostic(code(casguard::live::http), help("{help}"))]

@@ -31,6 +31,9 @@ pub enum Event {
         max_attempts: u32,
         wait: Duration,
         reason: String,
+        /// The tenant answered 429: worth telling the user even without
+        /// `-v`, since the wait can be long.
+        throttled: bool,
     },
     /// Pacing holds the next request back.
     Paced { wait: Duration },
@@ -43,6 +46,9 @@ pub enum Event {
         total: Option<usize>,
     },
 }
+
+/// How a 429's retry reason begins.
+const THROTTLED: &str = "HTTP 429 Too Many Requests";
 
 pub struct Http {
     pub client: reqwest::blocking::Client,
@@ -121,6 +127,9 @@ impl Http {
         let mut refreshed = false;
         let mut attempt = 1;
         loop {
+            // A sign-in that failed in a way worth retrying: if the last try
+            // fails that way too, the error is the sign-in's, not the request's.
+            let mut signin_failure = None;
             let wait = self.pacer.delay(Instant::now());
             if !wait.is_zero() {
                 self.check_deadline(what, wait, "pacing")?;
@@ -140,14 +149,20 @@ impl Http {
                 });
             }
             let outcome = match auth.header(&self.client, &mut self.redactor) {
-                Err(LiveError::TokenEndpoint {
-                    retryable: true,
-                    detail,
-                    ..
-                }) => Attempt::Retry {
-                    reason: detail,
-                    wait: None,
-                },
+                Err(
+                    error @ LiveError::TokenEndpoint {
+                        retryable: true, ..
+                    },
+                ) => {
+                    let reason = match &error {
+                        LiveError::TokenEndpoint { detail, .. } => {
+                            format!("Entra ID sign-in failed: {detail}")
+                        }
+                        _ => unreachable!("matched above"),
+                    };
+                    signin_failure = Some(error);
+                    Attempt::Retry { reason, wait: None }
+                }
                 Err(error) => return Err(error),
                 Ok(header) => {
                     observe(Event::Request {
@@ -167,10 +182,11 @@ impl Http {
                         .send();
                     match result {
                         Ok(response) => self.classify(response, what, auth, &mut refreshed),
-                        Err(error) if is_permanent(&error) => {
+                        Err(error) if permanent_failure(&error).is_some() => {
                             return Err(LiveError::Connect {
                                 what: what.to_string(),
                                 detail: self.redactor.scrub(&describe_transport_error(&error)),
+                                help: permanent_failure(&error).unwrap_or_default().into(),
                             })
                         }
                         Err(error) => Attempt::Retry {
@@ -185,6 +201,20 @@ impl Http {
                 Attempt::Fail(error) => return Err(error),
                 Attempt::Retry { reason, wait } => {
                     if attempt >= max_attempts {
+                        if let Some(LiveError::TokenEndpoint {
+                            method,
+                            detail,
+                            help,
+                            retryable,
+                        }) = signin_failure
+                        {
+                            return Err(LiveError::TokenEndpoint {
+                                method,
+                                detail: format!("{detail} (after {attempt} attempts)"),
+                                help,
+                                retryable,
+                            });
+                        }
                         return Err(LiveError::GaveUp {
                             what: what.to_string(),
                             attempts: attempt,
@@ -198,6 +228,7 @@ impl Http {
                         attempt,
                         max_attempts,
                         wait,
+                        throttled: reason.starts_with(THROTTLED),
                         reason,
                     });
                     std::thread::sleep(wait);
@@ -253,7 +284,7 @@ impl Http {
                     Some(jitter(base))
                 });
                 Attempt::Retry {
-                    reason: format!("HTTP 429 Too Many Requests{}", retry_after.map_or(String::new(), |w| format!(" (Retry-After {:.0} s)", w.as_secs_f64()))),
+                    reason: format!("{THROTTLED}{}", retry_after.map_or(String::new(), |w| format!(" (Retry-After {:.0} s)", w.as_secs_f64()))),
                     wait,
                 }
             }
@@ -352,9 +383,11 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
     )
 }
 
-/// Errors no retry can fix: the host name does not resolve, or its
-/// certificate is not trusted.
-fn is_permanent(error: &reqwest::Error) -> bool {
+/// Errors no retry can fix, with what to do about each: the host name does
+/// not resolve, nothing listens on the port, the port does not speak TLS
+/// (an `https://` URL to a plain-HTTP port), or the certificate is not
+/// trusted. `None` for failures worth another try.
+fn permanent_failure(error: &reqwest::Error) -> Option<&'static str> {
     let mut text = String::new();
     let mut source: Option<&dyn std::error::Error> = Some(error);
     while let Some(inner) = source {
@@ -362,15 +395,29 @@ fn is_permanent(error: &reqwest::Error) -> bool {
         text.push(' ');
         source = inner.source();
     }
-    [
+    let any = |needles: &[&str]| needles.iter().any(|s| text.contains(s));
+    if any(&["connection refused", "os error 111", "os error 10061"]) {
+        Some("nothing listens on that port: check the host and port of the tenant URL (the portal answers on https://, port 443); this is not retried")
+    } else if any(&[
+        "invalidcontenttype",
+        "corrupt message",
+        "wrong version number",
+        "http request to https",
+        "invalid tls",
+        "tls handshake eof",
+    ]) {
+        Some("the server did not answer with TLS (it answered in plain text, or hung up during the handshake): the URL says https:// but that port speaks plain HTTP or another protocol; check the scheme and the port of the tenant URL; this is not retried")
+    } else if any(&[
         "dns error",
         "failed to lookup address",
         "name or service not known",
-        "invalid peer certificate",
-        "certificate",
-    ]
-    .iter()
-    .any(|s| text.contains(s))
+    ]) {
+        Some("the host name does not resolve: check the tenant URL for a typo (Settings > Cloud Apps > System > About shows it); this is not retried")
+    } else if any(&["invalid peer certificate", "certificate"]) {
+        Some("the server's certificate is not trusted: check the tenant URL and, behind a TLS-inspecting proxy, that the proxy's certificate is trusted; this is not retried")
+    } else {
+        None
+    }
 }
 
 fn describe_transport_error(error: &reqwest::Error) -> String {

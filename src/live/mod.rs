@@ -134,7 +134,59 @@ pub fn fetch_policies(
         identity: Identity::Id,
         total_may_grow: false,
     };
-    fetch_list(tenant, &list, http, auth, observe)
+    let policies = fetch_list(tenant, &list, http, auth, observe)?;
+    let problems = policy_problems(&policies);
+    if !problems.is_empty() {
+        return Err(LiveError::Shape {
+            what: format!("POST {POLICIES_ENDPOINT}"),
+            detail: problems.join("; "),
+            help: "casguard needs a string `_id`, a `name` and a `policyType` on every policy; nothing was written. Report this with `casguard shape` output of a snapshot".into(),
+        });
+    }
+    Ok(policies)
+}
+
+/// Why live policy objects cannot be read as policies, by index (from 0):
+/// each needs a string `_id`, and a non-empty string `name` and
+/// `policyType`. The one check for the API path and for snapshots, so a
+/// file can never carry what the API would be refused for; such objects
+/// are reported, never written as policy files. At most ten are named.
+pub fn policy_problems(policies: &[Value]) -> Vec<String> {
+    let text = |p: &Value, key: &str| {
+        p.get(key)
+            .and_then(Value::as_str)
+            .is_some_and(|t| !t.trim().is_empty())
+    };
+    let mut problems: Vec<String> = policies
+        .iter()
+        .enumerate()
+        .filter_map(|(index, policy)| {
+            let Some(object) = policy.as_object() else {
+                return Some(format!(
+                    "policy #{index} (from 0) is {}, not an object",
+                    crate::model::json_kind(policy)
+                ));
+            };
+            let mut missing = Vec::new();
+            if !object.get("_id").is_some_and(Value::is_string) {
+                missing.push("no string `_id`");
+            }
+            if !text(policy, "name") {
+                missing.push("no `name` string");
+            }
+            if !text(policy, "policyType") {
+                missing.push("no `policyType` string");
+            }
+            (!missing.is_empty())
+                .then(|| format!("policy #{index} (from 0) has {}", missing.join(", ")))
+        })
+        .collect();
+    if problems.len() > 10 {
+        let more = problems.len() - 10;
+        problems.truncate(10);
+        problems.push(format!("and {more} more"));
+    }
+    problems
 }
 
 /// One list endpoint to read in full: `POST endpoint` with `skip`/`limit`

@@ -9,8 +9,12 @@
 //! policies.
 //!
 //! Reading also accepts format 1 (policies only) and what people already
-//! have: a raw dump of the policies endpoint (`{"data": [...]}`) or a bare
-//! array, as the MCAS PowerShell module and portal exports save them.
+//! have: a raw dump of the policies endpoint (`{"data": [...]}`), a bare
+//! array or a single policy object, as the MCAS PowerShell module and
+//! portal exports save them, in UTF-8 (with or without a BOM) or UTF-16
+//! (Windows PowerShell's `Out-File`). Every policy passes the same check as
+//! on the API path (`live::policy_problems`), and a PowerShell export cut at
+//! `ConvertTo-Json`'s default depth is recognised and refused.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -142,32 +146,58 @@ impl Snapshot {
 
     /// `read`, naming the file `display` in errors.
     pub fn read_as(path: &Path, display: &str) -> Result<Snapshot, LiveError> {
-        let bytes = std::fs::read(path).map_err(|e| LiveError::ReadSnapshot {
-            path: display.to_string(),
-            detail: e.to_string(),
-            help: "check the path given to --snapshot".into(),
-        })?;
-        Snapshot::parse(&bytes, display)
+        Snapshot::parse(&read_bytes(path, display)?, display)
     }
 
-    /// A snapshot from the bytes of file `display`.
+    /// `read_as` without checking the policies: for `casguard shape`, which
+    /// describes whatever a file holds (and says what would be refused).
+    pub fn read_unchecked(path: &Path, display: &str) -> Result<Snapshot, LiveError> {
+        Snapshot::decode(&read_bytes(path, display)?, display)
+    }
+
+    /// A snapshot from the bytes of file `display`, every policy checked.
     pub fn parse(bytes: &[u8], display: &str) -> Result<Snapshot, LiveError> {
+        let snapshot = Snapshot::decode(bytes, display)?;
+        let fail = |detail: String, help: &str| LiveError::ReadSnapshot {
+            path: display.to_string(),
+            detail,
+            help: help.to_string(),
+        };
+        if let Some(detail) = powershell_truncation(&snapshot.policies) {
+            return Err(fail(detail, "export it again with a deeper `ConvertTo-Json -Depth 20` (its default depth is 2), e.g. `... | ConvertTo-Json -Depth 20 | Out-File -Encoding utf8 policies.json`"));
+        }
+        let problems = super::policy_problems(&snapshot.policies);
+        if !problems.is_empty() {
+            return Err(fail(
+                problems.join("; "),
+                "each policy needs a string `_id`, a `name` and a `policyType`, as the API returns them; fix or remove those objects (casguard does not write them as policy files)",
+            ));
+        }
+        Ok(snapshot)
+    }
+
+    /// The document in `bytes`, decoded and interpreted, policies unchecked.
+    fn decode(bytes: &[u8], display: &str) -> Result<Snapshot, LiveError> {
         let display = display.to_string();
         let fail = |detail: String, help: &str| LiveError::ReadSnapshot {
             path: display.clone(),
             detail,
             help: help.to_string(),
         };
-        let value: Value = serde_json::from_slice(bytes).map_err(|e| {
+        let text = crate::textutil::decode_text(bytes).map_err(|detail| {
             fail(
-                format!("not valid JSON (line {}, column {}): {e}", e.line(), e.column()),
-                "a snapshot is written by `casguard fetch --out FILE`; a truncated file cannot be used",
+                detail,
+                "save the file as UTF-8 (PowerShell: `Out-File -Encoding utf8`), or export it again",
             )
+        })?;
+        let value: Value = serde_json::from_str(&text).map_err(|e| {
+            let (detail, help) = crate::textutil::describe_json_error(&e);
+            fail(detail, help)
         })?;
         Snapshot::from_value(value, &display).map_err(|detail| {
             fail(
                 detail,
-                "expected a casguard snapshot, a `{\"data\": [...]}` dump of /cas/api/v1/policies/, or a JSON array of policies",
+                "expected a casguard snapshot, a `{\"data\": [...]}` dump of /cas/api/v1/policies/, a JSON array of policies, or one policy object",
             )
         })
     }
@@ -220,13 +250,62 @@ impl Snapshot {
                 Some(Value::Array(items)) => imported(items, "data"),
                 _ => return Err("`data` is not an array".into()),
             },
-            _ => return Err("neither a snapshot, a `{\"data\": [...]}` dump, nor an array".into()),
+            Value::Object(object) if object.contains_key("policyType") => {
+                imported(vec![Value::Object(object)], "object")
+            }
+            _ => {
+                return Err(
+                    "neither a snapshot, a `{\"data\": [...]}` dump, an array, nor a policy (no `policyType`)".into(),
+                )
+            }
         };
         if let Some(index) = snapshot.policies.iter().position(|p| !p.is_object()) {
             return Err(format!("policy #{index} is not a JSON object"));
         }
         Ok(snapshot)
     }
+}
+
+/// Where `ConvertTo-Json` cut the export: Windows PowerShell writes objects
+/// nested deeper than `-Depth` (2 by default) as their type names, so a
+/// filter `{"eq": [..]}` becomes the string `"@{eq=System.Object[]}"`. Read
+/// as it is, that string would become a policy file, and drift would
+/// compare a type name. Names the first policy and field found.
+fn powershell_truncation(policies: &[Value]) -> Option<String> {
+    fn looks_cut(text: &str) -> bool {
+        let text = text.trim();
+        (text.starts_with("@{") && text.ends_with('}') && text.contains('='))
+            || text.starts_with("System.Object[]")
+            || text == "System.Collections.Hashtable"
+            || text == "System.Management.Automation.PSCustomObject"
+    }
+    fn find(value: &Value, path: &str) -> Option<String> {
+        match value {
+            Value::String(text) if looks_cut(text) => Some(path.to_string()),
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .find_map(|(i, v)| find(v, &format!("{path}[{i}]"))),
+            Value::Object(map) => map
+                .iter()
+                .find_map(|(k, v)| find(v, &crate::textutil::join_path(path, k))),
+            _ => None,
+        }
+    }
+    policies.iter().enumerate().find_map(|(index, policy)| {
+        let path = find(policy, "")?;
+        Some(format!(
+            "policy #{index} (from 0) holds a PowerShell type name instead of data at `{path}`: the file was written by `ConvertTo-Json` at its default depth, which cuts everything nested deeper"
+        ))
+    })
+}
+
+fn read_bytes(path: &Path, display: &str) -> Result<Vec<u8>, LiveError> {
+    std::fs::read(path).map_err(|e| LiveError::ReadSnapshot {
+        path: display.to_string(),
+        detail: e.to_string(),
+        help: "check the path given to --snapshot".into(),
+    })
 }
 
 /// Every dated snapshot in `dir` that holds policies, as (fetched_at,
@@ -335,6 +414,40 @@ mod tests {
     }
 
     #[test]
+    fn reads_what_people_have_and_refuses_what_the_api_would() {
+        let policy = r#"{"_id": "5f01dce13de79160fbec4150", "name": "P", "policyType": "FILE", "enabled": true}"#;
+        let bom = [&[0xEF, 0xBB, 0xBF][..], policy.as_bytes()].concat();
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(policy.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        for bytes in [policy.as_bytes().to_vec(), bom, utf16] {
+            let snapshot = Snapshot::parse(&bytes, "p.json").unwrap();
+            assert_eq!(snapshot.policies.len(), 1, "a bare policy object");
+        }
+        let detail = |bytes: &[u8]| match Snapshot::parse(bytes, "p.json").unwrap_err() {
+            LiveError::ReadSnapshot { detail, help, .. } => format!("{detail} | {help}"),
+            other => panic!("{other:?}"),
+        };
+        let junk = detail(br#"[{"_id": 5, "name": "x", "policyType": "FILE"}, {"_id": "a", "policyType": "FILE"}]"#);
+        assert!(
+            junk.contains("policy #0 (from 0) has no string `_id`"),
+            "{junk}"
+        );
+        assert!(
+            junk.contains("policy #1 (from 0) has no `name` string"),
+            "{junk}"
+        );
+        let cut = detail(br#"{"data": [{"_id": "a", "name": "x", "policyType": "FILE", "filters": {"service.appId": "@{eq=System.Object[]}"}}]}"#);
+        assert!(
+            cut.contains("at `filters.\"service.appId\"`") && cut.contains("-Depth 20"),
+            "{cut}"
+        );
+        let eof = detail(br#"{"data": [{"_id": "a""#);
+        assert!(eof.contains("ends early"), "{eof}");
+    }
+
+    #[test]
     fn round_trips_through_a_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.json");
@@ -345,7 +458,7 @@ mod tests {
             fetched_at: Some("2026-11-22T00:00:00Z".into()),
             source: json!({"kind": "api"}),
             policies: vec![
-                json!({"_id": "1", "severity": 2, "lastModified": 1607952165309.8032_f64, "z": null, "a": [3, 1]}),
+                json!({"_id": "1", "name": "n", "policyType": "FILE", "severity": 2, "lastModified": 1607952165309.8032_f64, "z": null, "a": [3, 1]}),
             ],
         };
         snap.write(&path).unwrap();

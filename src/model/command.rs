@@ -27,23 +27,35 @@ pub struct FetchOutcome {
     pub from: String,
     /// Whether it came from a file rather than the API.
     pub from_file: bool,
+    /// Once per run: live fields ignored as server-managed, or not modeled.
+    pub notes: Vec<String>,
 }
 
-/// A live field that could not be expressed in the policy file.
+/// A live field an imported file holds other than by its typed key (kept
+/// verbatim under `[extra]`, or left out), and why.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Skipped {
+pub struct ImportNote {
     pub policy: String,
+    /// The live field name.
     pub field: String,
-    pub reason: String,
+    pub detail: String,
 }
 
 pub struct ImportOutcome {
-    /// Files written.
+    /// New files written.
     pub written: usize,
+    /// Existing policy files rewritten from the tenant (`--force`), their
+    /// `[meta]` kept (display paths).
+    pub updated: Vec<String>,
     /// The folder (display path).
     pub out: String,
-    /// Live fields the policy files could not express.
-    pub skipped: Vec<Skipped>,
+    /// Live policies a policy file already declares, left as they are
+    /// (without `--force`): (policy, file).
+    pub already_declared: Vec<(String, String)>,
+    /// Per policy: fields kept verbatim or left out.
+    pub notes: Vec<ImportNote>,
+    /// Once per run: what casguard ignored or does not model.
+    pub run_notes: Vec<String>,
 }
 
 /// `alerts sync` and `alerts import`.

@@ -166,6 +166,47 @@ string_enum! {
     }
 }
 
+/// A policy's `type` as declared or read live: one of the `PolicyType`s
+/// this casguard knows, or one it does not (MDCA adds types, and the MCAS
+/// module's own list lacks `DISCOVERY`). Unknown types round-trip like
+/// known ones; lint warns about them (CAS005). Always trimmed upper case.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct PolicyTypeName(String);
+
+impl PolicyTypeName {
+    /// The canonical spelling of `text`: trimmed, upper case.
+    pub fn new(text: &str) -> PolicyTypeName {
+        PolicyTypeName(text.trim().to_ascii_uppercase())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The known type, when it is one.
+    pub fn known(&self) -> Option<PolicyType> {
+        PolicyType::parse(&self.0)
+    }
+}
+
+impl From<PolicyType> for PolicyTypeName {
+    fn from(known: PolicyType) -> PolicyTypeName {
+        PolicyTypeName(known.as_str().to_string())
+    }
+}
+
+impl PartialEq<PolicyType> for PolicyTypeName {
+    fn eq(&self, other: &PolicyType) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl fmt::Display for PolicyTypeName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 impl PolicySeverity {
     /// The integer the live API uses for this severity.
     pub fn live_code(self) -> i64 {
@@ -379,8 +420,10 @@ pub struct Policy {
     /// Display path of the file that declares it.
     pub file: String,
     pub name: String,
-    pub policy_type: PolicyType,
-    pub enabled: bool,
+    pub policy_type: PolicyTypeName,
+    /// `None` when the file leaves it out (the live policy had no
+    /// `enabled` field, or it is kept verbatim under `[extra]`).
+    pub enabled: Option<bool>,
     pub severity: Option<PolicySeverity>,
     pub description: Option<String>,
     /// Pinned live `_id`, lower-case.
@@ -389,6 +432,10 @@ pub struct Policy {
     pub filters: Map<String, Value>,
     pub extra: Map<String, Value>,
     pub meta: Meta,
+    /// Modeled fields (policy-file paths such as `alerts.daily_limit`) held
+    /// verbatim under `[extra]` because their typed keys cannot hold the
+    /// live value. Rules see them as `kept_verbatim` and do not judge them.
+    pub kept_verbatim: std::collections::BTreeSet<String>,
     /// Byte span of every TOML path (`alerts.email_recipients[1]`, `filters.x.eq`).
     pub spans: BTreeMap<String, Range<usize>>,
 }
@@ -454,6 +501,11 @@ impl Policy {
             "filters": self.filters,
             "extra": self.extra,
             "meta": meta,
+            "kept_verbatim": self
+                .kept_verbatim
+                .iter()
+                .map(|path| (path.clone(), Value::Bool(true)))
+                .collect::<Map<String, Value>>(),
         })
     }
 }
@@ -495,8 +547,8 @@ mod tests {
         let policy = Policy {
             file: "p.toml".into(),
             name: "n".into(),
-            policy_type: PolicyType::File,
-            enabled: true,
+            policy_type: PolicyType::File.into(),
+            enabled: Some(true),
             severity: None,
             description: None,
             id: None,
@@ -504,6 +556,7 @@ mod tests {
             filters: Map::new(),
             extra: Map::new(),
             meta: Meta::default(),
+            kept_verbatim: Default::default(),
             spans,
         };
         assert_eq!(policy.span_of("alerts.email_recipients[3]"), Some(20..30));

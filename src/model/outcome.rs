@@ -170,6 +170,14 @@ pub struct DriftSection {
     pub fetched_at: Option<String>,
     /// False when invalid policy files stopped the comparison.
     pub compared: bool,
+    /// Files that did not load (CAS001), when they stopped the comparison.
+    pub invalid_files: usize,
+    /// What the run should say once (on stderr, and in the JSON report's
+    /// `live.notes`): fields ignored as server-managed or not modeled.
+    pub notes: Vec<String>,
+    /// Said on stderr as warnings (and in `live.warnings`): a snapshot of
+    /// another tenant than the configured one.
+    pub warnings: Vec<String>,
 }
 
 impl DriftSection {
@@ -177,8 +185,14 @@ impl DriftSection {
         self.entries.iter().filter(|e| e.kind == kind).count()
     }
 
-    /// "12 in sync, 1 missing, 1 unmanaged, 3 changed"
+    /// "12 in sync, 1 missing, 1 unmanaged, 3 changed", or why nothing was compared.
     pub fn counts(&self) -> String {
+        if !self.compared {
+            return format!(
+                "comparison skipped: {} (fix them first; `casguard lint` shows why)",
+                plural(self.invalid_files, "invalid policy file")
+            );
+        }
         format!(
             "{} in sync, {} missing, {} unmanaged, {} changed",
             self.in_sync,

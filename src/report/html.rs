@@ -327,6 +327,15 @@ fn ops_drift_table(out: &mut String, drift: &[&DriftChange]) {
 }
 
 fn drift_cards(out: &mut String, drift: &DriftSection) {
+    if !drift.compared {
+        card(
+            out,
+            "invalid files: comparison skipped",
+            drift.invalid_files,
+            "error",
+        );
+        return;
+    }
     card(out, "in sync", drift.in_sync, "ok");
     card(out, "missing", drift.count(DriftKind::Missing), "error");
     card(

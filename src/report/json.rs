@@ -35,8 +35,9 @@ pub fn render(report: &Report) -> String {
             "unmanaged": drift.count(DriftKind::Unmanaged),
             "changed": drift.count(DriftKind::Changed),
             "compared": drift.compared,
+            "invalid_files": drift.invalid_files,
         });
-        document["live"] = json!({"tenant": drift.tenant, "fetched_at": drift.fetched_at});
+        document["live"] = json!({"tenant": drift.tenant, "fetched_at": drift.fetched_at, "notes": drift.notes, "warnings": drift.warnings});
         document["drift"] = serde_json::to_value(&drift.entries).expect("drift serializes");
     }
     if let Some(review) = &report.review {

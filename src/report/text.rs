@@ -46,31 +46,38 @@ pub fn fetch(outcome: &FetchOutcome, seconds: f64) -> String {
 }
 
 /// (stdout, warnings for stderr).
+/// The summary (stdout) and the notes (stderr) of an import.
 pub fn import(outcome: &ImportOutcome) -> (String, Vec<String>) {
-    let warnings = outcome
-        .skipped
-        .iter()
-        .map(|s| {
-            format!(
-                "`{}`: live field `{}` left out: {}",
-                s.policy, s.field, s.reason
-            )
-        })
-        .collect();
-    let left_out = if outcome.skipped.is_empty() {
-        String::new()
-    } else {
-        format!(
-            " ({} left out, see above)",
-            plural(outcome.skipped.len(), "field")
-        )
-    };
-    let text = format!(
-        "imported {} into {}{left_out}\n",
+    let mut notes: Vec<String> = outcome.run_notes.clone();
+    notes.extend(
+        outcome
+            .notes
+            .iter()
+            .map(|n| format!("`{}`: live field `{}`: {}", n.policy, n.field, n.detail)),
+    );
+    notes.extend(outcome.already_declared.iter().map(|(policy, file)| {
+        format!("`{policy}` is already declared in {file}; left as it is (`--force` rewrites it from the tenant, keeping its [meta])")
+    }));
+    let mut text = format!(
+        "imported {} into {}",
         plural(outcome.written, "policy"),
         outcome.out
     );
-    (text, warnings)
+    if !outcome.updated.is_empty() {
+        text.push_str(&format!(
+            "; updated {} from the tenant, keeping [meta]: {}",
+            plural(outcome.updated.len(), "declared file"),
+            outcome.updated.join(", ")
+        ));
+    }
+    if !outcome.already_declared.is_empty() {
+        text.push_str(&format!(
+            "; {} already declared, left as they are",
+            plural(outcome.already_declared.len(), "policy")
+        ));
+    }
+    text.push('\n');
+    (text, notes)
 }
 
 pub fn sync(outcome: &SyncOutcome, seconds: f64) -> String {
@@ -152,8 +159,16 @@ pub fn explain(explained: &Explained) -> String {
 fn explain_rule(row: &RuleRow) -> String {
     let meta = &row.meta;
     let defined = match &meta.origin {
-        RuleOrigin::Builtin(module) => format!("built into casguard (src/{module}.rs)"),
-        RuleOrigin::BuiltinRego(file) => format!("built-in Rego rule, {file}"),
+        // Built-in rules are compiled into the binary: point at casguard's
+        // source, not at a path the user's project does not have.
+        RuleOrigin::Builtin(module) => format!(
+            "built into casguard (Rust; source: {}/blob/main/src/{module}.rs)",
+            env!("CARGO_PKG_REPOSITORY")
+        ),
+        RuleOrigin::BuiltinRego(file) => format!(
+            "built-in Rego rule, embedded in casguard (source: {}/blob/main/{file})",
+            env!("CARGO_PKG_REPOSITORY")
+        ),
         RuleOrigin::Custom(file) => format!("custom Rego rule, {file}"),
     };
     format!(
