@@ -82,7 +82,15 @@ fn read(base: &Path, files: &[String], depth: Depth) -> History {
         }
     }
     let mut notes = Vec::new();
-    date_in(&repo, &workdir, members, files, depth, &mut history, &mut notes);
+    date_in(
+        &repo,
+        &workdir,
+        members,
+        files,
+        depth,
+        &mut history,
+        &mut notes,
+    );
     if !notes.is_empty() {
         history.note = Some(notes.join("; "));
     }
@@ -102,7 +110,11 @@ fn not_opened(base: &Path, error: &dyn std::fmt::Display) -> String {
 
 fn work_tree(repo: &gix::Repository) -> Option<std::path::PathBuf> {
     let workdir = repo.workdir()?;
-    Some(workdir.canonicalize().unwrap_or_else(|_| workdir.to_path_buf()))
+    Some(
+        workdir
+            .canonicalize()
+            .unwrap_or_else(|_| workdir.to_path_buf()),
+    )
 }
 
 /// A file of interest and its path in the repository being read.
@@ -186,8 +198,10 @@ fn split_submodules(
             None => own.push(member),
         }
     }
-    let mut nested: Vec<(String, Vec<Member>)> =
-        nested.into_iter().map(|(s, m)| (s.to_string(), m)).collect();
+    let mut nested: Vec<(String, Vec<Member>)> = nested
+        .into_iter()
+        .map(|(s, m)| (s.to_string(), m))
+        .collect();
     nested.sort_by(|a, b| a.0.cmp(&b.0));
     (own, nested)
 }
@@ -307,9 +321,10 @@ pub fn head_state(base: &Path, files: &[String]) -> (Option<String>, Option<bool
     let commit = head_commit(base);
     let history = read(base, files, Depth::Status);
     let dirty = history.note.is_none().then(|| {
-        history.files.values().any(|f| {
-            matches!(f.state, FileState::Modified | FileState::Untracked)
-        })
+        history
+            .files
+            .values()
+            .any(|f| matches!(f.state, FileState::Modified | FileState::Untracked))
     });
     (commit, dirty)
 }
@@ -365,12 +380,17 @@ pub fn commits_touching(
             None => None,
         };
         let mut changed = Vec::new();
-        trees.diff(parent_tree.as_ref(), Some(&node.tree), &scope, &mut |path, _| {
-            let path = String::from_utf8_lossy(path);
-            if prefix.is_empty() || path.starts_with(&format!("{prefix}/")) {
-                changed.push(path.into_owned());
-            }
-        })?;
+        trees.diff(
+            parent_tree.as_ref(),
+            Some(&node.tree),
+            &scope,
+            &mut |path, _| {
+                let path = String::from_utf8_lossy(path);
+                if prefix.is_empty() || path.starts_with(&format!("{prefix}/")) {
+                    changed.push(path.into_owned());
+                }
+            },
+        )?;
         if changed.is_empty() {
             continue;
         }

@@ -438,7 +438,6 @@ struct Context<'a, F> {
 }
 
 /// A commit in walk order, as listed: its tree and its parents' trees.
-#[derive(Clone)]
 struct Plan {
     id: ObjectId,
     tree: ObjectId,
@@ -459,6 +458,9 @@ struct Step {
 /// Commits per unit of work: neighbours share trees, so one worker takes a run.
 const CHUNK: usize = 1024;
 
+/// Commits a worker compares before handing them to the walk.
+const PUBLISH: usize = 32;
+
 /// The work ahead of the walk, shared by its threads.
 struct Ahead<E> {
     state: std::sync::Mutex<AheadState<E>>,
@@ -469,9 +471,9 @@ struct Ahead<E> {
 }
 
 struct AheadState<E> {
-    plans: Vec<Plan>,
+    /// Listed, not yet claimed by a worker.
+    plans: std::collections::VecDeque<Plan>,
     listing_done: bool,
-    next_chunk: usize,
     steps: IdMap<ObjectId, Step>,
     failure: Option<E>,
     stopped: bool,
@@ -481,9 +483,8 @@ impl<E: Send> Ahead<E> {
     fn new() -> Self {
         Ahead {
             state: std::sync::Mutex::new(AheadState {
-                plans: Vec::new(),
+                plans: std::collections::VecDeque::new(),
                 listing_done: false,
-                next_chunk: 0,
                 steps: IdMap::default(),
                 failure: None,
                 stopped: false,
@@ -515,7 +516,11 @@ impl<E: Send> Ahead<E> {
     }
 
     /// Lists every commit from `head` in walk order (the walk visits a subset, in the same order).
-    fn list<O: Objects<Error = E>, F: Fn() -> Result<O, E>>(&self, context: &Context<F>, head: ObjectId) {
+    fn list<O: Objects<Error = E>, F: Fn() -> Result<O, E>>(
+        &self,
+        context: &Context<F>,
+        head: ObjectId,
+    ) {
         if let Err(error) = self.try_list(context, head) {
             self.fail(error);
         }
@@ -574,7 +579,7 @@ impl<E: Send> Ahead<E> {
                 if state.stopped {
                     return Ok(());
                 }
-                state.plans.append(&mut batch);
+                state.plans.extend(batch.drain(..));
                 drop(state);
                 self.listed.notify_all();
             }
@@ -593,33 +598,31 @@ impl<E: Send> Ahead<E> {
         loop {
             let chunk = {
                 let mut state = self.lock();
-                // Another worker may claim the chunk while this one waits: read it afresh.
-                while !state.stopped
-                    && !state.listing_done
-                    && state.plans.len() < (state.next_chunk + 1) * CHUNK
-                {
+                while !state.stopped && !state.listing_done && state.plans.len() < CHUNK {
                     state = self.listed.wait(state).unwrap_or_else(|p| p.into_inner());
                 }
-                let start = state.next_chunk * CHUNK;
-                if state.stopped || start >= state.plans.len() {
+                if state.stopped || state.plans.is_empty() {
                     return;
                 }
-                state.next_chunk += 1;
-                let end = state.plans.len().min(start + CHUNK);
-                state.plans[start..end].to_vec()
+                let end = state.plans.len().min(CHUNK);
+                state.plans.drain(..end).collect::<Vec<_>>()
             };
-            for plan in chunk {
+            let count = chunk.len();
+            let mut done = Vec::with_capacity(PUBLISH);
+            for (i, plan) in chunk.into_iter().enumerate() {
                 match step(&mut trees, context, plan) {
-                    Ok(step) => {
-                        let mut state = self.lock();
-                        if state.stopped {
-                            return;
-                        }
-                        state.steps.insert(step.plan.id, step);
-                        drop(state);
-                        self.compared.notify_all();
-                    }
+                    Ok(step) => done.push(step),
                     Err(error) => return self.fail(error),
+                }
+                // In batches: a wake-up per commit costs more than comparing it.
+                if done.len() == PUBLISH || i + 1 == count {
+                    let mut state = self.lock();
+                    if state.stopped {
+                        return;
+                    }
+                    state.steps.extend(done.drain(..).map(|s| (s.plan.id, s)));
+                    drop(state);
+                    self.compared.notify_all();
                 }
             }
         }
@@ -657,11 +660,16 @@ fn step<O: Objects, F>(
     };
     for old in olds {
         let mut indices = Vec::new();
-        trees.diff(old.as_ref(), Some(&plan.tree), context.scope, &mut |path, _| {
-            if let Some(&i) = context.index.get(path) {
-                indices.push(i);
-            }
-        })?;
+        trees.diff(
+            old.as_ref(),
+            Some(&plan.tree),
+            context.scope,
+            &mut |path, _| {
+                if let Some(&i) = context.index.get(path) {
+                    indices.push(i);
+                }
+            },
+        )?;
         changed.push(indices);
     }
     Ok(Step { plan, changed })

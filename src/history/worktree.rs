@@ -79,7 +79,8 @@ impl<'r> Status<'r> {
             .string("core.autocrlf")
             .is_some_and(|v| !v.eq_ignore_ascii_case(b"false"));
         let workdir = repo.workdir().unwrap_or(Path::new("."));
-        let attributes = std::fs::read_to_string(workdir.join(".gitattributes")).unwrap_or_default();
+        let attributes =
+            std::fs::read_to_string(workdir.join(".gitattributes")).unwrap_or_default();
         Ok(Status {
             repo,
             index,
@@ -114,7 +115,8 @@ impl<'r> Status<'r> {
         } else {
             std::fs::read(file).ok()?
         };
-        let hash = |bytes: &[u8]| gix::objs::compute_hash(kind, gix::object::Kind::Blob, bytes).ok();
+        let hash =
+            |bytes: &[u8]| gix::objs::compute_hash(kind, gix::object::Kind::Blob, bytes).ok();
         let mut ids = vec![hash(&content)?];
         if self.crlf_normalized && content.windows(2).any(|w| w == b"\r\n") {
             let normalized = content.replace(b"\r\n", b"\n");

@@ -3,11 +3,16 @@
 //! re-additions, every date casguard reports equals
 //! `git log -1 --format=%cI -- FILE`. Plus the states that get no date:
 //! dirty and untracked files, shallow clones, and no repository at all.
+//! `layouts`: every repository layout git itself reads. `random`: seeded
+//! random histories, each file's date compared with git's.
+
+mod layouts;
+mod random;
 
 use std::path::Path;
 use std::process::Command;
 
-use casguard::history::{date_files, FileState};
+use casguard::history::{date_files, FileState, History};
 
 fn git(dir: &Path, date: &str, args: &[&str]) -> String {
     let out = Command::new("git")
@@ -270,4 +275,62 @@ fn outside_a_repository_there_is_a_note_and_no_dates() {
         .unwrap()
         .contains("not a git repository"));
     assert!(history.files.is_empty());
+}
+
+/// Asserts that every file's date or state is what git says, asked from
+/// `base`: a date equals `git log -1 --format=%cI -- FILE`; `truncated`
+/// only where git's answer is a shallow boundary commit; `modified` and
+/// `untracked` only where `git status` lists the file.
+pub fn assert_agrees_with_git(base: &Path, files: &[String], history: &History) {
+    assert!(history.note.is_none(), "{:?}", history.note);
+    for file in files {
+        let got = history
+            .files
+            .get(file)
+            .unwrap_or_else(|| panic!("{file}: no entry"));
+        let expected = git(
+            base,
+            "2026-01-01T00:00:00Z",
+            &["log", "-1", "--format=%cI %H", "--", file],
+        );
+        match got.state {
+            FileState::Committed => {
+                let change = got
+                    .last_change
+                    .as_ref()
+                    .expect("a committed file has a date");
+                assert_eq!(
+                    format!("{} {}", change.date, change.commit),
+                    expected,
+                    "{file} in {}",
+                    base.display()
+                );
+            }
+            FileState::Truncated => {
+                let commit = expected.split(' ').nth(1).unwrap_or_default();
+                let shallow = git(
+                    base,
+                    "2026-01-01T00:00:00Z",
+                    &["rev-parse", "--git-path", "shallow"],
+                );
+                let shallow = std::fs::read_to_string(base.join(shallow)).unwrap_or_default();
+                assert!(
+                    !commit.is_empty() && shallow.contains(commit),
+                    "{file}: truncated, but git dates it by {expected:?}, not a boundary commit"
+                );
+            }
+            FileState::Modified | FileState::Untracked => {
+                let status = git(
+                    base,
+                    "2026-01-01T00:00:00Z",
+                    &["status", "--porcelain", "--ignored", "--", file],
+                );
+                assert!(
+                    !status.is_empty(),
+                    "{file}: {:?}, but git status is clean",
+                    got.state
+                );
+            }
+        }
+    }
 }
