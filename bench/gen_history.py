@@ -3,19 +3,24 @@
 COMMITS commits (the first adds every file; each later one changes two
 files, every 1000th is a merge of a short side branch), at known dates.
 
-usage: gen_history.py FILES COMMITS | git fast-import --quiet
+usage: gen_history.py FILES COMMITS [FOLDERS] | git fast-import --quiet
+
+FOLDERS (default 100) spreads the files; 1 puts them all in one folder.
 """
 import random
 import sys
 
 files, commits = int(sys.argv[1]), int(sys.argv[2])
+folders = int(sys.argv[3]) if len(sys.argv) > 3 else 100
 rng = random.Random(42)
 out = sys.stdout.buffer
 start = 1_700_000_000
 
 
 def path(i):
-    return f"policies/group-{i % 100:03d}/policy-{i:05d}.toml"
+    if folders == 1:
+        return f"policies/policy-{i:05d}.toml"
+    return f"policies/group-{i % folders:03d}/policy-{i:05d}.toml"
 
 
 def body(i, version):

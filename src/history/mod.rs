@@ -44,6 +44,12 @@ pub struct History {
 #[error("{0}")]
 pub struct HistoryError(String);
 
+impl From<walk::Interrupted> for HistoryError {
+    fn from(interrupted: walk::Interrupted) -> Self {
+        HistoryError(interrupted.to_string())
+    }
+}
+
 /// Dates `files` (paths as shown to users, relative to `base`, normally
 /// the project root).
 pub fn date_files(base: &Path, files: &[String]) -> History {

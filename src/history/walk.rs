@@ -387,7 +387,7 @@ pub fn last_changes<O, F>(
 ) -> Result<Vec<Option<Found>>, O::Error>
 where
     O: Objects,
-    O::Error: Send,
+    O::Error: Send + From<Interrupted>,
     F: Fn() -> Result<O, O::Error> + Sync,
 {
     if paths.is_empty() {
@@ -409,9 +409,15 @@ where
     };
     let (context, ahead) = (&context, &ahead);
     std::thread::scope(|threads| {
-        threads.spawn(move || ahead.list(context, head));
+        let mut helpers = vec![threads.spawn(move || {
+            let _guard = StopOnPanic(ahead);
+            ahead.list(context, head)
+        })];
         for _ in 0..workers {
-            threads.spawn(move || ahead.compare(context));
+            helpers.push(threads.spawn(move || {
+                let _guard = StopOnPanic(ahead);
+                ahead.compare(context)
+            }));
         }
         let mut walk = Walk {
             context,
@@ -424,8 +430,36 @@ where
         };
         let outcome = walk.run(head);
         ahead.stop();
-        outcome.map(|()| walk.found)
+        // Joined here, a helper's panic (a bug) becomes an error, not a crash.
+        let joined = helpers.into_iter().all(|h| h.join().is_ok());
+        match outcome {
+            Ok(()) if joined => Ok(walk.found),
+            Ok(()) => Err(Interrupted.into()),
+            Err(error) => Err(error),
+        }
     })
+}
+
+/// A thread reading history ended without finishing its work (it panicked).
+#[derive(Debug)]
+pub struct Interrupted;
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a thread reading git history stopped unexpectedly")
+    }
+}
+
+/// Stops the walk when the thread holding it unwinds, so nobody waits for
+/// work that will never come.
+struct StopOnPanic<'a, E: Send>(&'a Ahead<E>);
+
+impl<E: Send> Drop for StopOnPanic<'_, E> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.stop();
+        }
+    }
 }
 
 /// What every thread of one walk shares, read-only.
@@ -629,7 +663,10 @@ impl<E: Send> Ahead<E> {
     }
 
     /// The step for `id` once a worker has it; `None` if it was taken before.
-    fn take(&self, id: &ObjectId, taken_before: bool) -> Result<Option<Step>, E> {
+    fn take(&self, id: &ObjectId, taken_before: bool) -> Result<Option<Step>, E>
+    where
+        E: From<Interrupted>,
+    {
         if taken_before {
             return Ok(None);
         }
@@ -640,6 +677,9 @@ impl<E: Send> Ahead<E> {
             }
             if let Some(step) = state.steps.remove(id) {
                 return Ok(Some(step));
+            }
+            if state.stopped {
+                return Err(Interrupted.into());
             }
             state = self.compared.wait(state).unwrap_or_else(|p| p.into_inner());
         }
@@ -693,7 +733,7 @@ struct Walk<'c, 'a, F, O: Objects> {
 impl<F, O> Walk<'_, '_, F, O>
 where
     O: Objects,
-    O::Error: Send,
+    O::Error: Send + From<Interrupted>,
     F: Fn() -> Result<O, O::Error>,
 {
     fn run(&mut self, head: ObjectId) -> Result<(), O::Error> {
@@ -834,6 +874,117 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn id(n: u8) -> ObjectId {
+        ObjectId::Sha1([n; 20])
+    }
+
+    /// Objects in memory; reading `poison` panics, reading an unknown id fails.
+    #[derive(Clone, Default)]
+    struct Memory {
+        commits: HashMap<ObjectId, CommitNode>,
+        trees: HashMap<ObjectId, Vec<(&'static str, ObjectId, bool)>>,
+        poison: Option<ObjectId>,
+    }
+
+    #[derive(Debug, PartialEq)]
+    struct Failure(String);
+
+    impl From<Interrupted> for Failure {
+        fn from(interrupted: Interrupted) -> Self {
+            Failure(interrupted.to_string())
+        }
+    }
+
+    impl Objects for Memory {
+        type Error = Failure;
+        fn commit(&mut self, id: &ObjectId) -> Result<CommitNode, Failure> {
+            self.commits
+                .get(id)
+                .cloned()
+                .ok_or(Failure(format!("no commit {id}")))
+        }
+        fn tree(&mut self, id: &ObjectId) -> Result<Tree, Failure> {
+            assert_ne!(self.poison, Some(*id), "a reader bug");
+            let entries = self.trees.get(id).ok_or(Failure(format!("no tree {id}")))?;
+            let mut tree = Tree::default();
+            for (name, entry, is_tree) in entries {
+                tree.push(name.as_bytes(), *entry, *is_tree);
+            }
+            Ok(tree)
+        }
+    }
+
+    /// c1 (root) adds p/a and p/b; c2 changes p/a; c3 changes nothing of interest.
+    fn history() -> Memory {
+        let mut memory = Memory::default();
+        memory
+            .trees
+            .insert(id(11), vec![("a", id(101), false), ("b", id(102), false)]);
+        memory
+            .trees
+            .insert(id(12), vec![("a", id(103), false), ("b", id(102), false)]);
+        memory.trees.insert(id(21), vec![("p", id(11), true)]);
+        memory.trees.insert(id(22), vec![("p", id(12), true)]);
+        memory
+            .trees
+            .insert(id(23), vec![("other", id(104), false), ("p", id(12), true)]);
+        for (commit, tree, parents, time) in [
+            (1, 21, vec![], 100),
+            (2, 22, vec![id(1)], 200),
+            (3, 23, vec![id(2)], 300),
+        ] {
+            let node = CommitNode {
+                tree: id(tree),
+                time,
+                parents,
+            };
+            memory.commits.insert(id(commit), node);
+        }
+        memory
+    }
+
+    fn paths() -> Vec<String> {
+        vec!["p/a".into(), "p/b".into(), "p/never".into()]
+    }
+
+    #[test]
+    fn each_path_is_dated_by_its_last_change() {
+        let memory = history();
+        let found = last_changes(|| Ok(memory.clone()), id(3), &paths(), &HashSet::new());
+        assert_eq!(
+            found,
+            Ok(vec![
+                Some(Found::Commit(id(2))),
+                Some(Found::Commit(id(1))),
+                None
+            ])
+        );
+        let boundary = HashSet::from([id(2)]);
+        let found = last_changes(|| Ok(memory.clone()), id(3), &paths(), &boundary);
+        assert_eq!(
+            found,
+            Ok(vec![Some(Found::Truncated), Some(Found::Truncated), None]),
+            "at a shallow boundary, never the boundary's date"
+        );
+    }
+
+    #[test]
+    fn a_missing_object_or_a_panicking_reader_is_an_error_not_a_hang() {
+        let mut memory = history();
+        memory.trees.remove(&id(11));
+        let found = last_changes(|| Ok(memory.clone()), id(3), &paths(), &HashSet::new());
+        assert_eq!(found, Err(Failure(format!("no tree {}", id(11)))));
+        let mut memory = history();
+        memory.poison = Some(id(11));
+        let found = last_changes(|| Ok(memory.clone()), id(3), &paths(), &HashSet::new());
+        assert_eq!(
+            found,
+            Err(Failure(
+                "a thread reading git history stopped unexpectedly".into()
+            ))
+        );
+    }
 
     #[test]
     fn bits_iterate_in_order_and_all_covers_exactly_count() {
