@@ -29,7 +29,7 @@ pub fn evidence(
         live.1.unwrap_or("unknown date"),
         git_commit.unwrap_or("(not a git repository)"),
         if git_dirty == Some(true) {
-            ", with uncommitted changes"
+            ", with uncommitted changes to the policies, configuration or rules"
         } else {
             ""
         },

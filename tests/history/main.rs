@@ -6,6 +6,7 @@
 //! `layouts`: every repository layout git itself reads. `random`: seeded
 //! random histories, each file's date compared with git's.
 
+mod inputs;
 mod layouts;
 mod random;
 
