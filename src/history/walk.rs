@@ -482,6 +482,35 @@ struct Plan {
     root: bool,
 }
 
+impl Plan {
+    /// The plan for commit `id`; `parent` reads a parent's node.
+    fn of<E>(
+        id: ObjectId,
+        node: CommitNode,
+        boundary: &HashSet<ObjectId>,
+        mut parent: impl FnMut(&ObjectId) -> Result<CommitNode, E>,
+    ) -> Result<Plan, E> {
+        let root = node.parents.is_empty() || boundary.contains(&id);
+        let mut plan = Plan {
+            id,
+            tree: node.tree,
+            parents: Vec::new(),
+            parent_trees: Vec::new(),
+            parent_times: Vec::new(),
+            root,
+        };
+        if !root {
+            for id in &node.parents {
+                let parent_node = parent(id)?;
+                plan.parent_trees.push(parent_node.tree);
+                plan.parent_times.push(parent_node.time);
+            }
+            plan.parents = node.parents;
+        }
+        Ok(plan)
+    }
+}
+
 /// A commit compared: per parent (once, against the empty tree, for a
 /// root), the indices of the paths of interest that differ.
 struct Step {
@@ -579,34 +608,21 @@ impl<E: Send> Ahead<E> {
                 Some(node) => node,
                 None => objects.commit(&id)?,
             };
-            let root = node.parents.is_empty() || context.boundary.contains(&id);
-            let mut plan = Plan {
-                id,
-                tree: node.tree,
-                parents: Vec::new(),
-                parent_trees: Vec::new(),
-                parent_times: Vec::new(),
-                root,
-            };
-            if !root {
-                for parent in &node.parents {
-                    let parent_node = match nodes.get(parent) {
-                        Some(parent_node) => parent_node.clone(),
-                        None => {
-                            let parent_node = objects.commit(parent)?;
-                            // Listed already (a child dated after its parent): read, not kept.
-                            if !queue.seen.contains(parent) {
-                                nodes.insert(*parent, parent_node.clone());
-                            }
-                            parent_node
+            let plan = Plan::of(id, node, context.boundary, |parent| {
+                let parent_node = match nodes.get(parent) {
+                    Some(parent_node) => parent_node.clone(),
+                    None => {
+                        let parent_node = objects.commit(parent)?;
+                        // Listed already (a child dated after its parent): read, not kept.
+                        if !queue.seen.contains(parent) {
+                            nodes.insert(*parent, parent_node.clone());
                         }
-                    };
-                    queue.push(*parent, parent_node.time);
-                    plan.parent_trees.push(parent_node.tree);
-                    plan.parent_times.push(parent_node.time);
-                }
-                plan.parents = node.parents;
-            }
+                        parent_node
+                    }
+                };
+                queue.push(*parent, parent_node.time);
+                Ok(parent_node)
+            })?;
             batch.push(plan);
             if batch.len() == CHUNK || queue.queue.is_empty() {
                 let mut state = self.lock();
@@ -767,23 +783,7 @@ where
         }
         let objects = self.own.as_mut().expect("opened above");
         let node = objects.commit(&id)?;
-        let root = node.parents.is_empty() || self.context.boundary.contains(&id);
-        let mut plan = Plan {
-            id,
-            tree: node.tree,
-            parents: Vec::new(),
-            parent_trees: Vec::new(),
-            parent_times: Vec::new(),
-            root,
-        };
-        if !root {
-            for parent in &node.parents {
-                let parent_node = objects.commit(parent)?;
-                plan.parent_trees.push(parent_node.tree);
-                plan.parent_times.push(parent_node.time);
-            }
-            plan.parents = node.parents;
-        }
+        let plan = Plan::of(id, node, self.context.boundary, |p| objects.commit(p))?;
         step(&mut Trees::new(objects), self.context, plan)
     }
 
