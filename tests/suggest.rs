@@ -121,10 +121,7 @@ fn import_then_drift_is_clean_on_every_fixture() {
         let first = git_free_listing(dir.path());
         let (code, stdout, stderr) = import(dir.path(), &snapshot, &[]);
         assert_eq!(code, Some(0), "{stderr}");
-        assert!(
-            stdout.contains("already declared, left as they are"),
-            "{stdout}"
-        );
+        assert!(stdout.contains("already declared, left as"), "{stdout}");
         assert_eq!(git_free_listing(dir.path()), first);
         // A file in the way that declares nothing is never overwritten without --force.
         let (victim, _) = &first[0];
@@ -505,7 +502,7 @@ fn first_run_init_then_import_never_gives_one_policy_two_files() {
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(
         stdout,
-        "imported 13 policies into policies; 1 policy already declared, left as they are\n"
+        "imported 13 policies into policies; 1 policy already declared, left as it is\n"
     );
     let stderr = one_line(&stderr);
     assert!(

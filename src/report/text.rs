@@ -72,8 +72,13 @@ pub fn import(outcome: &ImportOutcome) -> (String, Vec<String>) {
     }
     if !outcome.already_declared.is_empty() {
         text.push_str(&format!(
-            "; {} already declared, left as they are",
-            plural(outcome.already_declared.len(), "policy")
+            "; {} already declared, left as {}",
+            plural(outcome.already_declared.len(), "policy"),
+            if outcome.already_declared.len() == 1 {
+                "it is"
+            } else {
+                "they are"
+            }
         ));
     }
     text.push('\n');
