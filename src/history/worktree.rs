@@ -91,8 +91,13 @@ impl<'r> Status<'r> {
 
     /// `None` when the file is exactly as committed at HEAD.
     pub fn dirty(&self, path: &str) -> Option<FileState> {
-        let Some(entry) = self.index.entry_by_path(path.as_bytes().as_bstr()) else {
-            return Some(FileState::Untracked);
+        let path_in_index = path.as_bytes().as_bstr();
+        let Some(entry) = self.index.entry_by_path(path_in_index) else {
+            // Only conflict stages (a merge in progress) is a change too.
+            return Some(match self.index.entry_range(path_in_index) {
+                Some(_) => FileState::Modified,
+                None => FileState::Untracked,
+            });
         };
         if self.head.get(path.as_bytes()) != Some(&entry.id) {
             // Staged: added, changed or re-added since HEAD.

@@ -282,3 +282,35 @@ fn a_missing_object_gives_a_note_and_no_date() {
         history.files
     );
 }
+
+#[test]
+fn a_file_in_a_merge_conflict_is_modified() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    small_repo(d, "sha1");
+    git(
+        d,
+        "2026-04-01T00:00:00Z",
+        &["checkout", "-q", "-b", "other", "HEAD~1"],
+    );
+    write(d, "policies/a.toml", "a-other");
+    commit(d, "2026-04-01T00:00:00Z", "other a");
+    git(d, "2026-04-02T00:00:00Z", &["checkout", "-q", "main"]);
+    write(d, "policies/a.toml", "a-main");
+    commit(d, "2026-04-02T00:00:00Z", "main a");
+    let merge = std::process::Command::new("git")
+        .args(["merge", "-q", "other"])
+        .current_dir(d)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", d)
+        .env("GIT_COMMITTER_NAME", "Ada Admin")
+        .env("GIT_COMMITTER_EMAIL", "ada@contoso.com")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&merge.stdout);
+    assert!(said.contains("CONFLICT"), "the merge conflicts: {said}");
+    let files = strings(&["policies/a.toml", "policies/file/b.toml"]);
+    let history = date_files(d, &files);
+    assert_eq!(history.files["policies/a.toml"].state, FileState::Modified);
+    assert_agrees_with_git(d, &files, &history);
+}
