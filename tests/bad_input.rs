@@ -299,3 +299,36 @@ fn a_million_config_errors_on_one_line_are_quick_and_short() {
     assert!(stderr.len() < 10_000, "{} bytes", stderr.len());
     assert!(took.as_secs() < 20, "took {took:?}");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_policy_link_out_of_the_folder_is_refused_without_its_content() {
+    let dir = repo();
+    let outside = tempfile::tempdir().unwrap();
+    let secret = "CASGUARD_API_TOKEN=tok3n-never-shown";
+    std::fs::write(outside.path().join("env"), format!("{secret}\n")).unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("env"),
+        dir.path().join("policies/env.toml"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("valid.toml", dir.path().join("policies/alias.toml")).unwrap();
+    for args in [
+        &["lint"][..],
+        &["lint", "--format", "json"],
+        &["lint", "policies/env.toml"],
+    ] {
+        let out = casguard(dir.path(), args);
+        let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {all}");
+        assert!(!all.contains("tok3n"), "{args:?}: {all}");
+        assert!(
+            all.contains("a symbolic link to a file outside"),
+            "{args:?}: {all}"
+        );
+    }
+    let out = casguard(dir.path(), &["lint", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["findings"][0]["file"], "policies/env.toml");
+    assert_eq!(json["findings"].as_array().unwrap().len(), 1, "{json:#}");
+}
