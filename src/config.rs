@@ -64,16 +64,22 @@ enum Problems {
 }
 
 impl ConfigError {
-    /// Groups the problems found in `file`, each with its offset there, in
-    /// file order. `problems` must not be empty.
-    fn collected(file: &str, mut found: Vec<(usize, ConfigProblem)>) -> ConfigError {
-        found.sort_by_key(|(offset, _)| *offset);
-        let mut problems: Vec<ConfigProblem> = found.into_iter().map(|(_, p)| p).collect();
-        let total = problems.len();
+    /// Groups the problems found in `source`, in file order. Only the
+    /// problems shown are rendered (located, framed): a hostile file with a
+    /// million bad entries on one 4 MB line must not cost a million
+    /// line-and-column searches. `found` must not be empty.
+    fn collected(source: &SourceFile, mut found: Vec<Pending>) -> ConfigError {
+        let total = found.len();
+        found.sort_by_key(|p| p.span.start);
+        found.truncate(MAX_SHOWN_PROBLEMS);
+        let mut problems: Vec<ConfigProblem> = found
+            .into_iter()
+            .map(|p| new_problem(source, Some(p.span), p.message, &p.label, p.help))
+            .collect();
+        let file = source.path.as_str();
         if total == 1 {
             return ConfigError::from(problems.remove(0));
         }
-        problems.truncate(MAX_SHOWN_PROBLEMS);
         // The group names the file once; each snippet names it again.
         let prefix = format!("{file}: ");
         for problem in &mut problems {
@@ -445,7 +451,7 @@ impl Config {
         };
         checker.entries(table.get_ref(), table.span(), &TOP, &mut config);
         if !checker.problems.is_empty() {
-            return Err(ConfigError::collected(display, checker.problems));
+            return Err(ConfigError::collected(&source, checker.problems));
         }
         config.source = Some(source);
         Ok(config)
@@ -462,50 +468,43 @@ impl Config {
             let near = closest(rule, known)
                 .map(|c| format!("did you mean `{c}`? "))
                 .unwrap_or_default();
-            new_problem(
-                source,
-                Some(span),
-                format!("{what} names unknown rule `{}`", clip(rule)),
-                "unknown rule",
-                format!("{near}run `casguard rules list` to see every rule id"),
-            )
+            Pending {
+                span,
+                message: format!("{what} names unknown rule `{}`", clip(rule)),
+                label: "unknown rule".into(),
+                help: format!("{near}run `casguard rules list` to see every rule id"),
+            }
         };
         let cas001 = crate::registry::CAS001.id;
         let mut problems = Vec::new();
         for o in &self.rule_overrides {
             if !known.contains(&o.rule.as_str()) {
-                problems.push((o.span.start, unknown(&o.rule, o.span.clone(), "[rules]")));
+                problems.push(unknown(&o.rule, o.span.clone(), "[rules]"));
             } else if o.rule == cas001 && o.level != RuleLevel::Severity(Severity::Error) {
-                problems.push((o.span.start, new_problem(
-                    source,
-                    Some(o.span.clone()),
-                    "CAS001 (invalid policy file) cannot be turned off or lowered".into(),
-                    "always an error",
-                    "an unreadable policy file makes every other result incomplete; fix the file or move it out of the policies folder",
-                )));
+                problems.push(Pending {
+                    span: o.span.clone(),
+                    message: "CAS001 (invalid policy file) cannot be turned off or lowered".into(),
+                    label: "always an error".into(),
+                    help: "an unreadable policy file makes every other result incomplete; fix the file or move it out of the policies folder".into(),
+                });
             }
         }
         for s in &self.suppressions {
             if !known.iter().any(|id| s.matches_rule(id)) {
-                let problem = unknown(&s.rule, s.rule_span.clone(), "a suppression");
-                problems.push((s.rule_span.start, problem));
+                problems.push(unknown(&s.rule, s.rule_span.clone(), "a suppression"));
             } else if s.rule.eq_ignore_ascii_case(cas001) {
-                problems.push((
-                    s.rule_span.start,
-                    new_problem(
-                        source,
-                        Some(s.rule_span.clone()),
-                        "CAS001 (invalid policy file) cannot be suppressed".into(),
-                        "always reported",
-                        "fix the file or move it out of the policies folder",
-                    ),
-                ));
+                problems.push(Pending {
+                    span: s.rule_span.clone(),
+                    message: "CAS001 (invalid policy file) cannot be suppressed".into(),
+                    label: "always reported".into(),
+                    help: "fix the file or move it out of the policies folder".into(),
+                });
             }
         }
         if problems.is_empty() {
             Ok(())
         } else {
-            Err(ConfigError::collected(&source.path, problems))
+            Err(ConfigError::collected(source, problems))
         }
     }
 
@@ -987,17 +986,14 @@ fn parse_unmanaged(text: &str) -> Option<Option<Severity>> {
 fn ignore_unmanaged(c: &mut Checker<'_>, f: &Field<'_, '_>, drift: &mut DriftConfig) {
     let mut builder = globset::GlobSetBuilder::new();
     for (pattern, span) in c.strings(f) {
-        match globset::GlobBuilder::new(pattern.trim())
-            .case_insensitive(true)
-            .build()
-        {
+        match glob(pattern.trim()) {
             Ok(glob) => {
                 builder.add(glob);
                 drift.ignore_unmanaged.push(pattern);
             }
             Err(e) => c.problem(
                 span,
-                format!("`{}` is not a valid glob: {}", clip(&pattern), e.kind()),
+                format!("`{}` is not a valid glob: {e}", clip(&pattern)),
                 "invalid glob",
                 "use a name, or a glob with * and ?",
             ),
@@ -1100,13 +1096,29 @@ fn suppressions(c: &mut Checker<'_>, f: &Field<'_, '_>, config: &mut Config) {
     }
 }
 
-fn suppression_glob(c: &mut Checker<'_>, f: &Field<'_, '_>) -> Option<Glob> {
-    let text = c.string(f)?.trim().to_string();
-    let built = globset::GlobBuilder::new(&text)
+/// Globs longer than this are refused before globset compiles them: a
+/// glob of 150,000 characters panics inside globset, and one of 1 MB takes
+/// 400 MB. Policy and rule names are far shorter.
+const MAX_GLOB_CHARS: usize = 1000;
+
+/// A case-insensitive glob (`*` also crosses `/`), or what is wrong with it.
+fn glob(pattern: &str) -> Result<globset::Glob, String> {
+    let chars = pattern.chars().count();
+    if chars > MAX_GLOB_CHARS {
+        return Err(format!(
+            "it is {chars} characters long, more than the {MAX_GLOB_CHARS} allowed"
+        ));
+    }
+    globset::GlobBuilder::new(pattern)
         .case_insensitive(true)
         .literal_separator(false)
-        .build();
-    match built {
+        .build()
+        .map_err(|e| e.kind().to_string())
+}
+
+fn suppression_glob(c: &mut Checker<'_>, f: &Field<'_, '_>) -> Option<Glob> {
+    let text = c.string(f)?.trim().to_string();
+    match glob(&text) {
         Ok(glob) => Some(Glob {
             text,
             span: f.span(),
@@ -1115,7 +1127,7 @@ fn suppression_glob(c: &mut Checker<'_>, f: &Field<'_, '_>) -> Option<Glob> {
         Err(e) => {
             c.problem(
                 f.span(),
-                format!("`{}` is not a valid glob: {}", f.path, e.kind()),
+                format!("`{}` is not a valid glob: {e}", f.path),
                 "invalid glob",
                 "use a name, or a glob with * and ? such as \"Legacy *\"",
             );
@@ -1179,8 +1191,15 @@ struct Checker<'s> {
     source: &'s SourceFile,
     /// Folder relative paths start from.
     root: &'s Path,
-    /// Each problem with the offset it is at, for sorting.
-    problems: Vec<(usize, ConfigProblem)>,
+    problems: Vec<Pending>,
+}
+
+/// A problem found but not yet rendered (see `ConfigError::collected`).
+struct Pending {
+    span: Range<usize>,
+    message: String,
+    label: String,
+    help: String,
 }
 
 impl Checker<'_> {
@@ -1191,9 +1210,12 @@ impl Checker<'_> {
         label: &str,
         help: impl Into<String>,
     ) {
-        let at = span.start;
-        let problem = new_problem(self.source, Some(span), message, label, help);
-        self.problems.push((at, problem));
+        self.problems.push(Pending {
+            span,
+            message,
+            label: label.to_string(),
+            help: help.into(),
+        });
     }
 
     fn type_error(&mut self, f: &Field<'_, '_>, expected: &str, help: String) {
@@ -1479,7 +1501,7 @@ fn new_problem(
     help: impl Into<String>,
 ) -> ConfigProblem {
     let (message, span) = match span {
-        Some(span) if !snippet_fits(&source.text, &span) => {
+        Some(span) if !source.frames(&span) => {
             let (line, column) = source.line_col(span.start);
             (format!("{}:{line}:{column}: {message}", source.path), None)
         }
@@ -1494,22 +1516,6 @@ fn new_problem(
         label: label.to_string(),
         help: Some(help.into()),
     }
-}
-
-/// Snippets quote the span's lines and one line either side; they stay
-/// within this many bytes on each side of the span, and the span within it.
-const MAX_SNIPPET_BYTES: usize = 1000;
-
-fn snippet_fits(text: &str, span: &Range<usize>) -> bool {
-    let bytes = text.as_bytes();
-    let start = span.start.min(bytes.len());
-    let end = span.end.clamp(start, bytes.len());
-    let newlines = |part: &[u8]| part.iter().filter(|&&b| b == b'\n').count();
-    let before = &bytes[start.saturating_sub(MAX_SNIPPET_BYTES)..start];
-    let after = &bytes[end..(end + MAX_SNIPPET_BYTES).min(bytes.len())];
-    end - start <= MAX_SNIPPET_BYTES
-        && (start <= MAX_SNIPPET_BYTES || newlines(before) >= 2)
-        && (end + MAX_SNIPPET_BYTES >= bytes.len() || newlines(after) >= 2)
 }
 
 /// "did you mean" for an unknown key: a close key of the same table, else

@@ -147,9 +147,15 @@ fn discover(
         help: "check the path, or set `policies_dir` in casguard.toml".into(),
     })?;
     if metadata.is_file() {
-        files.push(input.to_path_buf());
+        let named_link = fs::symlink_metadata(input).is_ok_and(|m| m.is_symlink());
+        match fs::canonicalize(base) {
+            Ok(root) if named_link => admit(base, input, (&root, "the project"), files, findings),
+            _ => files.push(input.to_path_buf()),
+        }
         return Ok(());
     }
+    let root = fs::canonicalize(input).unwrap_or_else(|_| input.to_path_buf());
+    let shown_root = format!("`{}`", display_path(base, input));
     for entry in walkdir::WalkDir::new(input)
         .follow_links(true)
         .sort_by_file_name()
@@ -158,13 +164,43 @@ fn discover(
             Ok(entry) => {
                 let is_toml = entry.path().extension().is_some_and(|e| e == "toml");
                 if entry.file_type().is_file() && is_toml {
-                    files.push(entry.into_path());
+                    admit(base, entry.path(), (&root, &shown_root), files, findings);
                 }
             }
             Err(error) => findings.push(walk_error_finding(base, &error)),
         }
     }
     Ok(())
+}
+
+/// Adds `file` unless it resolves outside `root` (the folder it was found
+/// in, or the project for a link named on the command line): a link such as
+/// `policies/env.toml -> /proc/self/environ` would otherwise be read and its
+/// content quoted in findings. The finding names the link, never its target
+/// or content.
+fn admit(
+    base: &Path,
+    file: &Path,
+    (root, shown_root): (&Path, &str),
+    files: &mut Vec<PathBuf>,
+    findings: &mut Vec<Finding>,
+) {
+    if fs::canonicalize(file).is_ok_and(|target| target.starts_with(root)) {
+        files.push(file.to_path_buf());
+        return;
+    }
+    let shown = display_path(base, file);
+    findings.push(
+        Finding::new(
+            CAS001.id,
+            CAS001.severity,
+            format!(
+                "a symbolic link to a file outside {shown_root}; casguard did not read it"
+            ),
+        )
+        .at(Location::whole_file(shown))
+        .help("policy files must live in the policies folder: copy the file in instead of linking to it"),
+    );
 }
 
 fn walk_error_finding(base: &Path, error: &walkdir::Error) -> Finding {

@@ -110,11 +110,12 @@ impl RuleSet {
         for dir in settings.custom_dirs {
             for file in custom_rule_files(settings.base, dir)? {
                 let display = crate::fsutil::display_path(settings.base, &file);
-                let text = std::fs::read_to_string(&file).map_err(|e| RuleError {
+                let text = read_rego(&file).map_err(|e| RuleError {
                     file: display.clone(),
                     message: format!("cannot read custom rule: {e}"),
                     help: Some("check the file's permissions and that it is UTF-8".into()),
                 })?;
+                check_rego_bounds(&display, &text)?;
                 let origin = RuleOrigin::Custom(display.clone());
                 set.add_rego(&display, &text, origin, Family::Lint)?;
             }
@@ -459,6 +460,94 @@ fn to_finding(
     Ok(finding)
 }
 
+/// A custom rule file larger than this is refused before parsing.
+const MAX_REGO_BYTES: usize = 1024 * 1024;
+/// Brackets nested deeper than this are refused before parsing: regorus's
+/// parser takes time exponential in the nesting of array literals (26
+/// levels take 50 s, 50 never finish), and `rule_timeout_seconds` only
+/// covers evaluation. Real rules nest a handful of levels.
+const MAX_REGO_NESTING: usize = 16;
+
+/// A custom rule's text, reading at most one byte more than allowed (so
+/// `check_rego_bounds` sees it is too large without reading a huge file).
+fn read_rego(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(MAX_REGO_BYTES as u64 + 1)
+        .read_to_string(&mut text)?;
+    Ok(text)
+}
+
+/// Refuses a custom rule too large or too deeply nested to parse in
+/// bounded time, naming the file and the line where the limit was passed.
+fn check_rego_bounds(file: &str, text: &str) -> Result<(), RuleError> {
+    let refuse = |message: String| RuleError {
+        file: file.to_string(),
+        message,
+        help: Some("simplify the rule: split large literals into smaller rules or data".into()),
+    };
+    if text.len() > MAX_REGO_BYTES {
+        return Err(refuse(format!(
+            "custom rule is larger than the {MAX_REGO_BYTES} bytes allowed"
+        )));
+    }
+    match rego_nesting_overflow(text) {
+        Some(line) => Err(refuse(format!(
+            "brackets nested more than {MAX_REGO_NESTING} deep at line {line}"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The 1-based line where `(`, `[` and `{` outside strings and comments
+/// first nest deeper than `MAX_REGO_NESTING`, if they do.
+fn rego_nesting_overflow(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut line = 1;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\n' => line += 1,
+            '#' => {
+                chars.by_ref().find(|&c| c == '\n')?;
+                line += 1;
+            }
+            '"' => loop {
+                match chars.next()? {
+                    '\\' => {
+                        chars.next()?;
+                    }
+                    '"' => break,
+                    '\n' => {
+                        line += 1;
+                        break;
+                    }
+                    _ => {}
+                }
+            },
+            '`' => {
+                for c in chars.by_ref() {
+                    match c {
+                        '`' => break,
+                        '\n' => line += 1,
+                        _ => {}
+                    }
+                }
+            }
+            '(' | '[' | '{' => {
+                depth += 1;
+                if depth > MAX_REGO_NESTING {
+                    return Some(line);
+                }
+            }
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
 fn custom_rule_files(base: &Path, dir: &Path) -> Result<Vec<PathBuf>, RuleError> {
     let display = crate::fsutil::display_path(base, dir);
     if !dir.is_dir() {
@@ -483,4 +572,22 @@ fn custom_rule_files(base: &Path, dir: &Path) -> Result<Vec<PathBuf>, RuleError>
         }
     }
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nesting_is_counted_outside_strings_and_comments() {
+        let deep = format!("x := {}1{}", "[".repeat(17), "]".repeat(17));
+        assert_eq!(
+            rego_nesting_overflow(&format!("package p\n\n{deep}\n")),
+            Some(3)
+        );
+        let fine = format!("x := {}1{}", "[".repeat(16), "]".repeat(16));
+        assert_eq!(rego_nesting_overflow(&fine), None);
+        let quoted = format!("# {0}\ns := \"{0}\\\"\"\nr := `{0}`\n", "[".repeat(40));
+        assert_eq!(rego_nesting_overflow(&quoted), None);
+    }
 }

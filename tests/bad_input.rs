@@ -207,3 +207,128 @@ fn a_file_named_twice_is_linted_once_and_an_empty_folder_is_flagged() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["findings"][0]["rule"], "CAS004");
 }
+
+/// Runs casguard and returns its output with how long it took.
+fn timed(dir: &Path, args: &[&str]) -> (Output, std::time::Duration) {
+    let started = std::time::Instant::now();
+    let out = casguard(dir, args);
+    (out, started.elapsed())
+}
+
+#[test]
+fn a_finding_past_column_65535_is_located_not_framed() {
+    let dir = repo();
+    let long = format!(
+        "name = \"Long\"\ntype = \"FILE\"\nenabled = true\ndescription = \"{}\" bogus = 1\n",
+        "a".repeat(70_000)
+    );
+    std::fs::write(dir.path().join("policies/long.toml"), long).unwrap();
+    let out = casguard(dir.path(), &["lint"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("policies/long.toml:4:70018: TOML syntax error"),
+        "{stdout}"
+    );
+    assert!(stdout.len() < 2_000, "no frame of the long line: {stdout}");
+}
+
+#[test]
+fn a_huge_suppression_glob_is_refused_by_length() {
+    let dir = repo();
+    std::fs::write(
+        dir.path().join("casguard.toml"),
+        format!(
+            "[[suppress]]\nrule = \"CAS101\"\nreason = \"r\"\nexpires = 2099-01-01\npolicy = \"{}\"\n",
+            "a*".repeat(75_000)
+        ),
+    )
+    .unwrap();
+    let out = casguard(dir.path(), &["lint"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("`suppress.policy` is not a valid glob: it is 150000 characters long"),
+        "{stderr}"
+    );
+    assert!(stderr.len() < 2_000, "{stderr}");
+}
+
+#[test]
+fn a_deeply_nested_custom_rule_is_refused_before_parsing() {
+    let dir = repo();
+    std::fs::create_dir(dir.path().join("custom")).unwrap();
+    std::fs::write(
+        dir.path().join("casguard.toml"),
+        "rules_dirs = [\"custom\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("custom/deep.rego"),
+        format!(
+            "package casguard.custom.deep\n\nx := {}1{}\n",
+            "[".repeat(50),
+            "]".repeat(50)
+        ),
+    )
+    .unwrap();
+    let (out, took) = timed(dir.path(), &["lint"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("custom/deep.rego: brackets nested more than 16 deep at line 3"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(took.as_secs() < 20, "took {took:?}");
+}
+
+#[test]
+fn a_million_config_errors_on_one_line_are_quick_and_short() {
+    let dir = repo();
+    let mut config = String::from("rules_dirs = [");
+    config.push_str(&"1,".repeat(1_000_000));
+    config.push_str("1]\n");
+    std::fs::write(dir.path().join("casguard.toml"), config).unwrap();
+    let (out, took) = timed(dir.path(), &["lint"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("casguard.toml: 1000001 problems"),
+        "{stderr}"
+    );
+    assert!(stderr.len() < 10_000, "{} bytes", stderr.len());
+    assert!(took.as_secs() < 20, "took {took:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_policy_link_out_of_the_folder_is_refused_without_its_content() {
+    let dir = repo();
+    let outside = tempfile::tempdir().unwrap();
+    let secret = "CASGUARD_API_TOKEN=tok3n-never-shown";
+    std::fs::write(outside.path().join("env"), format!("{secret}\n")).unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("env"),
+        dir.path().join("policies/env.toml"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("valid.toml", dir.path().join("policies/alias.toml")).unwrap();
+    for args in [
+        &["lint"][..],
+        &["lint", "--format", "json"],
+        &["lint", "policies/env.toml"],
+    ] {
+        let out = casguard(dir.path(), args);
+        let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {all}");
+        assert!(!all.contains("tok3n"), "{args:?}: {all}");
+        assert!(
+            all.contains("a symbolic link to a file outside"),
+            "{args:?}: {all}"
+        );
+    }
+    let out = casguard(dir.path(), &["lint", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["findings"][0]["file"], "policies/env.toml");
+    assert_eq!(json["findings"].as_array().unwrap().len(), 1, "{json:#}");
+}

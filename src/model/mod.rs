@@ -276,6 +276,24 @@ impl SourceFile {
         }
     }
 
+    /// Whether a code frame of `span` stays short: renderers quote the
+    /// span's lines and one line either side, which must lie within
+    /// `MAX_FRAME_BYTES` of the span, and the span itself within that many
+    /// bytes. A span on a very long line (a minified or hostile file) is
+    /// given as line and column instead: miette's renderer cannot draw past
+    /// column 65,535, and a frame of a 4 MB line would print megabytes.
+    pub fn frames(&self, span: &Range<usize>) -> bool {
+        let bytes = self.text.as_bytes();
+        let start = span.start.min(bytes.len());
+        let end = span.end.clamp(start, bytes.len());
+        let newlines = |part: &[u8]| part.iter().filter(|&&b| b == b'\n').count();
+        let before = &bytes[start.saturating_sub(MAX_FRAME_BYTES)..start];
+        let after = &bytes[end..(end + MAX_FRAME_BYTES).min(bytes.len())];
+        end - start <= MAX_FRAME_BYTES
+            && (start <= MAX_FRAME_BYTES || newlines(before) >= 2)
+            && (end + MAX_FRAME_BYTES >= bytes.len() || newlines(after) >= 2)
+    }
+
     /// The whole file, for findings about a file rather than one field.
     pub fn file_location(&self) -> Location {
         Location {
@@ -288,6 +306,9 @@ impl SourceFile {
         }
     }
 }
+
+/// How far a code frame may reach either side of its span (`SourceFile::frames`).
+pub const MAX_FRAME_BYTES: usize = 1000;
 
 /// Source texts by display path, for renderers that quote them.
 pub type Sources = BTreeMap<String, Arc<SourceFile>>;

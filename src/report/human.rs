@@ -506,6 +506,11 @@ fn framed(
         return (None, None);
     };
     match (&location.span, sources.get(&location.file)) {
+        (Some(span), Some(source)) if !source.frames(span) => {
+            let (line, column) = source.line_col(span.start);
+            *message = format!("{}:{line}:{column}: {message}", location.file);
+            (None, None)
+        }
         (Some(span), Some(source)) => {
             let named = NamedSource::new(source.path.clone(), source.text.to_string())
                 .with_language("toml");
