@@ -1164,3 +1164,144 @@ fn files_people_already_have_are_read_or_refused_with_what_to_do() {
     );
     assert!(!dir.path().join("p").exists());
 }
+
+/// `secret` in the forms it may travel in: raw, percent-encoded, JSON-escaped, base64.
+fn encoded_forms(secret: &str) -> Vec<String> {
+    use base64::Engine;
+    let percent: String = secret
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    vec![
+        secret.to_string(),
+        percent,
+        serde_json::to_string(secret).unwrap(),
+        base64::engine::general_purpose::STANDARD.encode(secret),
+    ]
+}
+
+fn assert_no_secret(out: &Run, secret: &str) {
+    for form in encoded_forms(secret) {
+        let form = form.trim_matches('"').trim_end_matches('=');
+        assert!(
+            !out.stdout.contains(form) && !out.stderr.contains(form),
+            "`{form}` shown:\n{}\n{}",
+            out.stdout,
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn secrets_echoed_by_the_server_are_never_shown() {
+    let tenant = FakeTenant::start(policies(3));
+    let secret = token(&tenant);
+    let dir = tempfile::tempdir().unwrap();
+    config(dir.path(), &tenant, "");
+
+    // A redirect whose Location carries the token in user information and query.
+    tenant.push_fault(Fault::RedirectTo(format!(
+        "https://user:{secret}@evil.example/x?token={secret}"
+    )));
+    let out = fetch(dir.path(), &tenant, &[]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("redirected to https://[redacted]@evil.example/x?[redacted]"),
+        "{}",
+        out.stderr
+    );
+    assert_no_secret(&out, &secret);
+
+    // An item without `_id` that echoes the token in every encoding.
+    let echo: Vec<String> = encoded_forms(&secret)
+        .into_iter()
+        .map(|f| f.trim_matches('"').to_string())
+        .collect();
+    tenant.push_fault(Fault::Reply(
+        200,
+        serde_json::json!({"data": [{"name": "x", "echo": echo}], "hasNext": false, "total": 1})
+            .to_string(),
+    ));
+    let out = fetch(dir.path(), &tenant, &[]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("has no string `_id` (it has keys `name`, `echo`)"),
+        "{}",
+        out.stderr
+    );
+    assert_no_secret(&out, &secret);
+
+    // A refusal whose body quotes the token percent-encoded.
+    tenant.push_fault(Fault::Reply(400, format!("bad token {}", echo[1])));
+    let out = fetch(dir.path(), &tenant, &[]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(out.stderr.contains("[redacted]"), "{}", out.stderr);
+    assert_no_secret(&out, &secret);
+}
+
+#[test]
+fn a_tenant_url_with_credentials_is_refused_without_showing_them() {
+    let tenant = FakeTenant::start(policies(1));
+    let dir = tempfile::tempdir().unwrap();
+    config(dir.path(), &tenant, "");
+    let secret = "url-secret-4711-abcdef";
+    for url in [
+        format!("https://admin:{secret}@contoso.portal.cloudappsecurity.com"),
+        format!("https://contoso.portal.cloudappsecurity.com/?token={secret}"),
+        format!("https://contoso.portal.cloudappsecurity.com/#{secret}"),
+    ] {
+        let out = run(
+            dir.path(),
+            &["fetch", "--out", "s.json", "--tenant", &url],
+            &[("CASGUARD_API_TOKEN", "t0ken-for-this-test")],
+        );
+        assert_eq!(out.code, Some(2), "{url}: {}", out.stderr);
+        assert!(out.stderr.contains("[redacted]"), "{url}: {}", out.stderr);
+        assert_no_secret(&out, secret);
+    }
+    assert_eq!(tenant.policy_requests(), 0);
+}
+
+#[test]
+fn plain_http_to_loopback_never_goes_through_a_proxy() {
+    let tenant = FakeTenant::start(policies(2));
+    // A "proxy" that records whether anything reached it.
+    let proxy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    proxy.set_nonblocking(true).unwrap();
+    let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    config(dir.path(), &tenant, "");
+    let secret = token(&tenant);
+    let mut command = Command::new(env!("CARGO_BIN_EXE_casguard"));
+    command
+        .args(["fetch", "--out", "s.json"])
+        .current_dir(dir.path())
+        .env("CASGUARD_API_TOKEN", &secret)
+        .env_remove("CASGUARD_TENANT_URL");
+    for key in ["NO_PROXY", "no_proxy"] {
+        command.env_remove(key);
+    }
+    for key in ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"] {
+        command.env(key, &proxy_url);
+    }
+    let out = command.output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        proxy.accept().is_err(),
+        "a request went to the proxy in clear text"
+    );
+    assert_eq!(tenant.policy_requests(), 1);
+}

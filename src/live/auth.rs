@@ -224,7 +224,7 @@ impl Auth {
     /// The `Authorization` header value, signing in to Entra ID when needed.
     pub fn header(
         &mut self,
-        http: &reqwest::blocking::Client,
+        http: &super::http::Clients,
         redactor: &mut Redactor,
     ) -> Result<Secret, LiveError> {
         match self {
@@ -278,7 +278,7 @@ impl Entra {
 
     fn assertion(
         &self,
-        http: &reqwest::blocking::Client,
+        http: &super::http::Clients,
         redactor: &mut Redactor,
     ) -> Result<Option<Secret>, LiveError> {
         match &self.credential {
@@ -301,6 +301,7 @@ impl Entra {
                     FEDERATION_AUDIENCE.replace(':', "%3A").replace('/', "%2F")
                 );
                 let reply = http
+                    .for_url(&url)
                     .get(&url)
                     .header("Authorization", format!("bearer {}", request_token.expose()))
                     .send()
@@ -330,7 +331,7 @@ impl Entra {
 
     fn acquire(
         &self,
-        http: &reqwest::blocking::Client,
+        http: &super::http::Clients,
         redactor: &mut Redactor,
     ) -> Result<(Secret, Duration), LiveError> {
         let assertion = self.assertion(http, redactor)?;
@@ -354,7 +355,7 @@ impl Entra {
                 .add_extra_param("client_assertion_type", JWT_BEARER)
                 .add_extra_param("client_assertion", assertion.expose().to_string());
         }
-        let response = request.request(http).map_err(|e| {
+        let response = request.request(http.for_url(&self.token_url)).map_err(|e| {
             use oauth2::RequestTokenError as E;
             let detail = match &e {
                 E::ServerResponse(reply) => {

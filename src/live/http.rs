@@ -50,8 +50,29 @@ pub enum Event {
 /// How a 429's retry reason begins.
 const THROTTLED: &str = "HTTP 429 Too Many Requests";
 
+/// The HTTP clients, one per way a request may travel.
+pub struct Clients {
+    /// For HTTPS, through the system proxy when one is configured.
+    proxied: reqwest::blocking::Client,
+    /// For plain HTTP, which `validate_url` allows only to loopback: never
+    /// through a proxy (`HTTP_PROXY`), which would see the credential in
+    /// clear text.
+    direct: reqwest::blocking::Client,
+}
+
+impl Clients {
+    /// The client for a request to `url`.
+    pub fn for_url(&self, url: &str) -> &reqwest::blocking::Client {
+        if url.starts_with("https://") {
+            &self.proxied
+        } else {
+            &self.direct
+        }
+    }
+}
+
 pub struct Http {
-    pub client: reqwest::blocking::Client,
+    pub clients: Clients,
     settings: TenantConfig,
     pacer: Pacer,
     started: Instant,
@@ -71,16 +92,23 @@ enum Attempt {
 
 impl Http {
     pub fn new(settings: &TenantConfig) -> Result<Http, LiveError> {
-        let client = reqwest::blocking::Client::builder()
-            .connect_timeout(settings.connect_timeout)
-            .timeout(settings.request_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("casguard/", env!("CARGO_PKG_VERSION")))
-            .https_only(false)
+        let builder = || {
+            reqwest::blocking::Client::builder()
+                .connect_timeout(settings.connect_timeout)
+                .timeout(settings.request_timeout)
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent(concat!("casguard/", env!("CARGO_PKG_VERSION")))
+        };
+        let proxied = builder()
+            .https_only(true)
+            .build()
+            .map_err(|e| LiveError::Client(e.to_string()))?;
+        let direct = builder()
+            .no_proxy()
             .build()
             .map_err(|e| LiveError::Client(e.to_string()))?;
         Ok(Http {
-            client,
+            clients: Clients { proxied, direct },
             pacer: Pacer::new(settings.max_requests_per_minute),
             settings: settings.clone(),
             started: Instant::now(),
@@ -148,7 +176,7 @@ impl Http {
                     last: "time ran out before the request was sent".into(),
                 });
             }
-            let outcome = match auth.header(&self.client, &mut self.redactor) {
+            let outcome = match auth.header(&self.clients, &mut self.redactor) {
                 Err(
                     error @ LiveError::TokenEndpoint {
                         retryable: true, ..
@@ -171,9 +199,10 @@ impl Http {
                     });
                     self.pacer.record(Instant::now());
                     self.requests += 1;
+                    let client = self.clients.for_url(url);
                     let request = match body {
-                        Some(body) => self.client.post(url).json(body),
-                        None => self.client.get(url),
+                        Some(body) => client.post(url).json(body),
+                        None => client.get(url),
                     };
                     let result = request
                         .timeout(self.settings.request_timeout.min(remaining))
@@ -305,7 +334,13 @@ impl Http {
             300..=399 => Attempt::Fail(LiveError::Status {
                 what: what.to_string(),
                 status,
-                detail: format!("redirected to {}", location.unwrap_or_else(|| "?".into())),
+                detail: format!(
+                    "redirected to {}",
+                    location.map_or_else(
+                        || "?".into(),
+                        |l| self.redactor.scrub(&super::shown_url(&l))
+                    )
+                ),
                 help: "use the tenant's own portal URL (Settings > Cloud Apps > System > About), without a path; casguard does not follow redirects with credentials".into(),
             }),
             404 => Attempt::Fail(LiveError::Status {

@@ -41,7 +41,7 @@ pub const MAX_POLICIES: usize = 50_000;
 pub fn validate_url(what: &'static str, url: &str) -> Result<String, LiveError> {
     let bad = |reason: &str, help: &str| LiveError::BadUrl {
         what,
-        url: url.to_string(),
+        url: shown_url(url),
         reason: reason.to_string(),
         help: help.to_string(),
     };
@@ -81,6 +81,39 @@ pub fn validate_url(what: &'static str, url: &str) -> Result<String, LiveError> 
     Ok(parsed.as_str().trim_end_matches('/').to_string())
 }
 
+/// A URL as messages may show it: user information, query and fragment
+/// (where tokens hide: `user:secret@`, `?token=`) replaced by `[redacted]`,
+/// clipped. Text that does not parse as a URL keeps only what precedes
+/// any of `@?#`.
+pub fn shown_url(url: &str) -> String {
+    let url = url.trim();
+    let Ok(mut parsed) = reqwest::Url::parse(url) else {
+        let end = url.find(['@', '?', '#']).unwrap_or(url.len());
+        let hidden = if end < url.len() { "[redacted]" } else { "" };
+        return format!("{}{hidden}", crate::textutil::clip(&url[..end], 120));
+    };
+    let userinfo = !parsed.username().is_empty() || parsed.password().is_some();
+    let query = parsed.query().is_some();
+    let fragment = parsed.fragment().is_some();
+    let _ = parsed.set_username("");
+    let _ = parsed.set_password(None);
+    parsed.set_query(None);
+    parsed.set_fragment(None);
+    let mut text = parsed.to_string();
+    if userinfo {
+        if let Some(at) = text.find("://").map(|i| i + 3) {
+            text.insert_str(at, "[redacted]@");
+        }
+    }
+    if query {
+        text.push_str("?[redacted]");
+    }
+    if fragment {
+        text.push_str("#[redacted]");
+    }
+    crate::textutil::clip(&text, 200)
+}
+
 /// The tenant URL: `--tenant`, else CASGUARD_TENANT_URL, else `[tenant] url`.
 pub fn tenant_url(
     flag: Option<&str>,
@@ -100,7 +133,7 @@ pub fn tenant_url(
     {
         return Err(LiveError::BadUrl {
             what: "the tenant URL",
-            url,
+            url: shown_url(&url),
             reason: "it has a query or a fragment".into(),
             help: "give only the portal's origin, e.g. https://contoso.us3.portal.cloudappsecurity.com".into(),
         });
@@ -109,8 +142,8 @@ pub fn tenant_url(
     if path != "/" && !path.is_empty() {
         return Err(LiveError::BadUrl {
             what: "the tenant URL",
-            url,
-            reason: format!("it has a path (`{path}`)"),
+            url: shown_url(&url),
+            reason: format!("it has a path (`{}`)", crate::textutil::clip(&path, 80)),
             help: "give only the portal's origin, e.g. https://contoso.us3.portal.cloudappsecurity.com".into(),
         });
     }
@@ -421,14 +454,37 @@ fn loose_id(item: &Value) -> String {
         .unwrap_or_else(|| item.to_string())
 }
 
+/// What a server item holds, by key names only: its values may carry
+/// anything, an echoed credential included, so messages never quote them.
+fn shape_of(item: &Value) -> String {
+    match item {
+        Value::Object(map) if map.is_empty() => "no keys".into(),
+        Value::Object(map) => {
+            let keys: Vec<String> = map
+                .keys()
+                .take(10)
+                .map(|k| format!("`{}`", crate::textutil::clip(k, 40)))
+                .collect();
+            let more = map.len().saturating_sub(10);
+            let more = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
+            format!("keys {}{more}", keys.join(", "))
+        }
+        other => format!("{} instead of an object", crate::model::json_kind(other)),
+    }
+}
+
 fn item_id<'v>(item: &'v Value, what: &str, noun: &str) -> Result<&'v str, LiveError> {
     item.get("_id")
         .and_then(Value::as_str)
         .ok_or_else(|| LiveError::Shape {
             what: what.to_string(),
             detail: format!(
-                "one of the {noun} has no string `_id`: {}",
-                crate::textutil::clip(&item.to_string(), 120)
+                "one of the {noun} has no string `_id` (it has {})",
+                shape_of(item)
             ),
             help: "casguard needs `_id` to tell items apart; report this with the -v output".into(),
         })

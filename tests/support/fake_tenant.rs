@@ -115,6 +115,8 @@ pub enum Fault {
     RevokeTokens,
     /// Answer with a redirect to another host.
     Redirect,
+    /// Answer with a redirect to this location.
+    RedirectTo(String),
     /// Answer this status and body (valid JSON of the wrong shape, an
     /// error body under 200, ...).
     Reply(u16, String),
@@ -657,6 +659,9 @@ fn serve(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
                 "https://login.example.net/elsewhere".to_string(),
             )];
             return respond(&mut out, 302, &headers, "");
+        }
+        Some(Fault::RedirectTo(location)) => {
+            return respond(&mut out, 302, &[("Location", location)], "");
         }
         Some(Fault::Reply(status, body)) => return respond(&mut out, status, &[], &body),
         Some(Fault::Slow(delay)) => std::thread::sleep(delay),
