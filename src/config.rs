@@ -72,9 +72,10 @@ impl ConfigError {
         let total = found.len();
         found.sort_by_key(|p| p.span.start);
         found.truncate(MAX_SHOWN_PROBLEMS);
+        let masked = std::cell::OnceCell::new();
         let mut problems: Vec<ConfigProblem> = found
             .into_iter()
-            .map(|p| new_problem(source, Some(p.span), p.message, &p.label, p.help))
+            .map(|p| new_problem(source, &masked, Some(p.span), p.message, &p.label, p.help))
             .collect();
         let file = source.path.as_str();
         if total == 1 {
@@ -432,6 +433,7 @@ impl Config {
         let table = DeTable::parse(text).map_err(|e| {
             ConfigError::from(new_problem(
                 &source,
+                &std::cell::OnceCell::new(),
                 e.span(),
                 format!("TOML syntax error: {}", e.message().trim_end()),
                 "here",
@@ -1490,11 +1492,13 @@ impl Checker<'_> {
     }
 }
 
-/// A problem at `span` of `source`. A span whose snippet would quote very
+/// A problem at `span` of `source`, framed in `masked` (the text with its
+/// secrets masked, computed once for all the problems of a file). A span whose snippet would quote very
 /// long lines (a minified or hostile file) is given as line and column in
 /// the message instead, so the output stays short.
 fn new_problem(
     source: &SourceFile,
+    masked: &std::cell::OnceCell<Arc<str>>,
     span: Option<Range<usize>>,
     message: String,
     label: &str,
@@ -1511,11 +1515,108 @@ fn new_problem(
         message,
         source_code: span
             .as_ref()
-            .map(|_| NamedSource::new(source.path.clone(), source.text.clone())),
+            .map(|_| NamedSource::new(source.path.clone(), masked.get_or_init(|| masked_secrets(&source.text)).clone())),
         span: span.map(SourceSpan::from),
         label: label.to_string(),
         help: Some(help.into()),
     }
+}
+
+/// The config text as code frames may quote it: the values that may hold
+/// a secret replaced by `*`, byte for byte so that spans still point at
+/// the same text. A secret may sit on the line of the problem or next to
+/// it, under a key with a secret's name (`client_secret`), under a key
+/// casguard does not know (`api_token = "…"`, the very problem being
+/// reported), or in a URL's user information or query. Short values of
+/// unknown keys (rule levels such as "off") stay readable.
+fn masked_secrets(text: &str) -> Arc<str> {
+    use std::sync::LazyLock;
+    static ASSIGNMENT: LazyLock<regex::Regex> = LazyLock::new(|| {
+        let key = r#"(?:[A-Za-z0-9_-]+|"[^"\n]*"|'[^'\n]*')"#;
+        regex::Regex::new(&format!(
+            r#"(?m)(?:^|[{{,])[ \t]*({key}(?:[ \t]*\.[ \t]*{key})*)[ \t]*=[ \t]*("""|'''|"|')"#
+        ))
+        .expect("a valid pattern")
+    });
+    static URL_SECRETS: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(
+            r#"[A-Za-z][A-Za-z0-9+.-]*://(?:([^/@\s"'?#]+)@)?[^\s"'?#]*(?:[?#]([^\s"']*))?"#,
+        )
+        .expect("a valid pattern")
+    });
+    const SECRET_WORDS: [&str; 10] = [
+        "token",
+        "secret",
+        "password",
+        "passwd",
+        "credential",
+        "private",
+        "apikey",
+        "api_key",
+        "assertion",
+        "bearer",
+    ];
+    let known: std::collections::BTreeSet<&str> = sections_for_hints()
+        .into_iter()
+        .flat_map(|(_, _, names)| names)
+        .collect();
+    let mut bytes = text.as_bytes().to_vec();
+    let mask = |range: Range<usize>, bytes: &mut Vec<u8>| {
+        for b in &mut bytes[range] {
+            // Continuation bytes too, so a multi-byte character becomes as
+            // many `*` as it had bytes and offsets stay put.
+            if *b != b'\n' && *b != b'\r' {
+                *b = b'*';
+            }
+        }
+    };
+    for found in ASSIGNMENT.captures_iter(text) {
+        let (Some(key), Some(quote)) = (found.get(1), found.get(2)) else {
+            continue;
+        };
+        let name = key
+            .as_str()
+            .rsplit('.')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .trim_matches(['"', '\''])
+            .to_ascii_lowercase();
+        let start = quote.end();
+        let close = quote.as_str();
+        let rest = &text[start..];
+        let end = if close.len() == 3 {
+            rest.find(close).unwrap_or(rest.len())
+        } else {
+            let line = rest.find('\n').unwrap_or(rest.len());
+            let close = close.chars().next().unwrap_or('"');
+            let mut escaped = false;
+            rest[..line]
+                .char_indices()
+                .find(|&(_, c)| {
+                    let closes = !escaped && c == close;
+                    escaped = close == '"' && c == '\\' && !escaped;
+                    closes
+                })
+                .map_or(line, |(i, _)| i)
+        };
+        let value = rest[..end].trim();
+        let secret_name = SECRET_WORDS.iter().any(|word| name.contains(word))
+            && !["_file", "_path", "_env"].iter().any(|end| name.ends_with(end));
+        let unknown_and_long = !known.contains(name.as_str())
+            && value.chars().count() >= 8
+            && !value.contains(char::is_whitespace);
+        if secret_name || unknown_and_long {
+            mask(start..start + end, &mut bytes);
+        }
+    }
+    for found in URL_SECRETS.captures_iter(text) {
+        for part in [found.get(1), found.get(2)].into_iter().flatten() {
+            mask(part.range(), &mut bytes);
+        }
+    }
+    // Only ASCII bytes were written over whole characters: still UTF-8.
+    String::from_utf8(bytes).map_or_else(|_| Arc::from(""), Arc::from)
 }
 
 /// "did you mean" for an unknown key: a close key of the same table, else
@@ -1818,5 +1919,24 @@ mod tests {
         let e = parse(&many).unwrap_err();
         assert_eq!(e.total(), 100);
         assert_eq!(e.problems().len(), MAX_SHOWN_PROBLEMS);
+    }
+    #[test]
+    fn code_frames_never_quote_a_secret() {
+        let text = "[tenant]\napi_token = \"s3cr3t-token-4711\"\nclient_secret = 'short'\n\
+                    url = \"https://admin:pa55word@x.example/?key=abc123def\"\n\
+                    tenant = { token = \"inline-s3cr3t\" }\nnotes = \"\"\"\nmulti-s3cr3t-line\n\"\"\"\n\
+                    [rules]\nCAS101 = \"off\"\n[tenant]\ntoken_file = \"/run/secrets/mdca\"\n";
+        let masked = masked_secrets(text);
+        assert_eq!(masked.len(), text.len(), "offsets are kept");
+        for secret in ["s3cr3t-token-4711", "short", "pa55word", "abc123def", "inline-s3cr3t", "multi-s3cr3t"] {
+            assert!(!masked.contains(secret), "{secret} in\n{masked}");
+        }
+        for kept in ["api_token = \"", "https://", "@x.example/?", "CAS101 = \"off\"", "/run/secrets/mdca"] {
+            assert!(masked.contains(kept), "{kept} missing from\n{masked}");
+        }
+        let e = parse("[tenant]\napi_token = \"s3cr3t-token-4711\"\n").unwrap_err();
+        let shown = format!("{:?}", miette::Report::new(e));
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+        assert_eq!(masked_secrets("é = \"ünïcödé-välüé\"").len(), "é = \"ünïcödé-välüé\"".len());
     }
 }
