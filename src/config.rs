@@ -1513,9 +1513,12 @@ fn new_problem(
     };
     ConfigProblem {
         message,
-        source_code: span
-            .as_ref()
-            .map(|_| NamedSource::new(source.path.clone(), masked.get_or_init(|| masked_secrets(&source.text)).clone())),
+        source_code: span.as_ref().map(|_| {
+            NamedSource::new(
+                source.path.clone(),
+                masked.get_or_init(|| masked_secrets(&source.text)).clone(),
+            )
+        }),
         span: span.map(SourceSpan::from),
         label: label.to_string(),
         help: Some(help.into()),
@@ -1602,7 +1605,9 @@ fn masked_secrets(text: &str) -> Arc<str> {
         };
         let value = rest[..end].trim();
         let secret_name = SECRET_WORDS.iter().any(|word| name.contains(word))
-            && !["_file", "_path", "_env"].iter().any(|end| name.ends_with(end));
+            && !["_file", "_path", "_env"]
+                .iter()
+                .any(|end| name.ends_with(end));
         let unknown_and_long = !known.contains(name.as_str())
             && value.chars().count() >= 8
             && !value.contains(char::is_whitespace);
@@ -1928,15 +1933,31 @@ mod tests {
                     [rules]\nCAS101 = \"off\"\n[tenant]\ntoken_file = \"/run/secrets/mdca\"\n";
         let masked = masked_secrets(text);
         assert_eq!(masked.len(), text.len(), "offsets are kept");
-        for secret in ["s3cr3t-token-4711", "short", "pa55word", "abc123def", "inline-s3cr3t", "multi-s3cr3t"] {
+        for secret in [
+            "s3cr3t-token-4711",
+            "short",
+            "pa55word",
+            "abc123def",
+            "inline-s3cr3t",
+            "multi-s3cr3t",
+        ] {
             assert!(!masked.contains(secret), "{secret} in\n{masked}");
         }
-        for kept in ["api_token = \"", "https://", "@x.example/?", "CAS101 = \"off\"", "/run/secrets/mdca"] {
+        for kept in [
+            "api_token = \"",
+            "https://",
+            "@x.example/?",
+            "CAS101 = \"off\"",
+            "/run/secrets/mdca",
+        ] {
             assert!(masked.contains(kept), "{kept} missing from\n{masked}");
         }
         let e = parse("[tenant]\napi_token = \"s3cr3t-token-4711\"\n").unwrap_err();
         let shown = format!("{:?}", miette::Report::new(e));
         assert!(!shown.contains("s3cr3t"), "{shown}");
-        assert_eq!(masked_secrets("é = \"ünïcödé-välüé\"").len(), "é = \"ünïcödé-välüé\"".len());
+        assert_eq!(
+            masked_secrets("é = \"ünïcödé-välüé\"").len(),
+            "é = \"ünïcödé-välüé\"".len()
+        );
     }
 }

@@ -332,3 +332,69 @@ fn a_policy_link_out_of_the_folder_is_refused_without_its_content() {
     assert_eq!(json["findings"][0]["file"], "policies/env.toml");
     assert_eq!(json["findings"].as_array().unwrap().len(), 1, "{json:#}");
 }
+
+#[cfg(unix)]
+#[test]
+fn fixes_and_reports_keep_modes_and_write_through_links() {
+    use std::os::unix::fs::{symlink, PermissionsExt};
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let dir = repo();
+    let messy = VALID.replace("\"FILE\"", "\"file\"");
+    std::fs::create_dir(dir.path().join("policies/shared")).unwrap();
+    let real = dir.path().join("policies/shared/messy.toml");
+    std::fs::write(&real, &messy).unwrap();
+    std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o644)).unwrap();
+    // Both the real file and a link to it lie inside policies/: linted once each path.
+    let link = dir.path().join("policies/linked.toml");
+    symlink("shared/messy.toml", &link).unwrap();
+    let group = dir.path().join("policies/valid.toml");
+    std::fs::set_permissions(&group, std::fs::Permissions::from_mode(0o664)).unwrap();
+
+    let out = casguard(dir.path(), &["lint", "--fix", "policies/linked.toml"]);
+    assert!(
+        text(&out.stderr).contains("fixed policies/linked.toml"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the link stays a link"
+    );
+    assert!(
+        std::fs::read_to_string(&real).unwrap().contains("\"FILE\""),
+        "fixed through the link"
+    );
+    assert_eq!(mode(&real), 0o644, "lint --fix keeps the mode");
+
+    // Reports: an existing report keeps its mode, a linked one is written through.
+    std::fs::write(dir.path().join("old.json"), "{}").unwrap();
+    std::fs::set_permissions(
+        dir.path().join("old.json"),
+        std::fs::Permissions::from_mode(0o640),
+    )
+    .unwrap();
+    std::fs::create_dir(dir.path().join("reports")).unwrap();
+    symlink("reports/latest.sarif", dir.path().join("latest.sarif")).unwrap();
+    let out = casguard(
+        dir.path(),
+        &[
+            "lint",
+            "--report",
+            "json=old.json",
+            "--report",
+            "sarif=latest.sarif",
+        ],
+    );
+    // 1: the same policy is declared twice, through the link.
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_eq!(mode(&dir.path().join("old.json")), 0o640);
+    assert!(
+        std::fs::read_to_string(dir.path().join("reports/latest.sarif"))
+            .unwrap()
+            .contains("\"runs\"")
+    );
+    assert_eq!(mode(&group), 0o664);
+}

@@ -299,12 +299,12 @@ pub fn keygen(project: &Project, prefix: &Path) -> Result<KeygenOutcome, Error> 
         }
     }
     let private_text = format!("{}\n", hex::encode(key.to_bytes()));
-    super::write_file(project, &private, private_text.as_bytes())?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o600));
-    }
+    crate::fsutil::write_private(&private, private_text.as_bytes()).map_err(|source| {
+        Error::Write {
+            path: project.display(&private),
+            source,
+        }
+    })?;
     let public_text = format!("{}\n", hex::encode(key.verifying_key().to_bytes()));
     super::write_file(project, &public, public_text.as_bytes())?;
     Ok(KeygenOutcome {
