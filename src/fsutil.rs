@@ -19,16 +19,48 @@ use std::path::{Path, PathBuf};
 
 /// Writes `bytes` to `path` atomically (temp file + fsync + rename).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    write_with(path, bytes, false)
+    stage(path, bytes, false)?.commit()
 }
 
 /// Writes a private key: as `write_atomic`, but readable by its owner only
 /// from the moment it exists, whatever the umask or the file it replaces.
 pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    write_with(path, bytes, true)
+    stage(path, bytes, true)?.commit()
 }
 
-fn write_with(path: &Path, bytes: &[u8], private: bool) -> std::io::Result<()> {
+/// A file written in full next to its target, not yet in place. Several
+/// files that belong together (a snapshot and its dated copy) are all
+/// staged before any is committed, so a failure while writing replaces
+/// none of them. Dropped uncommitted, it is removed.
+pub enum Staged {
+    File {
+        file: tempfile::NamedTempFile,
+        target: PathBuf,
+    },
+    /// A terminal, a pipe, /dev/null: nothing to keep, nothing to rename
+    /// over; written on commit.
+    Stream { target: PathBuf, bytes: Vec<u8> },
+}
+
+impl Staged {
+    /// Moves the file into place (a rename: all or nothing).
+    pub fn commit(self) -> std::io::Result<()> {
+        match self {
+            Staged::File { file, target } => {
+                file.persist(&target).map_err(|e| e.error)?;
+                Ok(())
+            }
+            Staged::Stream { target, bytes } => std::fs::OpenOptions::new()
+                .write(true)
+                .open(&target)?
+                .write_all(&bytes),
+        }
+    }
+}
+
+/// Writes `bytes` next to `path`, ready to replace it (see the module
+/// header for modes, links and streams). `private` gives mode 0600.
+pub fn stage(path: &Path, bytes: &[u8], private: bool) -> std::io::Result<Staged> {
     let target = through_links(path)?;
     let existing = std::fs::metadata(&target).ok();
     if let Some(meta) = &existing {
@@ -36,9 +68,10 @@ fn write_with(path: &Path, bytes: &[u8], private: bool) -> std::io::Result<()> {
             return Err(std::io::Error::other("it is a folder"));
         }
         if !meta.is_file() && !private {
-            // A terminal, a pipe, /dev/null: nothing to keep, nothing to rename over.
-            let mut stream = std::fs::OpenOptions::new().write(true).open(&target)?;
-            return stream.write_all(bytes);
+            return Ok(Staged::Stream {
+                target,
+                bytes: bytes.to_vec(),
+            });
         }
     }
     let dir = match target.parent() {
@@ -60,7 +93,34 @@ fn write_with(path: &Path, bytes: &[u8], private: bool) -> std::io::Result<()> {
     }
     file.write_all(bytes)?;
     file.as_file().sync_all()?;
-    file.persist(&target).map_err(|e| e.error)?;
+    Ok(Staged::File { file, target })
+}
+
+/// Whether a file could be created at `path` once its missing folders are
+/// made: the nearest existing ancestor is a folder. Checked before work
+/// that takes minutes or spends API requests. The error names the
+/// ancestor in the way.
+pub fn creatable(path: &Path) -> Result<(), (PathBuf, std::io::Error)> {
+    let mut folder = path.parent();
+    while let Some(dir) = folder.filter(|d| !d.as_os_str().is_empty()) {
+        match std::fs::metadata(dir) {
+            Ok(meta) if meta.is_dir() => return Ok(()),
+            Ok(_) => {
+                let e = std::io::Error::new(std::io::ErrorKind::NotADirectory, "not a folder");
+                return Err((dir.to_path_buf(), e));
+            }
+            // Not a directory: something above it is a file, found next.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                ) =>
+            {
+                folder = dir.parent()
+            }
+            Err(e) => return Err((dir.to_path_buf(), e)),
+        }
+    }
     Ok(())
 }
 

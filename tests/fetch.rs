@@ -951,17 +951,94 @@ fn urls_with_queries_unknown_hosts_and_missing_out_folders_fail_fast() {
         started.elapsed()
     );
     assert!(out.stderr.contains("not retried"), "{}", out.stderr);
-    let out = run(
-        dir.path(),
-        &["fetch", "--out", "missing/s.json"],
-        &[("CASGUARD_API_TOKEN", &token)],
-    );
-    assert_eq!(out.code, Some(2));
-    assert!(out.stderr.contains("does not exist"), "{}", out.stderr);
+    std::fs::write(dir.path().join("a-file"), "").unwrap();
+    for args in [
+        ["fetch", "--out", "a-file/s.json", "--history=h"],
+        ["fetch", "--out", "s.json", "--history=a-file/history"],
+    ] {
+        let out = run(dir.path(), &args, &[("CASGUARD_API_TOKEN", &token)]);
+        assert_eq!(out.code, Some(2), "{args:?}");
+        assert!(
+            out.stderr.contains("`a-file`: not a folder"),
+            "{}",
+            out.stderr
+        );
+    }
     assert!(
         tenant.requests().is_empty(),
-        "nothing was fetched for a bad --out"
+        "nothing was fetched for a bad --out or --history"
     );
+    // Missing folders are made.
+    let out = run(
+        dir.path(),
+        &["fetch", "--out", "new/deeper/s.json", "--history", "kept/history"],
+        &[("CASGUARD_API_TOKEN", &token)],
+    );
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(dir.path().join("new/deeper/s.json").is_file());
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("kept/history")).unwrap().count(),
+        1
+    );
+}
+
+#[test]
+fn a_failing_history_copy_leaves_the_snapshot_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("casguard.toml"), "").unwrap();
+    std::fs::write(dir.path().join("out.json"), "good").unwrap();
+    let snapshot = serde_json::json!({"format_version": 1, "fetched_at": "2026-11-22T06:00:00Z", "policies": []});
+    std::fs::write(dir.path().join("in.json"), snapshot.to_string()).unwrap();
+    // The dated copy's name is taken by a folder: the copy cannot be written.
+    std::fs::create_dir_all(dir.path().join("history/snapshot-2026-11-22T06-00-00Z.json")).unwrap();
+    let out = run(
+        dir.path(),
+        &["fetch", "--snapshot", "in.json", "--out", "out.json", "--history", "history"],
+        &[],
+    );
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(out.stderr.contains("history/snapshot-2026-11-22T06-00-00Z.json"), "{}", out.stderr);
+    assert_eq!(std::fs::read_to_string(dir.path().join("out.json")).unwrap(), "good");
+    for folder in [dir.path().to_path_buf(), dir.path().join("history")] {
+        let left: Vec<_> = std::fs::read_dir(&folder)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(".casguard"))
+            .collect();
+        assert!(left.is_empty(), "staging files left: {left:?}");
+    }
+}
+
+#[test]
+fn a_snapshot_time_that_is_not_rfc3339_names_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("casguard.toml"), "").unwrap();
+    std::fs::create_dir(dir.path().join("history")).unwrap();
+    for at in ["x/../../../escaped", "2026-13-40T00:00:00Z", "yesterday"] {
+        let snapshot = serde_json::json!({"format_version": 1, "fetched_at": at, "policies": []});
+        std::fs::write(dir.path().join("in.json"), snapshot.to_string()).unwrap();
+        let out = run(
+            dir.path(),
+            &["fetch", "--snapshot", "in.json", "--out", "out.json", "--history", "history"],
+            &[],
+        );
+        assert_eq!(out.code, Some(2), "{at}: {}", out.stderr);
+        assert!(out.stderr.contains("RFC 3339"), "{}", out.stderr);
+        assert!(!dir.path().join("out.json").exists());
+        assert_eq!(std::fs::read_dir(dir.path().join("history")).unwrap().count(), 0);
+    }
+    assert!(!dir.path().parent().unwrap().join("escaped.json").exists());
+    // An offset is read and named in UTC.
+    let snapshot = serde_json::json!({"format_version": 1, "fetched_at": "2026-11-22T07:00:00+01:00", "policies": []});
+    std::fs::write(dir.path().join("in.json"), snapshot.to_string()).unwrap();
+    let out = run(
+        dir.path(),
+        &["fetch", "--snapshot", "in.json", "--out", "out.json", "--history", "history"],
+        &[],
+    );
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(dir.path().join("history/snapshot-2026-11-22T06-00-00Z.json").is_file());
 }
 
 /// A loopback port nothing listens on.

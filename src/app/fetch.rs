@@ -21,16 +21,15 @@ pub fn fetch(
     observe: &mut dyn FnMut(Event),
 ) -> Result<FetchOutcome, Error> {
     let out = project.env.resolve(&input.out);
-    // Find a bad --out before a fetch that may take minutes.
-    let folder = out.parent().unwrap_or(&project.env.cwd);
-    if !folder.is_dir() {
-        return Err(Error::Write {
-            path: project.display(&out),
-            source: std::io::Error::new(
-                std::io::ErrorKind::NotFound,
-                format!("folder `{}` does not exist", project.display(folder)),
-            ),
-        });
+    let history = super::history_dir(project, &input.source);
+    // Find a bad --out or history folder before a fetch that may take
+    // minutes and spends the tenant's requests; missing folders are made.
+    let folders = history.iter().map(|dir| (dir.join("snapshot.json"), dir));
+    for (path, shown) in std::iter::once((out.clone(), &out)).chain(folders) {
+        crate::fsutil::creatable(&path).map_err(|(dir, e)| Error::Write {
+            path: project.display(shown),
+            source: std::io::Error::new(e.kind(), format!("`{}`: {e}", project.display(&dir))),
+        })?;
     }
     let snapshot = match &input.resources {
         Some(names) if input.source.snapshot.is_none() => {
@@ -50,11 +49,22 @@ pub fn fetch(
         }
         _ => super::read_live(project, &input.source, observe)?,
     };
-    snapshot.write(&out)?;
-    let kept = match super::history_dir(project, &input.source) {
-        Some(dir) => Some(project.display(&snapshot.keep_in_history(&dir, project.env.now)?)),
-        None => None,
+    // Both files are written in full before either is moved into place, so
+    // a failing history copy leaves --out as it was.
+    let kept = history.map(|dir| snapshot.history_path(&dir, project.env.now));
+    let staged_copy = kept.as_ref().map(|path| snapshot.stage(path)).transpose()?;
+    let staged_out = snapshot.stage(&out)?;
+    let committed = |staged: crate::fsutil::Staged, path: &std::path::Path| {
+        staged.commit().map_err(|source| Error::Write {
+            path: project.display(path),
+            source,
+        })
     };
+    if let (Some(staged), Some(path)) = (staged_copy, &kept) {
+        committed(staged, path)?;
+    }
+    committed(staged_out, &out)?;
+    let kept = kept.map(|path| project.display(&path));
     let from = match &input.source.snapshot {
         Some(path) => project.display(&project.env.resolve(path)),
         None => snapshot.tenant.clone().unwrap_or_default(),

@@ -236,10 +236,19 @@ impl Snapshot {
                 let text = |object: &Map<String, Value>, key: &str| {
                     object.get(key).and_then(Value::as_str).map(str::to_string)
                 };
+                let fetched_at = match object.get("fetched_at") {
+                    None | Some(Value::Null) => None,
+                    Some(value) => Some(rfc3339(value).ok_or_else(|| {
+                        format!(
+                            "`fetched_at` is not an RFC 3339 time: {}; write one such as \"2026-11-22T06:00:00Z\", or remove it",
+                            crate::textutil::clip(&value.to_string(), 60)
+                        )
+                    })?),
+                };
                 Snapshot {
                     format_version: version,
                     tenant: text(&object, "tenant"),
-                    fetched_at: text(&object, "fetched_at"),
+                    fetched_at,
                     source: object.remove("source").unwrap_or(Value::Null),
                     policies,
                     resources,
@@ -264,6 +273,14 @@ impl Snapshot {
         }
         Ok(snapshot)
     }
+}
+
+/// A `fetched_at` value as an RFC 3339 time in canonical UTC form (which
+/// sorts as text in time order), or `None` for anything else: it names
+/// files in the history folder and heads reports.
+fn rfc3339(value: &Value) -> Option<String> {
+    let at: jiff::Timestamp = value.as_str()?.trim().parse().ok()?;
+    Some(at.to_string())
 }
 
 /// Where `ConvertTo-Json` cut the export: Windows PowerShell writes objects
@@ -340,18 +357,38 @@ impl Snapshot {
         dir: &Path,
         now: jiff::Timestamp,
     ) -> Result<std::path::PathBuf, LiveError> {
-        let stamp = self
-            .fetched_at
-            .clone()
-            .unwrap_or_else(|| now.to_string())
-            .replace(':', "-");
-        std::fs::create_dir_all(dir).map_err(|e| LiveError::WriteSnapshot {
-            path: dir.display().to_string(),
+        let path = self.history_path(dir, now);
+        self.stage(&path)?.commit().map_err(|e| LiveError::WriteSnapshot {
+            path: path.display().to_string(),
             detail: e.to_string(),
         })?;
-        let path = dir.join(format!("snapshot-{stamp}.json"));
-        self.write(&path)?;
         Ok(path)
+    }
+
+    /// The dated copy's path in `dir`: `snapshot-<fetched_at>.json`, the
+    /// time in its canonical UTC form, so no snapshot's text can name a
+    /// file outside `dir`.
+    pub fn history_path(&self, dir: &Path, now: jiff::Timestamp) -> std::path::PathBuf {
+        let at = self
+            .fetched_at
+            .as_deref()
+            .and_then(|at| at.parse::<jiff::Timestamp>().ok())
+            .unwrap_or(now);
+        let stamp = at.to_string().replace(':', "-");
+        dir.join(format!("snapshot-{stamp}.json"))
+    }
+
+    /// Written in full next to `path` (creating its folders), to be
+    /// committed with `Staged::commit`.
+    pub fn stage(&self, path: &Path) -> Result<crate::fsutil::Staged, LiveError> {
+        let failed = |e: std::io::Error| LiveError::WriteSnapshot {
+            path: path.display().to_string(),
+            detail: e.to_string(),
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(failed)?;
+        }
+        crate::fsutil::stage(path, self.to_json().as_bytes(), false).map_err(failed)
     }
 }
 
@@ -373,7 +410,7 @@ pub fn history_files(dir: &Path) -> Vec<(String, std::path::PathBuf)> {
             }
             let bytes = std::fs::read(&path).ok()?;
             let stamp: Stamp = serde_json::from_slice(&bytes).ok()?;
-            Some((stamp.fetched_at?, path))
+            Some((rfc3339(&Value::String(stamp.fetched_at?))?, path))
         })
         .collect();
     files.sort();
