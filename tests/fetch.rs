@@ -971,13 +971,21 @@ fn urls_with_queries_unknown_hosts_and_missing_out_folders_fail_fast() {
     // Missing folders are made.
     let out = run(
         dir.path(),
-        &["fetch", "--out", "new/deeper/s.json", "--history", "kept/history"],
+        &[
+            "fetch",
+            "--out",
+            "new/deeper/s.json",
+            "--history",
+            "kept/history",
+        ],
         &[("CASGUARD_API_TOKEN", &token)],
     );
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert!(dir.path().join("new/deeper/s.json").is_file());
     assert_eq!(
-        std::fs::read_dir(dir.path().join("kept/history")).unwrap().count(),
+        std::fs::read_dir(dir.path().join("kept/history"))
+            .unwrap()
+            .count(),
         1
     );
 }
@@ -990,15 +998,35 @@ fn a_failing_history_copy_leaves_the_snapshot_as_it_was() {
     let snapshot = serde_json::json!({"format_version": 1, "fetched_at": "2026-11-22T06:00:00Z", "policies": []});
     std::fs::write(dir.path().join("in.json"), snapshot.to_string()).unwrap();
     // The dated copy's name is taken by a folder: the copy cannot be written.
-    std::fs::create_dir_all(dir.path().join("history/snapshot-2026-11-22T06-00-00Z.json")).unwrap();
+    std::fs::create_dir_all(
+        dir.path()
+            .join("history/snapshot-2026-11-22T06-00-00Z.json"),
+    )
+    .unwrap();
     let out = run(
         dir.path(),
-        &["fetch", "--snapshot", "in.json", "--out", "out.json", "--history", "history"],
+        &[
+            "fetch",
+            "--snapshot",
+            "in.json",
+            "--out",
+            "out.json",
+            "--history",
+            "history",
+        ],
         &[],
     );
     assert_eq!(out.code, Some(2), "{}", out.stderr);
-    assert!(out.stderr.contains("history/snapshot-2026-11-22T06-00-00Z.json"), "{}", out.stderr);
-    assert_eq!(std::fs::read_to_string(dir.path().join("out.json")).unwrap(), "good");
+    assert!(
+        out.stderr
+            .contains("history/snapshot-2026-11-22T06-00-00Z.json"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("out.json")).unwrap(),
+        "good"
+    );
     for folder in [dir.path().to_path_buf(), dir.path().join("history")] {
         let left: Vec<_> = std::fs::read_dir(&folder)
             .unwrap()
@@ -1020,13 +1048,26 @@ fn a_snapshot_time_that_is_not_rfc3339_names_no_file() {
         std::fs::write(dir.path().join("in.json"), snapshot.to_string()).unwrap();
         let out = run(
             dir.path(),
-            &["fetch", "--snapshot", "in.json", "--out", "out.json", "--history", "history"],
+            &[
+                "fetch",
+                "--snapshot",
+                "in.json",
+                "--out",
+                "out.json",
+                "--history",
+                "history",
+            ],
             &[],
         );
         assert_eq!(out.code, Some(2), "{at}: {}", out.stderr);
         assert!(out.stderr.contains("RFC 3339"), "{}", out.stderr);
         assert!(!dir.path().join("out.json").exists());
-        assert_eq!(std::fs::read_dir(dir.path().join("history")).unwrap().count(), 0);
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("history"))
+                .unwrap()
+                .count(),
+            0
+        );
     }
     assert!(!dir.path().parent().unwrap().join("escaped.json").exists());
     // An offset is read and named in UTC.
@@ -1034,11 +1075,22 @@ fn a_snapshot_time_that_is_not_rfc3339_names_no_file() {
     std::fs::write(dir.path().join("in.json"), snapshot.to_string()).unwrap();
     let out = run(
         dir.path(),
-        &["fetch", "--snapshot", "in.json", "--out", "out.json", "--history", "history"],
+        &[
+            "fetch",
+            "--snapshot",
+            "in.json",
+            "--out",
+            "out.json",
+            "--history",
+            "history",
+        ],
         &[],
     );
     assert_eq!(out.code, Some(0), "{}", out.stderr);
-    assert!(dir.path().join("history/snapshot-2026-11-22T06-00-00Z.json").is_file());
+    assert!(dir
+        .path()
+        .join("history/snapshot-2026-11-22T06-00-00Z.json")
+        .is_file());
 }
 
 /// A loopback port nothing listens on.
@@ -1381,4 +1433,36 @@ fn plain_http_to_loopback_never_goes_through_a_proxy() {
         "a request went to the proxy in clear text"
     );
     assert_eq!(tenant.policy_requests(), 1);
+}
+
+#[test]
+fn outputs_are_checked_before_the_first_request() {
+    let tenant = FakeTenant::start(policies(3));
+    let dir = tempfile::tempdir().unwrap();
+    config(dir.path(), &tenant, "");
+    std::fs::create_dir(dir.path().join("policies")).unwrap();
+    std::fs::create_dir(dir.path().join("a-folder")).unwrap();
+    let token = token(&tenant);
+    for args in [
+        vec!["drift", "--report", "json=missing/drift.json"],
+        vec!["review", "--live", "--report", "sarif=missing/review.sarif"],
+        vec!["ops", "--report", "json=a-folder"],
+        vec!["suggest", "--out", "missing/fix.patch"],
+        vec![
+            "report",
+            "monthly",
+            "--live",
+            "--out",
+            "missing/monthly.html",
+        ],
+    ] {
+        let out = run(dir.path(), &args, &[("CASGUARD_API_TOKEN", &token)]);
+        assert_eq!(out.code, Some(2), "{args:?}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("does not exist") || out.stderr.contains("it is a folder"),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+    assert!(tenant.requests().is_empty(), "{:?}", tenant.requests());
 }

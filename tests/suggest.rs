@@ -741,3 +741,108 @@ fn skipped_comparisons_and_missing_projects_say_so() {
     );
     assert!(!stdout.contains("0 in sync"), "{stdout}");
 }
+
+/// Every file in `dir` and below, as relative paths.
+fn tree(dir: &Path) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap().flatten() {
+            let path = entry.path();
+            found.push(path.strip_prefix(dir).unwrap().display().to_string());
+            if entry.file_type().unwrap().is_dir() {
+                stack.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// `count` policies of several types, their descriptions of growing length.
+fn many_policies(count: usize) -> String {
+    let types = ["FILE", "SESSION", "ANOMALY_DETECTION", "NEW_SERVICE"];
+    let policies: Vec<serde_json::Value> = (0..count)
+        .map(|i| {
+            serde_json::json!({
+                "_id": format!("{i:024x}"),
+                "name": format!("Policy {i}"),
+                "policyType": types[i % types.len()],
+                "enabled": true,
+                "description": "d".repeat(20 * i),
+            })
+        })
+        .collect();
+    serde_json::json!({"data": policies, "hasNext": false}).to_string()
+}
+
+#[test]
+fn import_writes_every_file_or_none() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("casguard.toml"),
+        "policies_dir = \"declared\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("live.json"), many_policies(250)).unwrap();
+    let (code, _, stderr) = casguard(
+        dir.path(),
+        &["import", "--snapshot", "live.json", "--out", "new/policies"],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    let written = tree(&dir.path().join("new/policies"));
+    assert!(written.len() > 250, "{}", written.len());
+    let first = written
+        .iter()
+        .find(|p| p.ends_with(".toml"))
+        .unwrap()
+        .clone();
+
+    // One planned file's place is taken by a folder: nothing is written.
+    let again = dir.path().join("again");
+    std::fs::create_dir_all(again.join(&first)).unwrap();
+    let before = tree(dir.path());
+    let (code, _, stderr) = casguard(
+        dir.path(),
+        &[
+            "import",
+            "--snapshot",
+            "live.json",
+            "--out",
+            "again",
+            "--force",
+        ],
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains(&first), "{stderr}");
+    assert_same_tree(dir.path(), &before);
+
+    // A full disk, as a file size limit: bash ignores SIGXFSZ so writes
+    // past the limit fail with EFBIG, as they would with ENOSPC. The
+    // largest policy files no longer fit, the small ones would.
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "trap '' XFSZ; ulimit -f 4; exec '{}' import --snapshot live.json --out full/policies",
+            env!("CARGO_BIN_EXE_casguard")
+        ))
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("File too large"), "{stderr}");
+    assert_same_tree(dir.path(), &before);
+}
+
+/// Nothing added under `dir`, nothing left behind; names only the differences.
+fn assert_same_tree(dir: &Path, before: &[String]) {
+    let now = tree(dir);
+    let added: Vec<&String> = now.iter().filter(|p| !before.contains(p)).take(5).collect();
+    let removed: Vec<&String> = before.iter().filter(|p| !now.contains(p)).take(5).collect();
+    assert!(
+        added.is_empty() && removed.is_empty(),
+        "added {added:?}, removed {removed:?} (first 5)"
+    );
+}

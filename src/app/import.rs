@@ -2,9 +2,9 @@
 //! A live policy that a policy file already declares (by pinned id, else by
 //! type and name, as drift matches) is left alone, so `init` then `import`
 //! never gives one policy two files; `--force` rewrites such files from the
-//! tenant instead, keeping their `[meta]`. Everything is rendered and
-//! checked before the first byte is written; each file is written
-//! atomically.
+//! tenant instead, keeping their `[meta]`. Local inputs are checked before
+//! the first request; everything is rendered and checked before the first
+//! byte is written; then all the files are written, or none (`write_all`).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -12,8 +12,10 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::{Error, LiveSource, Project};
+use crate::fsutil::Staged;
 use crate::import::{RenderOptions, Rendered};
 use crate::live::Event;
+use crate::load::LoadOutcome;
 use crate::model::ImportOutcome;
 
 pub struct ImportInput {
@@ -35,6 +37,13 @@ pub fn import(
     observe: &mut dyn FnMut(Event),
 ) -> Result<ImportOutcome, Error> {
     let out = project.env.resolve(&input.out);
+    // Local inputs first: a bad --out or policy folder must not cost the
+    // tenant's requests.
+    crate::fsutil::creatable(&out.join("policy.toml")).map_err(|(dir, e)| Error::Write {
+        path: project.display(&out),
+        source: std::io::Error::new(e.kind(), format!("`{}`: {e}", project.display(&dir))),
+    })?;
+    let declared_files = load_declared(project, &out)?;
     let snapshot = super::read_live(project, &input.source, observe)?;
     let origin = match (
         &snapshot.tenant,
@@ -52,7 +61,7 @@ pub fn import(
         comparison,
         owner_domain: RenderOptions::owner_domain(&project.config.allowed_email_domains),
     };
-    let declared = declared_files(project, &out, &snapshot.policies)?;
+    let declared = declared(project, declared_files.as_ref(), &snapshot.policies);
     let mut outcome = ImportOutcome {
         written: 0,
         updated: Vec::new(),
@@ -133,25 +142,32 @@ fn live_id(policy: &Value) -> Option<String> {
         .map(str::to_ascii_lowercase)
 }
 
-/// Live `_id` -> the file that already declares it, over the policies
-/// folder and the output folder. Files that do not load are not matched.
-fn declared_files(
-    project: &Project,
-    out: &Path,
-    live: &[Value],
-) -> Result<HashMap<String, PathBuf>, Error> {
+/// The policy files already in the policies folder and the output folder,
+/// or `None` when neither exists. Files that do not load are not matched.
+fn load_declared(project: &Project, out: &Path) -> Result<Option<LoadOutcome>, Error> {
     let inputs: Vec<PathBuf> = [project.config.policies_dir.clone(), out.to_path_buf()]
         .into_iter()
         .filter(|dir| dir.exists())
         .collect();
     if inputs.is_empty() {
-        return Ok(HashMap::new());
+        return Ok(None);
     }
-    let loaded = project.load(&inputs)?;
-    Ok(crate::drift::match_live(&loaded.policies, live)
+    project.load(&inputs).map(Some)
+}
+
+/// Live `_id` -> the file that already declares it.
+fn declared(
+    project: &Project,
+    loaded: Option<&LoadOutcome>,
+    live: &[Value],
+) -> HashMap<String, PathBuf> {
+    let Some(loaded) = loaded else {
+        return HashMap::new();
+    };
+    crate::drift::match_live(&loaded.policies, live)
         .into_iter()
         .map(|(index, id)| (id, project.env.root.join(&loaded.policies[index].file)))
-        .collect())
+        .collect()
 }
 
 /// The `[meta]` table of an existing policy file, to carry over.
@@ -161,38 +177,98 @@ fn existing_meta(path: &Path) -> Option<toml_edit::Item> {
     doc.get("meta").cloned()
 }
 
-/// Creates the folders, then writes every file atomically; fsync waits on
-/// the disk, so several writers overlap those waits.
+/// Writes every file or none: each is first written in full next to its
+/// target (several writers overlap the fsync waits), and only when all are
+/// staged are they moved into place. A failure removes the staged files
+/// and the folders made for them; a failure while moving them into place
+/// (rare: the renames stay within each folder) also restores the files
+/// already replaced and removes the ones already added.
 fn write_all(project: &Project, planned: &[Planned]) -> Result<(), Error> {
+    let mut made = MadeFolders::default();
     let folders: std::collections::BTreeSet<PathBuf> = planned
         .iter()
         .filter_map(|f| f.path.parent().map(PathBuf::from))
         .collect();
     for folder in folders {
-        std::fs::create_dir_all(&folder).map_err(|source| Error::Write {
+        made.create(&folder).map_err(|source| Error::Write {
             path: project.display(&folder),
             source,
         })?;
     }
     let chunk = planned.len().div_ceil(8).max(1);
-    let failures: Vec<Error> = std::thread::scope(|scope| {
+    let staged: Vec<Result<Vec<Staged>, Error>> = std::thread::scope(|scope| {
         let handles: Vec<_> = planned
             .chunks(chunk)
             .map(|group| {
                 scope.spawn(move || {
-                    group.iter().find_map(|file| {
-                        super::write_file(project, &file.path, file.text.as_bytes()).err()
-                    })
+                    group
+                        .iter()
+                        .map(|file| {
+                            crate::fsutil::stage(&file.path, file.text.as_bytes(), false).map_err(
+                                |source| Error::Write {
+                                    path: project.display(&file.path),
+                                    source,
+                                },
+                            )
+                        })
+                        .collect::<Result<Vec<Staged>, Error>>()
                 })
             })
             .collect();
         handles
             .into_iter()
-            .filter_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
             .collect()
     });
-    match failures.into_iter().next() {
-        Some(failure) => Err(failure),
-        None => Ok(()),
+    let staged: Vec<Staged> = match staged.into_iter().collect::<Result<Vec<_>, Error>>() {
+        Ok(groups) => groups.into_iter().flatten().collect(),
+        Err(failure) => {
+            made.remove();
+            return Err(failure);
+        }
+    };
+    let mut done: Vec<(&Path, Option<Vec<u8>>)> = Vec::new();
+    for (file, staged) in planned.iter().zip(staged) {
+        let before = std::fs::read(&file.path).ok();
+        if let Err(source) = staged.commit() {
+            for (path, before) in done.into_iter().rev() {
+                let _ = match before {
+                    Some(bytes) => crate::fsutil::write_atomic(path, &bytes),
+                    None => std::fs::remove_file(path),
+                };
+            }
+            made.remove();
+            return Err(Error::Write {
+                path: project.display(&file.path),
+                source,
+            });
+        }
+        done.push((&file.path, before));
+    }
+    Ok(())
+}
+
+/// The folders an import made, deepest last, to remove when it fails.
+#[derive(Default)]
+struct MadeFolders(Vec<PathBuf>);
+
+impl MadeFolders {
+    fn create(&mut self, folder: &Path) -> std::io::Result<()> {
+        let missing: Vec<PathBuf> = folder
+            .ancestors()
+            .take_while(|dir| !dir.as_os_str().is_empty() && !dir.exists())
+            .map(Path::to_path_buf)
+            .collect();
+        std::fs::create_dir_all(folder)?;
+        self.0.extend(missing.into_iter().rev());
+        Ok(())
+    }
+
+    /// Removes them, innermost first; a folder something else wrote into
+    /// meanwhile is not empty and stays.
+    fn remove(self) {
+        for folder in self.0.iter().rev() {
+            let _ = std::fs::remove_dir(folder);
+        }
     }
 }

@@ -52,6 +52,57 @@ pub enum Trouble {
     Stdout(std::io::Error),
 }
 
+/// The files a command will write when it ends (`--report`, `--out`),
+/// checked before it starts: a run that reads the tenant for minutes and
+/// spends its requests must not fail at the last step on a missing folder.
+/// (`fetch`, `import` and `evidence` check their own outputs, which they
+/// may create folders for.)
+fn check_outputs(project: &Project, command: &Command) -> Result<(), Trouble> {
+    fn reports(output: &OutputArgs) -> impl Iterator<Item = &std::path::Path> {
+        output.reports.iter().map(|(_, path)| path.as_path())
+    }
+    let mut paths: Vec<&std::path::Path> = Vec::new();
+    match command {
+        Command::Lint(args) => paths.extend(reports(&args.output)),
+        Command::Drift(args) => paths.extend(reports(&args.output)),
+        Command::Review(args) => paths.extend(reports(&args.output)),
+        Command::Ops(args) => paths.extend(reports(&args.output)),
+        Command::Alerts(args) => {
+            paths.extend(reports(&args.output));
+            if let Some(AlertsAction::Export { out: Some(out), .. }) = &args.action {
+                paths.push(out);
+            }
+        }
+        Command::Suggest(args) => paths.extend(args.out.as_deref()),
+        Command::Report(ReportCommand::Monthly(args)) => paths.extend(args.out.as_deref()),
+        _ => {}
+    }
+    for path in paths {
+        let path = project.env.resolve(path);
+        let folder = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => &project.env.cwd,
+        };
+        let problem = if path.is_dir() {
+            Some("it is a folder".to_string())
+        } else if !folder.is_dir() {
+            Some(format!(
+                "folder `{}` does not exist",
+                project.display(folder)
+            ))
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            return Err(Trouble::WriteReport {
+                path: project.display(&path),
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, problem),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Entry point: parses arguments, runs, and returns the exit code.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -162,6 +213,7 @@ impl Runner {
         command: Command,
         started: Instant,
     ) -> Result<i32, Trouble> {
+        check_outputs(project, &command)?;
         let mut progress = progress::Progress::new(self.verbose);
         let observe = &mut |event| progress.event(event);
         match command {

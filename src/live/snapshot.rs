@@ -358,10 +358,12 @@ impl Snapshot {
         now: jiff::Timestamp,
     ) -> Result<std::path::PathBuf, LiveError> {
         let path = self.history_path(dir, now);
-        self.stage(&path)?.commit().map_err(|e| LiveError::WriteSnapshot {
-            path: path.display().to_string(),
-            detail: e.to_string(),
-        })?;
+        self.stage(&path)?
+            .commit()
+            .map_err(|e| LiveError::WriteSnapshot {
+                path: path.display().to_string(),
+                detail: e.to_string(),
+            })?;
         Ok(path)
     }
 
