@@ -3,6 +3,9 @@
 //! panic; each gives a clear finding or error and the right exit code, and
 //! no good file is ever overwritten by a failed run.
 
+#[path = "bad_input/mutation.rs"]
+mod mutation;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
