@@ -1466,3 +1466,29 @@ fn outputs_are_checked_before_the_first_request() {
     }
     assert!(tenant.requests().is_empty(), "{:?}", tenant.requests());
 }
+
+#[test]
+fn a_token_endpoint_echoing_the_client_secret_percent_encoded_shows_none_of_it() {
+    let tenant = FakeTenant::start(policies(1));
+    let dir = tempfile::tempdir().unwrap();
+    entra_config(dir.path(), &tenant, "entra-secret");
+    tenant.with(|s| s.echo_token_form = true);
+    // Characters a form encoder escapes, so the echo differs from the raw secret.
+    let secret = "s3cret/with+odd=chars&~ünï";
+    let out = run(
+        dir.path(),
+        &["-v", "fetch", "--out", "snapshot.json"],
+        &[("CASGUARD_CLIENT_SECRET", secret)],
+    );
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(out.stderr.contains("AADSTS900144"), "{}", out.stderr);
+    assert!(out.stderr.contains("[redacted]"), "{}", out.stderr);
+    assert_no_secret(&out, secret);
+    for form in ["s3cret%2Fwith", "odd%3Dchars", "%C3%BCn"] {
+        assert!(
+            !out.stderr.contains(form),
+            "`{form}` shown:\n{}",
+            out.stderr
+        );
+    }
+}

@@ -270,6 +270,9 @@ pub struct State {
     pub tokens_minted: usize,
     /// Scopes the token endpoint refuses (no admin consent), e.g. `GRAPH_SCOPE`.
     pub refused_scopes: Vec<String>,
+    /// The token endpoint refuses every request, quoting the form it got
+    /// (client secret included, percent-encoded), as careless servers do.
+    pub echo_token_form: bool,
     /// Served to the next request of any API route.
     pub faults: VecDeque<Fault>,
     /// Served to the next request of one route, before `faults`; keyed by
@@ -348,6 +351,7 @@ impl FakeTenant {
             token_scopes: HashMap::new(),
             tokens_minted: 0,
             refused_scopes: Vec::new(),
+            echo_token_form: false,
             faults: VecDeque::new(),
             route_faults: HashMap::new(),
             route_outages: HashMap::new(),
@@ -1013,6 +1017,11 @@ fn token_endpoint(out: &mut TcpStream, state: &Mutex<State>, body: &str) -> std:
             .unwrap_or_default()
     };
     let mut s = state.lock().unwrap();
+    if s.echo_token_form {
+        drop(s);
+        let reply = json!({"error": "invalid_request", "error_description": format!("AADSTS900144: malformed request body: {body}")});
+        return respond(out, 400, &[], &reply.to_string());
+    }
     let scope = field("scope");
     let client_ok =
         field("client_id") == s.client_id && field("grant_type") == "client_credentials";
