@@ -1043,39 +1043,10 @@ fn a_snapshot_time_that_is_not_rfc3339_names_no_file() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("casguard.toml"), "").unwrap();
     std::fs::create_dir(dir.path().join("history")).unwrap();
-    for at in ["x/../../../escaped", "2026-13-40T00:00:00Z", "yesterday"] {
+    let fetch_at = |at: &str| {
         let snapshot = serde_json::json!({"format_version": 1, "fetched_at": at, "policies": []});
         std::fs::write(dir.path().join("in.json"), snapshot.to_string()).unwrap();
-        let out = run(
-            dir.path(),
-            &[
-                "fetch",
-                "--snapshot",
-                "in.json",
-                "--out",
-                "out.json",
-                "--history",
-                "history",
-            ],
-            &[],
-        );
-        assert_eq!(out.code, Some(2), "{at}: {}", out.stderr);
-        assert!(out.stderr.contains("RFC 3339"), "{}", out.stderr);
-        assert!(!dir.path().join("out.json").exists());
-        assert_eq!(
-            std::fs::read_dir(dir.path().join("history"))
-                .unwrap()
-                .count(),
-            0
-        );
-    }
-    assert!(!dir.path().parent().unwrap().join("escaped.json").exists());
-    // An offset is read and named in UTC.
-    let snapshot = serde_json::json!({"format_version": 1, "fetched_at": "2026-11-22T07:00:00+01:00", "policies": []});
-    std::fs::write(dir.path().join("in.json"), snapshot.to_string()).unwrap();
-    let out = run(
-        dir.path(),
-        &[
+        let args = [
             "fetch",
             "--snapshot",
             "in.json",
@@ -1083,14 +1054,25 @@ fn a_snapshot_time_that_is_not_rfc3339_names_no_file() {
             "out.json",
             "--history",
             "history",
-        ],
-        &[],
-    );
+        ];
+        run(dir.path(), &args, &[])
+    };
+    for at in ["x/../../../escaped", "2026-13-40T00:00:00Z", "yesterday"] {
+        let out = fetch_at(at);
+        assert_eq!(out.code, Some(2), "{at}: {}", out.stderr);
+        assert!(out.stderr.contains("RFC 3339"), "{}", out.stderr);
+        assert!(!dir.path().join("out.json").exists());
+        let kept = std::fs::read_dir(dir.path().join("history")).unwrap();
+        assert_eq!(kept.count(), 0);
+    }
+    assert!(!dir.path().parent().unwrap().join("escaped.json").exists());
+    // An offset is read and named in UTC.
+    let out = fetch_at("2026-11-22T07:00:00+01:00");
     assert_eq!(out.code, Some(0), "{}", out.stderr);
-    assert!(dir
+    let kept = dir
         .path()
-        .join("history/snapshot-2026-11-22T06-00-00Z.json")
-        .is_file());
+        .join("history/snapshot-2026-11-22T06-00-00Z.json");
+    assert!(kept.is_file());
 }
 
 /// A loopback port nothing listens on.
@@ -1338,15 +1320,13 @@ fn secrets_echoed_by_the_server_are_never_shown() {
     tenant.push_fault(Fault::RedirectTo(format!(
         "https://user:{secret}@evil.example/x?token={secret}"
     )));
-    let out = fetch(dir.path(), &tenant, &[]);
-    assert_eq!(out.code, Some(2), "{}", out.stderr);
-    assert!(
-        out.stderr
-            .contains("redirected to https://[redacted]@evil.example/x?[redacted]"),
-        "{}",
-        out.stderr
-    );
-    assert_no_secret(&out, &secret);
+    let refused_showing = |shown: &str| {
+        let out = fetch(dir.path(), &tenant, &[]);
+        assert_eq!(out.code, Some(2), "{}", out.stderr);
+        assert!(out.stderr.contains(shown), "{}", out.stderr);
+        assert_no_secret(&out, &secret);
+    };
+    refused_showing("redirected to https://[redacted]@evil.example/x?[redacted]");
 
     // An item without `_id` that echoes the token in every encoding.
     let echo: Vec<String> = encoded_forms(&secret)
@@ -1358,22 +1338,11 @@ fn secrets_echoed_by_the_server_are_never_shown() {
         serde_json::json!({"data": [{"name": "x", "echo": echo}], "hasNext": false, "total": 1})
             .to_string(),
     ));
-    let out = fetch(dir.path(), &tenant, &[]);
-    assert_eq!(out.code, Some(2), "{}", out.stderr);
-    assert!(
-        out.stderr
-            .contains("has no string `_id` (it has keys `name`, `echo`)"),
-        "{}",
-        out.stderr
-    );
-    assert_no_secret(&out, &secret);
+    refused_showing("has no string `_id` (it has keys `name`, `echo`)");
 
     // A refusal whose body quotes the token percent-encoded.
     tenant.push_fault(Fault::Reply(400, format!("bad token {}", echo[1])));
-    let out = fetch(dir.path(), &tenant, &[]);
-    assert_eq!(out.code, Some(2), "{}", out.stderr);
-    assert!(out.stderr.contains("[redacted]"), "{}", out.stderr);
-    assert_no_secret(&out, &secret);
+    refused_showing("bad token [redacted]");
 }
 
 #[test]
