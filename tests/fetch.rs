@@ -1434,6 +1434,33 @@ fn outputs_are_checked_before_the_first_request() {
         );
     }
     assert!(tenant.requests().is_empty(), "{:?}", tenant.requests());
+
+    // A wrong policies_dir is found before the tenant is read.
+    config(dir.path(), &tenant, "");
+    let text = std::fs::read_to_string(dir.path().join("casguard.toml")).unwrap();
+    let text = format!("policies_dir = \"no-such-folder\"\n{text}");
+    std::fs::write(dir.path().join("casguard.toml"), text).unwrap();
+    for args in [
+        vec!["drift"],
+        vec!["review", "--live"],
+        vec!["ops"],
+        vec!["suggest"],
+        vec!["evidence", "--out", "bundle.tar.gz"],
+        vec!["report", "monthly", "--live", "--out", "monthly.html"],
+    ] {
+        let out = run(dir.path(), &args, &[("CASGUARD_API_TOKEN", &token)]);
+        assert_eq!(out.code, Some(2), "{args:?}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("no-such-folder"),
+            "{args:?}: {}",
+            out.stderr
+        );
+        assert!(
+            tenant.requests().is_empty(),
+            "{args:?}: {:?}",
+            tenant.requests()
+        );
+    }
 }
 
 #[test]

@@ -41,6 +41,9 @@ pub fn ops(
     observe: &mut dyn FnMut(Event),
 ) -> Result<Report, Error> {
     let selected = selected(input);
+    // The policy files are read before the tenant: a wrong `policies_dir`
+    // must not cost the tenant's requests.
+    let loaded = load_for(project, &selected)?;
     let current = match &input.source.snapshot {
         Some(path) => {
             let path = project.env.resolve(path);
@@ -58,7 +61,15 @@ pub fn ops(
             snapshot
         }
     };
-    check(project, rules, input, &current)
+    check_loaded(project, rules, input, &current, loaded)
+}
+
+/// The policy files, when the drift check is among `selected`.
+fn load_for(project: &Project, selected: &BTreeSet<OpsCheck>) -> Result<LoadOutcome, Error> {
+    match selected.contains(&OpsCheck::Drift) {
+        true => project.load_policies(),
+        false => Ok(LoadOutcome::default()),
+    }
 }
 
 /// The checks `--check` names, or all of them.
@@ -77,13 +88,20 @@ pub fn check(
     input: &OpsInput,
     current: &Snapshot,
 ) -> Result<Report, Error> {
+    let loaded = load_for(project, &selected(input))?;
+    check_loaded(project, rules, input, current, loaded)
+}
+
+/// `check`, with the policy files already read.
+fn check_loaded(
+    project: &Project,
+    rules: &RuleSet,
+    input: &OpsInput,
+    current: &Snapshot,
+    loaded: LoadOutcome,
+) -> Result<Report, Error> {
     let named: BTreeSet<OpsCheck> = input.checks.iter().copied().collect();
     let selected = selected(input);
-    let loaded = if selected.contains(&OpsCheck::Drift) {
-        project.load_policies()?
-    } else {
-        LoadOutcome::default()
-    };
     let earlier = earlier_runs(project, input, current)?;
     let previous = previous_resources(&earlier);
     let drift = selected
