@@ -157,7 +157,7 @@ fn signatures_check_out_only_with_the_right_key() {
     );
     assert_eq!(code, Some(1));
     assert!(
-        stdout.contains("manifest.sig: the signature does not match"),
+        stdout.contains("manifest.json.sig: the signature made by the key"),
         "{stdout}"
     );
     // The private key never ends up in the bundle.
@@ -171,7 +171,13 @@ fn signatures_check_out_only_with_the_right_key() {
             .unwrap();
         text
     };
-    assert!(!String::from_utf8_lossy(&decoded).contains(secret.trim()));
+    let decoded = String::from_utf8_lossy(&decoded);
+    for line in secret.lines().filter(|l| !l.starts_with("-----")) {
+        assert!(
+            !decoded.contains(line),
+            "a line of the private key is in the bundle"
+        );
+    }
 }
 
 #[test]
@@ -246,4 +252,299 @@ fn two_runs_are_byte_identical_and_good_bundles_are_kept() {
         .filter(|n| n.starts_with(".casguard"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+/// Runs a command, returning whether it succeeded; `None` when the tool is missing.
+fn tool(program: &str, args: &[&str], dir: &Path, stdin: Option<&[u8]>) -> Option<(bool, String)> {
+    use std::io::Write;
+    let mut child = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .ok()?;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.unwrap_or_default())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some((out.status.success(), text))
+}
+
+#[test]
+fn auditors_verify_signed_bundles_with_ssh_keygen_and_sha256sum_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("audit").display().to_string();
+    assert_eq!(
+        casguard(&["evidence", "keygen", "--out", &prefix], &[]).0,
+        Some(0)
+    );
+    let private = format!("{prefix}.key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&private).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the private key is private");
+    }
+    let out = dir.path().join("bundle");
+    bundle(&out, &["--signing-key", &private], &EPOCH);
+    let public = std::fs::read_to_string(format!("{prefix}.pub")).unwrap();
+    assert!(public.starts_with("ssh-ed25519 "), "{public}");
+    // The README's recipe for an auditor without casguard.
+    std::fs::write(
+        out.join("../allowed_signers"),
+        format!("casguard-evidence {public}"),
+    )
+    .unwrap();
+    let manifest = std::fs::read(out.join("manifest.json")).unwrap();
+    let Some((ok, text)) = tool(
+        "ssh-keygen",
+        &[
+            "-Y",
+            "verify",
+            "-f",
+            "../allowed_signers",
+            "-I",
+            "casguard-evidence",
+            "-n",
+            "casguard-evidence",
+            "-s",
+            "manifest.json.sig",
+        ],
+        &out,
+        Some(&manifest),
+    ) else {
+        eprintln!("skipping the ssh-keygen half: ssh-keygen is not installed");
+        return;
+    };
+    assert!(ok, "ssh-keygen -Y verify: {text}");
+    let mut tampered = manifest.clone();
+    tampered[10] ^= 1;
+    let (ok, _) = tool(
+        "ssh-keygen",
+        &[
+            "-Y",
+            "verify",
+            "-f",
+            "../allowed_signers",
+            "-I",
+            "casguard-evidence",
+            "-n",
+            "casguard-evidence",
+            "-s",
+            "manifest.json.sig",
+        ],
+        &out,
+        Some(&tampered),
+    )
+    .unwrap();
+    assert!(!ok, "ssh-keygen accepts a tampered manifest");
+    let (ok, text) = tool("sha256sum", &["-c", "SHA256SUMS"], &out, None).unwrap();
+    assert!(ok, "{text}");
+
+    // A key made by ssh-keygen signs too, and casguard checks it.
+    let (ok, text) = tool(
+        "ssh-keygen",
+        &["-q", "-t", "ed25519", "-N", "", "-C", "ops", "-f", "ops"],
+        dir.path(),
+        None,
+    )
+    .unwrap();
+    assert!(ok, "{text}");
+    let second = dir.path().join("second.tar.gz");
+    let ops_key = dir.path().join("ops").display().to_string();
+    bundle(&second, &["--signing-key", &ops_key], &EPOCH);
+    let (code, stdout, _) = casguard(
+        &[
+            "evidence",
+            "verify",
+            second.to_str().unwrap(),
+            "--public-key",
+            &format!("{ops_key}.pub"),
+            "--require-signature",
+        ],
+        &[],
+    );
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(
+        stdout.contains("signature valid for the key SHA256:"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn unchecked_missing_and_required_signatures_are_said_plainly() {
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("k").display().to_string();
+    casguard(&["evidence", "keygen", "--out", &prefix], &[]);
+    let out = dir.path().join("b");
+    bundle(&out, &["--signing-key", &format!("{prefix}.key")], &EPOCH);
+    let path = out.to_str().unwrap();
+    let (code, stdout, _) = casguard(&["evidence", "verify", path], &[]);
+    assert_eq!(code, Some(0));
+    assert!(
+        stdout.contains("but the signature was NOT checked: give --public-key"),
+        "{stdout}"
+    );
+    // Signature and its SHA256SUMS line removed: the manifest still says signed.
+    std::fs::remove_file(out.join("manifest.json.sig")).unwrap();
+    let sums = std::fs::read_to_string(out.join("SHA256SUMS")).unwrap();
+    let kept: String = sums
+        .lines()
+        .filter(|l| !l.ends_with("manifest.json.sig"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(out.join("SHA256SUMS"), kept).unwrap();
+    let (code, stdout, _) = casguard(&["evidence", "verify", path], &[]);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(
+        stdout.contains(
+            "FAILED manifest.json.sig: missing, but manifest.json says the bundle is signed"
+        ),
+        "{stdout}"
+    );
+    // An unsigned bundle: fine, but said; refused with --require-signature.
+    let plain = dir.path().join("plain");
+    bundle(&plain, &[], &EPOCH);
+    let (code, stdout, _) = casguard(&["evidence", "verify", plain.to_str().unwrap()], &[]);
+    assert_eq!(code, Some(0));
+    assert!(
+        stdout.contains("not signed: the hashes detect corruption, not tampering"),
+        "{stdout}"
+    );
+    let (code, stdout, _) = casguard(
+        &[
+            "evidence",
+            "verify",
+            plain.to_str().unwrap(),
+            "--public-key",
+            &format!("{prefix}.pub"),
+            "--require-signature",
+        ],
+        &[],
+    );
+    assert_eq!(code, Some(1));
+    assert!(
+        stdout.contains("not signed, but a signature was required"),
+        "{stdout}"
+    );
+    let (code, _, stderr) = casguard(
+        &[
+            "evidence",
+            "verify",
+            plain.to_str().unwrap(),
+            "--require-signature",
+        ],
+        &[],
+    );
+    assert_eq!(code, Some(2), "--require-signature needs a key: {stderr}");
+}
+
+#[test]
+fn private_keys_stay_out_of_git() {
+    let dir = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    };
+    if !git(&["init", "-q"]) {
+        eprintln!("skipping: git is not installed");
+        return;
+    }
+    let prefix = dir.path().join("evidence-key").display().to_string();
+    let (code, _, stderr) = casguard(&["evidence", "keygen", "--out", &prefix], &[]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("`git add -A` would commit it"), "{stderr}");
+    assert!(!Path::new(&format!("{prefix}.key")).exists());
+    assert!(!Path::new(&format!("{prefix}.pub")).exists());
+    // Ignored: written.
+    std::fs::write(dir.path().join(".gitignore"), "*.key\n").unwrap();
+    let (code, _, stderr) = casguard(&["evidence", "keygen", "--out", &prefix], &[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    // Not ignored, but --force.
+    std::fs::write(dir.path().join(".gitignore"), "").unwrap();
+    let other = dir.path().join("other").display().to_string();
+    let (code, _, stderr) = casguard(&["evidence", "keygen", "--out", &other, "--force"], &[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    // init's .gitignore ignores keys.
+    let scaffold = include_str!("../src/init/gitignore");
+    assert!(scaffold.lines().any(|l| l == "*.key"));
+}
+
+#[cfg(unix)]
+#[test]
+fn bundles_keep_modes_and_failed_replacements_leave_nothing_behind() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("b");
+    bundle(&out, &[], &EPOCH);
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_ne!(
+        mode(&out) & 0o055,
+        0,
+        "a new bundle follows the umask, not 0700"
+    );
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o750)).unwrap();
+    bundle(&out, &["--force"], &EPOCH);
+    assert_eq!(mode(&out), 0o750, "a replaced bundle keeps its mode");
+    // A replacement that cannot be put in place: the old bundle stays, and
+    // no staging folder is left.
+    let parent = dir.path().join("locked");
+    std::fs::create_dir(&parent).unwrap();
+    let target = parent.join("b");
+    bundle(&target, &[], &EPOCH);
+    let before = std::fs::read(target.join("manifest.json")).unwrap();
+    // Root may write anywhere, but not move an immutable folder: the old
+    // bundle cannot be moved aside once the new one is staged.
+    let immutable = Command::new("chattr")
+        .arg("+i")
+        .arg(&target)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !immutable {
+        std::fs::set_permissions(&parent, std::fs::Permissions::from_mode(0o555)).unwrap();
+    }
+    let (code, _, stderr) = casguard(
+        &[
+            "evidence",
+            "--snapshot",
+            "snapshots/contoso.json",
+            "--out",
+            target.to_str().unwrap(),
+            "--force",
+        ],
+        &EPOCH,
+    );
+    if immutable {
+        Command::new("chattr")
+            .arg("-i")
+            .arg(&target)
+            .status()
+            .unwrap();
+    }
+    std::fs::set_permissions(&parent, std::fs::Permissions::from_mode(0o755)).unwrap();
+    if code == Some(0) {
+        eprintln!("skipping: neither chattr nor permissions could stop the write");
+        return;
+    }
+    assert_eq!(code, Some(2), "{stderr}");
+    assert_eq!(std::fs::read(target.join("manifest.json")).unwrap(), before);
+    let names: Vec<_> = std::fs::read_dir(&parent)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["b"]);
 }

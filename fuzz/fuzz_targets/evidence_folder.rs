@@ -23,7 +23,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         }
         let _ = std::fs::write(bundle.join(name), content);
     }
-    if let Ok(files) = casguard::evidence::read(&bundle) {
-        let _ = casguard::evidence::verify(&files, None);
+    if let Ok(read) = casguard::evidence::read(&bundle) {
+        let _ = casguard::evidence::verify(&read, None, false);
     }
 });

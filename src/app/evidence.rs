@@ -6,11 +6,10 @@
 
 use std::path::{Path, PathBuf};
 
-use ed25519_dalek::SigningKey;
 use serde_json::{json, Map, Value};
 
 use super::{Error, LiveSource, Project};
-use crate::evidence;
+use crate::evidence::{self, SigningKey};
 use crate::live::{Event, Snapshot};
 use crate::load::LoadOutcome;
 use crate::model::{DriftKind, EvidenceOutcome, KeygenOutcome, Report, VerifyOutcome};
@@ -35,9 +34,14 @@ pub fn create(
     observe: &mut dyn FnMut(Event),
 ) -> Result<EvidenceOutcome, Error> {
     let out = project.env.resolve(&input.out);
+    // Everything local is checked before the first request.
     if out.exists() && !input.force {
         return Err(evidence::EvidenceError::Exists(project.display(&out)).into());
     }
+    crate::fsutil::creatable(&out.join("manifest.json")).map_err(|(dir, source)| Error::Write {
+        path: project.display(&dir),
+        source,
+    })?;
     let signing_key = signing_key(project, input)?;
     let generated_at = generated_at(project, input);
     // Dates in the bundle follow its generation time unless --today pins them.
@@ -106,7 +110,7 @@ pub fn create(
         extra: monthly_files(project, rules, input, observe)?,
         signing_key: signing_key.as_ref(),
     };
-    let files = evidence::build(&inputs);
+    let files = evidence::build(&inputs)?;
     evidence::write(
         &out,
         &files,
@@ -116,7 +120,7 @@ pub fn create(
     Ok(EvidenceOutcome {
         out: project.display(&out),
         files: files.len(),
-        signed_by: signing_key.map(|k| evidence::fingerprint(&k.verifying_key())),
+        signed_by: signing_key.map(|k| k.fingerprint()),
     })
 }
 
@@ -155,14 +159,14 @@ fn monthly_files(
     ])
 }
 
-/// `--signing-key FILE`, else CASGUARD_SIGNING_KEY (hex), else unsigned.
+/// `--signing-key FILE`, else CASGUARD_SIGNING_KEY (the key's text), else unsigned.
 fn signing_key(project: &Project, input: &EvidenceInput) -> Result<Option<SigningKey>, Error> {
     match (&input.signing_key, project.env.var("CASGUARD_SIGNING_KEY")) {
         (Some(path), _) => Ok(Some(evidence::read_signing_key(
             &project.env.resolve(path),
         )?)),
         (None, Some(text)) => Ok(Some(
-            evidence::parse_signing_key(text).map_err(Error::SigningKeyEnv)?,
+            evidence::keys::parse_signing_key(text).map_err(Error::SigningKeyEnv)?,
         )),
         (None, None) => Ok(None),
     }
@@ -273,23 +277,26 @@ pub fn verify(
     project: &Project,
     path: &Path,
     public_key: Option<&Path>,
+    require_signature: bool,
 ) -> Result<VerifyOutcome, Error> {
     let key = public_key
         .map(|k| evidence::read_public_key(&project.env.resolve(k)))
         .transpose()?;
     let path = project.env.resolve(path);
-    let files = evidence::read(&path)?;
+    let bundle = evidence::read(&path)?;
+    let verification = evidence::verify(&bundle, key.as_ref(), require_signature);
     Ok(VerifyOutcome {
         bundle: project.display(&path),
-        files: files.len(),
-        problems: evidence::verify(&files, key.as_ref()),
-        checked_with: key.map(|k| evidence::fingerprint(&k)),
+        files: bundle.files.len(),
+        problems: verification.problems,
+        signature: verification.signature,
     })
 }
 
-/// Writes PREFIX.key (private, mode 0600) and PREFIX.pub; refuses to replace either.
-pub fn keygen(project: &Project, prefix: &Path) -> Result<KeygenOutcome, Error> {
-    let key = evidence::generate_key().map_err(|e| Error::SigningKeyEnv(e.to_string()))?;
+/// Writes PREFIX.key (private, mode 0600, OpenSSH format) and PREFIX.pub;
+/// refuses to replace either, and to put the private key where `git add -A`
+/// would commit it unless `force`.
+pub fn keygen(project: &Project, prefix: &Path, force: bool) -> Result<KeygenOutcome, Error> {
     let prefix = project.env.resolve(prefix);
     let private = PathBuf::from(format!("{}.key", prefix.display()));
     let public = PathBuf::from(format!("{}.pub", prefix.display()));
@@ -298,19 +305,56 @@ pub fn keygen(project: &Project, prefix: &Path) -> Result<KeygenOutcome, Error> 
             return Err(evidence::EvidenceError::Exists(project.display(path)).into());
         }
     }
-    let private_text = format!("{}\n", hex::encode(key.to_bytes()));
+    if !force {
+        match crate::history::exposure(&private) {
+            crate::history::GitExposure::OutsideRepository
+            | crate::history::GitExposure::Ignored => {}
+            crate::history::GitExposure::WouldBeAdded(root) => {
+                return Err(Error::KeyInWorkTree {
+                    path: project.display(&private),
+                    detail: format!(
+                        "it is inside the git work tree {} and git does not ignore it, so `git add -A` would commit it",
+                        root.display()
+                    ),
+                })
+            }
+            crate::history::GitExposure::Unknown(why) => {
+                return Err(Error::KeyInWorkTree {
+                    path: project.display(&private),
+                    detail: format!(
+                        "it is inside a git work tree and casguard cannot tell whether git ignores it: {why}"
+                    ),
+                })
+            }
+        }
+    }
+    let key = evidence::keys::generate().map_err(Error::Keygen)?;
+    let private_text = key.to_openssh().map_err(Error::Keygen)?;
+    let public_text = key
+        .public()
+        .to_openssh()
+        .map_err(|e| Error::Keygen(e.to_string()))?;
+    crate::fsutil::creatable(&private).map_err(|(dir, source)| Error::Write {
+        path: project.display(&dir),
+        source,
+    })?;
+    if let Some(parent) = private.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|source| Error::Write {
+            path: project.display(parent),
+            source,
+        })?;
+    }
     crate::fsutil::write_private(&private, private_text.as_bytes()).map_err(|source| {
         Error::Write {
             path: project.display(&private),
             source,
         }
     })?;
-    let public_text = format!("{}\n", hex::encode(key.verifying_key().to_bytes()));
-    super::write_file(project, &public, public_text.as_bytes())?;
+    super::write_file(project, &public, format!("{public_text}\n").as_bytes())?;
     Ok(KeygenOutcome {
         private: project.display(&private),
         public: project.display(&public),
-        fingerprint: evidence::fingerprint(&key.verifying_key()),
+        fingerprint: key.fingerprint(),
     })
 }
 

@@ -75,9 +75,16 @@ pub enum Error {
     Patch(String),
     #[error("bad signing key in CASGUARD_SIGNING_KEY: {0}")]
     #[diagnostic(help(
-        "it holds 64 hex digits, as written by `casguard evidence keygen` into PREFIX.key"
+        "it holds the text of an OpenSSH Ed25519 private key, as written by `casguard evidence keygen` into PREFIX.key"
     ))]
     SigningKeyEnv(String),
+    #[error("cannot make a key pair: {0}")]
+    Keygen(String),
+    #[error("refusing to write the private key `{path}`: {detail}")]
+    #[diagnostic(help(
+        "write it outside the repository (e.g. --out ~/.config/casguard/evidence), or add it to .gitignore (`*.key`) first; --force writes it anyway"
+    ))]
+    KeyInWorkTree { path: String, detail: String },
     #[error(transparent)]
     #[diagnostic(transparent)]
     Archive(#[from] crate::archive::ArchiveError),

@@ -267,7 +267,7 @@ pub struct EvidenceArgs {
     /// Bundle to write: a folder, or a single archive when it ends in .tar.gz
     #[arg(long, value_name = "DIR|FILE.tar.gz", required = true)]
     pub out: Option<PathBuf>,
-    /// Sign manifest.json with this Ed25519 private key (else $CASGUARD_SIGNING_KEY, hex)
+    /// Sign manifest.json with this Ed25519 private key, OpenSSH format (else $CASGUARD_SIGNING_KEY)
     #[arg(long, value_name = "FILE")]
     pub signing_key: Option<PathBuf>,
     /// Generation time to record [default: $SOURCE_DATE_EPOCH, else now]
@@ -337,14 +337,22 @@ pub enum EvidenceAction {
     Verify {
         /// The bundle folder or .tar.gz archive
         path: PathBuf,
-        /// Ed25519 public key (from `evidence keygen`) to check manifest.sig with
+        /// Ed25519 public key (PREFIX.pub from `evidence keygen`, or any `ssh-ed25519 …` key)
+        /// to check manifest.json.sig with
         #[arg(long, value_name = "FILE")]
         public_key: Option<PathBuf>,
+        /// Fail unless the bundle is signed and the signature is valid for --public-key
+        #[arg(long, requires = "public_key")]
+        require_signature: bool,
     },
-    /// Make an Ed25519 key pair: PREFIX.key (private, keep it secret) and PREFIX.pub
+    /// Make an Ed25519 key pair in OpenSSH's formats: PREFIX.key (private, keep it secret)
+    /// and PREFIX.pub
     Keygen {
         #[arg(long, value_name = "PREFIX")]
         out: PathBuf,
+        /// Write the private key even inside a git work tree that does not ignore it
+        #[arg(long)]
+        force: bool,
     },
 }
 

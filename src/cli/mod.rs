@@ -319,8 +319,17 @@ impl Runner {
         observe: &mut dyn FnMut(crate::live::Event),
     ) -> Result<i32, Trouble> {
         match args.action {
-            Some(EvidenceAction::Verify { path, public_key }) => {
-                let outcome = app::evidence::verify(project, &path, public_key.as_deref())?;
+            Some(EvidenceAction::Verify {
+                path,
+                public_key,
+                require_signature,
+            }) => {
+                let outcome = app::evidence::verify(
+                    project,
+                    &path,
+                    public_key.as_deref(),
+                    require_signature,
+                )?;
                 print(&text::verify(&outcome))?;
                 Ok(if outcome.problems.is_empty() {
                     EXIT_OK
@@ -328,8 +337,8 @@ impl Runner {
                     EXIT_FINDINGS
                 })
             }
-            Some(EvidenceAction::Keygen { out }) => {
-                print(&text::keygen(&app::evidence::keygen(project, &out)?))
+            Some(EvidenceAction::Keygen { out, force }) => {
+                print(&text::keygen(&app::evidence::keygen(project, &out, force)?))
             }
             None => {
                 let rules = project.rules()?;

@@ -310,6 +310,57 @@ fn date_own(
     Ok(())
 }
 
+/// What `git add -A` would make of a file about to be written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GitExposure {
+    /// Not inside a git work tree.
+    OutsideRepository,
+    /// Inside one, and git ignores it.
+    Ignored,
+    /// Inside one, and git would add it: the work tree's root.
+    WouldBeAdded(std::path::PathBuf),
+    /// Inside one, and git could not say (not installed, or failed).
+    Unknown(String),
+}
+
+/// Whether `path` (a file that may not exist yet) would be committed by
+/// `git add -A`. Asks `git check-ignore` itself, so the answer includes
+/// every ignore source git reads (nested .gitignore files, info/exclude,
+/// the global excludes file).
+pub fn exposure(path: &Path) -> GitExposure {
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let Ok(repo) = gix::discover(folder) else {
+        return GitExposure::OutsideRepository;
+    };
+    let Some(workdir) = repo.workdir().map(Path::to_path_buf) else {
+        return GitExposure::OutsideRepository;
+    };
+    let Some(name) = path.file_name() else {
+        return GitExposure::Unknown("the path has no file name".into());
+    };
+    let answer = std::process::Command::new("git")
+        .arg("-C")
+        .arg(folder)
+        .args(["check-ignore", "-q", "--"])
+        .arg(name)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status();
+    match answer.map(|s| s.code()) {
+        Ok(Some(0)) => GitExposure::Ignored,
+        Ok(Some(1)) => GitExposure::WouldBeAdded(workdir),
+        Ok(code) => GitExposure::Unknown(format!(
+            "`git check-ignore` failed (exit {})",
+            code.map_or("by signal".into(), |c| c.to_string())
+        )),
+        Err(e) => GitExposure::Unknown(format!("cannot run git ({e})")),
+    }
+}
+
 /// The HEAD commit of the repository holding `base`, if any.
 pub fn head_commit(base: &Path) -> Option<String> {
     let repo = gix::discover(base).ok()?;

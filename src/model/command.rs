@@ -130,8 +130,21 @@ pub struct VerifyOutcome {
     pub files: usize,
     /// What differs; empty when the bundle is intact.
     pub problems: Vec<String>,
-    /// Fingerprint of the key the signature was checked with.
-    pub checked_with: Option<String>,
+    pub signature: SignatureCheck,
+}
+
+/// What `evidence verify` could say about a bundle's signature.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SignatureCheck {
+    /// The manifest says the bundle is not signed.
+    Unsigned,
+    /// Signed, but no public key was given to check it with.
+    NotChecked { fingerprint: String },
+    /// Checked with this key, and valid.
+    Valid { fingerprint: String },
+    /// The manifest could not be read, or the signature failed (a problem
+    /// says which).
+    Unknown,
 }
 
 pub struct KeygenOutcome {

@@ -7,7 +7,7 @@ use std::fmt::Write;
 use super::plural;
 use crate::model::{
     EvidenceOutcome, ExampleOutcome, Explained, FetchOutcome, ImportOutcome, InitOutcome,
-    KeygenOutcome, RuleOrigin, RuleRow, SyncOutcome, VerifyOutcome,
+    KeygenOutcome, RuleOrigin, RuleRow, SignatureCheck, SyncOutcome, VerifyOutcome,
 };
 
 pub fn fetch(outcome: &FetchOutcome, seconds: f64) -> String {
@@ -243,24 +243,27 @@ pub fn verify(outcome: &VerifyOutcome) -> String {
     for problem in &outcome.problems {
         let _ = writeln!(text, "FAILED {problem}");
     }
-    if outcome.problems.is_empty() {
-        let _ = writeln!(
-            text,
-            "ok: {} files intact{}",
-            outcome.files,
-            outcome
-                .checked_with
-                .as_ref()
-                .map_or(String::new(), |k| format!("; signature valid for key {k}"))
-        );
-    } else {
+    if !outcome.problems.is_empty() {
         let _ = writeln!(
             text,
             "{} in {}",
             plural(outcome.problems.len(), "problem"),
             outcome.bundle
         );
+        return text;
     }
+    let signature = match &outcome.signature {
+        SignatureCheck::Valid { fingerprint } => {
+            format!("signature valid for the key {fingerprint}")
+        }
+        SignatureCheck::NotChecked { fingerprint } => format!(
+            "signed by the key {fingerprint}, but the signature was NOT checked: give --public-key to check it"
+        ),
+        SignatureCheck::Unsigned | SignatureCheck::Unknown => {
+            "not signed: the hashes detect corruption, not tampering".to_string()
+        }
+    };
+    let _ = writeln!(text, "ok: {} files intact; {signature}", outcome.files);
     text
 }
 

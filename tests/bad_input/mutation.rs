@@ -75,7 +75,7 @@ fn mutate(rng: &mut fastrand::Rng, input: &[u8]) -> Vec<u8> {
         b"format_version",
         b"manifest.json",
         b"SHA256SUMS",
-        b"manifest.sig",
+        b"manifest.json.sig",
         b"[tenant]",
         b"[[suppress]]",
         b"policy = \"*\"",
