@@ -23,8 +23,14 @@
 set -euo pipefail
 
 say() { printf 'casguard-action: %s\n' "$*" >&2; }
+# A workflow command's message, escaped as GitHub asks (so no value can start a new command).
+escape() {
+  local m="${1//%/%25}"
+  m="${m//$'\r'/%0D}"
+  printf '%s' "${m//$'\n'/%0A}"
+}
 die() {
-  printf '::error title=casguard install::%s\n' "$*"
+  printf '::error title=casguard install::%s\n' "$(escape "$*")"
   exit 1
 }
 output() { printf '%s=%s\n' "$1" "$2" >>"${GITHUB_OUTPUT:?GITHUB_OUTPUT is not set}"; }

@@ -17,7 +17,13 @@ set -uo pipefail
 set -f # CASGUARD_ARGS is split on white space but never globbed
 
 output() { printf '%s=%s\n' "$1" "$2" >>"${GITHUB_OUTPUT:?GITHUB_OUTPUT is not set}"; }
-warn() { printf '::warning title=casguard::%s\n' "$*"; }
+# A workflow command's message, escaped as GitHub asks (so no value can start a new command).
+escape() {
+  local m="${1//%/%25}"
+  m="${m//$'\r'/%0D}"
+  printf '%s' "${m//$'\n'/%0A}"
+}
+warn() { printf '::warning title=casguard::%s\n' "$(escape "$*")"; }
 
 bin="${CASGUARD_BIN:-casguard}"
 read -r -a command <<<"${CASGUARD_COMMAND:-lint}"

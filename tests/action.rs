@@ -270,10 +270,14 @@ fn resolve_picks_the_runners_asset_and_cache_key() {
         ("checkout", ""),
         "a branch moves: built, never cached"
     );
-    for bad in ["latest", "v1", "1.2.3; rm -rf /"] {
+    for bad in ["latest", "v1", "1.2.3; rm -rf /", "v1.2.3\n::add-mask::x"] {
         let (code, text, _) = runner.resolve(bad, "v1.2.3");
         assert_eq!(code, 1, "{bad}: {text}");
         assert!(text.contains("::error"), "{text}");
+        assert!(
+            !text.lines().any(|l| l.starts_with("::add-mask")),
+            "an input cannot start a workflow command: {text}"
+        );
     }
 }
 
