@@ -389,3 +389,89 @@ fn action_inputs_and_outputs_are_wired() {
         );
     }
 }
+
+/// The generated workflow's evidence job writes the signing key from its secret to a file only
+/// the job's user can read, never prints it, and hands casguard `--signing-key FILE`.
+#[test]
+fn generated_evidence_job_writes_the_signing_key_privately_and_silently() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let workflow = read(generated_workflow(dir.path()));
+    let evidence_job = workflow.split("\n  evidence:\n").nth(1).unwrap();
+    assert!(
+        evidence_job.contains("retention-days: 90"),
+        "{evidence_job}"
+    );
+    let (_, script) = run_scripts(evidence_job)
+        .into_iter()
+        .find(|(_, s)| s.contains("EVIDENCE_KEY"))
+        .expect("the signing key step");
+    let key = "9f".repeat(32);
+    for secret in [key.as_str(), ""] {
+        let temp = dir.path().join(format!("temp{}", secret.len()));
+        std::fs::create_dir_all(&temp).unwrap();
+        let output = temp.join("output");
+        let out = Command::new("bash")
+            .args(["-e", "-c", &script])
+            .env("EVIDENCE_KEY", secret)
+            .env("RUNNER_TEMP", &temp)
+            .env("GITHUB_OUTPUT", &output)
+            .output()
+            .unwrap();
+        let printed = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "{printed}");
+        let outputs = read(&output);
+        assert!(outputs.contains("month=20"), "{outputs}");
+        let key_file = temp.join("evidence.key");
+        if secret.is_empty() {
+            assert!(!key_file.exists());
+            assert!(printed.contains("::warning::"), "{printed}");
+            assert!(!outputs.contains("args="), "{outputs}");
+            continue;
+        }
+        assert!(
+            !printed.contains(&key[..16]),
+            "the key is never printed: {printed}"
+        );
+        assert!(
+            !outputs.contains(&key[..16]),
+            "nor in the outputs: {outputs}"
+        );
+        assert_eq!(read(&key_file).trim(), key);
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "only the owner may read it: {mode:o}");
+        assert!(
+            outputs.contains(&format!("args=--signing-key {}", key_file.display())),
+            "{outputs}"
+        );
+        // casguard signs with it: the bundle verifies against the matching public key.
+        let casguard = |args: &[&str]| {
+            Command::new(env!("CARGO_BIN_EXE_casguard"))
+                .args(args)
+                .output()
+                .unwrap()
+        };
+        let bundle = temp.join("bundle");
+        let run = casguard(&[
+            "evidence",
+            "--snapshot",
+            "snapshots/contoso.json",
+            "--today",
+            "2026-11-22",
+            "--out",
+            bundle.to_str().unwrap(),
+            "--signing-key",
+            key_file.to_str().unwrap(),
+        ]);
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        assert!(bundle.join("manifest.sig").is_file());
+    }
+}
