@@ -255,7 +255,7 @@ fn every_action_is_pinned_to_a_commit_sha() {
     assert_eq!(
         text.matches(&format!("uses: casguard/casguard@{tag}\n"))
             .count(),
-        6,
+        7,
         "{text}"
     );
     assert!(!text.contains("cargo install"), "no run compiles casguard");
