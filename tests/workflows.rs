@@ -235,6 +235,10 @@ fn every_action_is_pinned_to_a_commit_sha() {
                 // The release of the casguard that generated it (see .github/zizmor.yml).
                 continue;
             }
+            if u == "./" && file == Path::new(".github/workflows/ci.yml") {
+                // ci.yml runs the Action from the commit under test.
+                continue;
+            }
             let (action, rest) = u.split_once('@').expect("owner/name@ref");
             let (sha, comment) = rest.split_once(" # ").unwrap_or((rest, ""));
             assert!(
