@@ -306,9 +306,8 @@ fn auditors_verify_signed_bundles_with_ssh_keygen_and_sha256sum_alone() {
     )
     .unwrap();
     let manifest = std::fs::read(out.join("manifest.json")).unwrap();
-    let Some((ok, text)) = tool(
-        "ssh-keygen",
-        &[
+    let ssh_verify = |message: &[u8]| {
+        let args = [
             "-Y",
             "verify",
             "-f",
@@ -319,34 +318,17 @@ fn auditors_verify_signed_bundles_with_ssh_keygen_and_sha256sum_alone() {
             "casguard-evidence",
             "-s",
             "manifest.json.sig",
-        ],
-        &out,
-        Some(&manifest),
-    ) else {
+        ];
+        tool("ssh-keygen", &args, &out, Some(message))
+    };
+    let Some((ok, text)) = ssh_verify(&manifest) else {
         eprintln!("skipping the ssh-keygen half: ssh-keygen is not installed");
         return;
     };
     assert!(ok, "ssh-keygen -Y verify: {text}");
     let mut tampered = manifest.clone();
     tampered[10] ^= 1;
-    let (ok, _) = tool(
-        "ssh-keygen",
-        &[
-            "-Y",
-            "verify",
-            "-f",
-            "../allowed_signers",
-            "-I",
-            "casguard-evidence",
-            "-n",
-            "casguard-evidence",
-            "-s",
-            "manifest.json.sig",
-        ],
-        &out,
-        Some(&tampered),
-    )
-    .unwrap();
+    let (ok, _) = ssh_verify(&tampered).unwrap();
     assert!(!ok, "ssh-keygen accepts a tampered manifest");
     let (ok, text) = tool("sha256sum", &["-c", "SHA256SUMS"], &out, None).unwrap();
     assert!(ok, "{text}");
