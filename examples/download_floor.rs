@@ -9,18 +9,22 @@ use std::time::Instant;
 fn main() {
     let mut args = std::env::args().skip(1);
     let (url, token) = (args.next().expect("URL"), args.next().expect("TOKEN"));
-    let client = reqwest::blocking::Client::new();
+    let agent = ureq::Agent::new_with_defaults();
     let started = Instant::now();
     let (mut skip, mut items) = (0usize, 0usize);
     loop {
         let body = serde_json::json!({"skip": skip, "limit": 100, "filters": {}, "sortField": "date", "sortDirection": "asc"});
-        let reply: serde_json::Value = client
+        let body = agent
             .post(format!("{url}/api/v1/alerts/"))
             .header("Authorization", format!("Token {token}"))
-            .json(&body)
-            .send()
-            .and_then(|r| r.json())
-            .expect("page");
+            .header("Content-Type", "application/json")
+            .send(body.to_string().as_bytes())
+            .expect("page")
+            .body_mut()
+            .with_config()
+            .read_to_vec()
+            .expect("page body");
+        let reply: serde_json::Value = serde_json::from_slice(&body).expect("page JSON");
         let page = reply["data"].as_array().map_or(0, Vec::len);
         items += page;
         skip += page;

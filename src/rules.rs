@@ -13,7 +13,10 @@
 //! input document holds every policy, the config and today's date, and each
 //! rule's package is evaluated on its own so that an error or a runaway rule
 //! is reported against its own file. An execution time limit bounds every
-//! evaluation.
+//! evaluation. regorus is built without its `time` feature: no rule uses
+//! the `time.*` built-ins (rules read today's date from the input, which
+//! keeps runs reproducible), and the feature brought chrono and chrono-tz's
+//! compiled time-zone database into the build (issue 18).
 //!
 //! A rule's `examples` are run by the `examples` submodule
 //! (`src/rules/examples.rs`), which also checks that each fail example's

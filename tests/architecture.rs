@@ -154,7 +154,7 @@ fn analysis_does_no_io() {
             let text = std::fs::read_to_string(&file).unwrap();
             for io in [
                 "std::fs",
-                "reqwest",
+                "ureq::",
                 "std::net",
                 "std::process",
                 "Http",

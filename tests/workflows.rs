@@ -421,7 +421,7 @@ fn generated_evidence_job_writes_the_signing_key_privately_and_silently() {
         "{}",
         String::from_utf8_lossy(&made.stderr)
     );
-    let key = read(&dir.path().join("ci.key")).trim().to_string();
+    let key = read(dir.path().join("ci.key")).trim().to_string();
     // A line of the key's body: what must never be printed.
     let body = key.lines().nth(1).unwrap().to_string();
     for secret in [key.as_str(), ""] {

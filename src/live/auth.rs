@@ -8,21 +8,22 @@
 //!   (`AZURE_FEDERATED_TOKEN_FILE`, or the GitHub Actions OIDC endpoint), so
 //!   CI needs no stored secret.
 //!
-//! Entra tokens come from the `oauth2` crate's client-credentials grant
-//! (RFC 6749 section 4.4, with an RFC 7523 client assertion for federation),
-//! over the same blocking reqwest client as the API. `azure_identity` was
-//! the other candidate; it is async-only and brings the Azure SDK core and
-//! an async runtime to the call sites, for what is one form POST to a
-//! configurable token URL. Tokens are cached for their lifetime and
-//! refreshed five minutes before expiry, or at once after a 401.
+//! Entra tokens come from the client-credentials grant (RFC 6749 section
+//! 4.4, with an RFC 7523 client assertion for federation): one form POST,
+//! written here, over the same `ureq` agent as the API. The `oauth2` crate
+//! did this before; for one grant it brought its own URL, HTTP and error
+//! types and tied casguard to reqwest (issue 18). `azure_identity` was the
+//! other candidate; it is async-only and brings the Azure SDK core and an
+//! async runtime to the call sites. Tokens are cached for their lifetime
+//! and refreshed five minutes before expiry, or at once after a 401.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use oauth2::basic::BasicClient;
-use oauth2::{AuthType, ClientId, ClientSecret, Scope, TokenResponse, TokenUrl};
+use serde_json::Value;
 
 use super::error::LiveError;
+use super::http::{describe_transport_error, excerpt};
 use super::secret::{Redactor, Secret};
 use super::validate_url;
 use crate::config::{AuthMethod, GraphAuth, TenantConfig};
@@ -300,22 +301,41 @@ impl Entra {
                     "{url}{separator}audience={}",
                     FEDERATION_AUDIENCE.replace(':', "%3A").replace('/', "%2F")
                 );
-                let reply = http
+                let help = "grant the workflow `permissions: id-token: write` and run it on GitHub Actions";
+                let failed = |detail: String, transient: bool| {
+                    let detail = format!(
+                        "the GitHub OIDC token request failed: {}",
+                        redactor.scrub(&detail)
+                    );
+                    if transient {
+                        self.fail_transient(detail, help)
+                    } else {
+                        self.fail(detail, help)
+                    }
+                };
+                let mut response = http
                     .for_url(&url)
                     .get(&url)
-                    .header("Authorization", format!("bearer {}", request_token.expose()))
-                    .send()
-                    .and_then(|r| r.error_for_status())
-                    .and_then(|r| r.json::<serde_json::Value>())
-                    .map_err(|e| {
-                        let detail = format!("the GitHub OIDC token request failed: {}", redactor.scrub(&e.to_string()));
-                        let help = "grant the workflow `permissions: id-token: write` and run it on GitHub Actions";
-                        if e.is_timeout() || e.is_connect() || e.status().is_some_and(|s| s.is_server_error()) {
-                            self.fail_transient(detail, help)
-                        } else {
-                            self.fail(detail, help)
-                        }
-                    })?;
+                    .header(
+                        "Authorization",
+                        format!("bearer {}", request_token.expose()),
+                    )
+                    .call()
+                    .map_err(|e| failed(describe_transport_error(&e), true))?;
+                let status = response.status().as_u16();
+                let body = response
+                    .body_mut()
+                    .with_config()
+                    .read_to_vec()
+                    .map_err(|e| failed(describe_transport_error(&e), true))?;
+                if !(200..300).contains(&status) {
+                    return Err(failed(
+                        format!("HTTP {status}: {}", excerpt(&body)),
+                        status >= 500,
+                    ));
+                }
+                let reply: Value = serde_json::from_slice(&body)
+                    .map_err(|e| failed(format!("the reply is not JSON ({e})"), false))?;
                 let value = reply.get("value").and_then(|v| v.as_str()).ok_or_else(|| {
                     self.fail(
                         "the GitHub OIDC reply has no `value`".into(),
@@ -335,56 +355,88 @@ impl Entra {
         redactor: &mut Redactor,
     ) -> Result<(Secret, Duration), LiveError> {
         let assertion = self.assertion(http, redactor)?;
-        let token_url = TokenUrl::new(self.token_url.clone()).map_err(|e| {
-            self.fail(
-                format!("bad token URL: {e}"),
-                "check `authority_host` and `tenant_id` under [tenant]",
-            )
-        })?;
-        let mut client = BasicClient::new(ClientId::new(self.client_id.clone()))
-            .set_auth_type(AuthType::RequestBody)
-            .set_token_uri(token_url);
+        let mut form = vec![
+            ("grant_type", "client_credentials"),
+            ("client_id", self.client_id.as_str()),
+            ("scope", self.scope),
+        ];
         if let Credential::ClientSecret(secret) = &self.credential {
-            client = client.set_client_secret(ClientSecret::new(secret.expose().to_string()));
+            form.push(("client_secret", secret.expose()));
         }
-        let mut request = client
-            .exchange_client_credentials()
-            .add_scope(Scope::new(self.scope.to_string()));
         if let Some(assertion) = &assertion {
-            request = request
-                .add_extra_param("client_assertion_type", JWT_BEARER)
-                .add_extra_param("client_assertion", assertion.expose().to_string());
+            form.push(("client_assertion_type", JWT_BEARER));
+            form.push(("client_assertion", assertion.expose()));
         }
-        let response = request.request(http.for_url(&self.token_url)).map_err(|e| {
-            use oauth2::RequestTokenError as E;
-            let detail = match &e {
-                E::ServerResponse(reply) => {
-                    let description = reply.error_description().cloned().unwrap_or_default();
-                    format!("{}: {}", reply.error(), description.lines().next().unwrap_or(""))
-                }
-                E::Request(inner) => format!("cannot reach {}: {inner}", self.token_url),
-                E::Parse(inner, _) => format!("unexpected reply from {}: {inner}", self.token_url),
-                E::Other(text) => text.clone(),
-            };
-            let help = if self.scope == GRAPH_SCOPE {
-                "check `tenant_id` and `client_id`, that the secret or federated credential is current, and that the app has the Microsoft Graph application permissions the ops checks need (SecurityEvents.Read.All, ServiceMessage.Read.All) with admin consent"
-            } else {
-                "check `tenant_id` and `client_id`, that the secret or federated credential is current, and that the app has the Microsoft Cloud App Security API permission"
-            };
-            if matches!(&e, E::Request(_) | E::Parse(..)) {
-                self.fail_transient(redactor.scrub(&detail), help)
-            } else {
-                self.fail(redactor.scrub(&detail), help)
-            }
-        })?;
+        let help = if self.scope == GRAPH_SCOPE {
+            "check `tenant_id` and `client_id`, that the secret or federated credential is current, and that the app has the Microsoft Graph application permissions the ops checks need (SecurityEvents.Read.All, ServiceMessage.Read.All) with admin consent"
+        } else {
+            "check `tenant_id` and `client_id`, that the secret or federated credential is current, and that the app has the Microsoft Cloud App Security API permission"
+        };
+        let url = &self.token_url;
+        // Network failures, 5xx and replies that cannot be read are worth
+        // another try; Entra's own refusals (`invalid_client` ...) are not.
+        let transient = |detail: String| self.fail_transient(redactor.scrub(&detail), help);
+        let mut response = http
+            .for_url(url)
+            .post(url)
+            .header("Accept", "application/json")
+            .send_form(form)
+            .map_err(|e| {
+                transient(format!(
+                    "cannot reach {url}: {}",
+                    describe_transport_error(&e)
+                ))
+            })?;
+        let status = response.status().as_u16();
+        let body = response
+            .body_mut()
+            .with_config()
+            .read_to_vec()
+            .map_err(|e| {
+                transient(format!(
+                    "unexpected reply from {url}: HTTP {status} with a body cut short ({})",
+                    describe_transport_error(&e)
+                ))
+            })?;
+        let reply = serde_json::from_slice::<Value>(&body);
+        if !(200..300).contains(&status) {
+            // Entra's error reply (RFC 6749 section 5.2): `error`, `error_description`.
+            let refusal = reply.as_ref().ok().and_then(|reply| {
+                let error = reply.get("error")?.as_str()?;
+                let description = reply
+                    .get("error_description")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                Some(format!(
+                    "{error}: {}",
+                    description.lines().next().unwrap_or("")
+                ))
+            });
+            return Err(match refusal {
+                Some(detail) if status < 500 => self.fail(redactor.scrub(&detail), help),
+                Some(detail) => transient(format!("HTTP {status}: {detail}")),
+                None => transient(format!(
+                    "unexpected reply from {url}: HTTP {status}: {}",
+                    excerpt(&body)
+                )),
+            });
+        }
+        let reply =
+            reply.map_err(|e| transient(format!("unexpected reply from {url}: not JSON ({e})")))?;
+        let Some(access_token) = reply.get("access_token").and_then(Value::as_str) else {
+            return Err(transient(format!(
+                "unexpected reply from {url}: no `access_token` in the reply"
+            )));
+        };
+        // A number in Entra's replies; some token services send a string.
+        let expires_in = reply.get("expires_in").and_then(|v| {
+            v.as_u64()
+                .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+        });
         // Entra issues tokens for about an hour; never trust more than a day.
-        let lifetime = response
-            .expires_in()
-            .unwrap_or(Duration::from_secs(3599))
+        let lifetime = expires_in
+            .map_or(Duration::from_secs(3599), Duration::from_secs)
             .min(Duration::from_secs(24 * 3600));
-        Ok((
-            Secret::new(response.access_token().secret().clone()),
-            lifetime,
-        ))
+        Ok((Secret::new(access_token), lifetime))
     }
 }

@@ -1,7 +1,23 @@
 //! One reliable request: pacing, authentication, timeouts, retries with
 //! capped exponential backoff and jitter, `Retry-After`, and an overall
-//! deadline. Built on reqwest's blocking client (rustls, no redirects: a
+//! deadline. Built on `ureq` (blocking, rustls with ring, no redirects: a
 //! redirect would mean a wrong tenant URL, and must not carry the token).
+//!
+//! Why `ureq`: casguard sends one request at a time and waits for it, which
+//! is what a blocking client does natively. reqwest's blocking client runs a
+//! tokio runtime, hyper and tower underneath, dozens of crates for that;
+//! ureq adds about ten to the rustls both use (issue 18). Root certificates are
+//! webpki-roots (Mozilla's list compiled in), as reqwest's `rustls-tls` had:
+//! the binary works in a bare container without a CA bundle. The
+//! `platform-verifier` feature would trust the system store instead (what a
+//! TLS-inspecting corporate proxy needs), but a static binary in a scratch
+//! image then trusts nothing; left out until a user asks.
+//!
+//! Proxies: HTTPS requests go through the proxy named by `ALL_PROXY`,
+//! `HTTPS_PROXY` or `HTTP_PROXY` (first set wins, lower case too; ureq's
+//! reading of the environment), except hosts listed in `NO_PROXY`. Plain
+//! HTTP, which `validate_url` allows only to loopback, never goes through
+//! a proxy.
 //!
 //! What is retried: 429 (after `Retry-After` when sent, else 5x the base
 //! delay, or 60x when the reply says "throttled", as the MCAS PowerShell
@@ -53,16 +69,16 @@ const THROTTLED: &str = "HTTP 429 Too Many Requests";
 /// The HTTP clients, one per way a request may travel.
 pub struct Clients {
     /// For HTTPS, through the system proxy when one is configured.
-    proxied: reqwest::blocking::Client,
+    proxied: ureq::Agent,
     /// For plain HTTP, which `validate_url` allows only to loopback: never
     /// through a proxy (`HTTP_PROXY`), which would see the credential in
     /// clear text.
-    direct: reqwest::blocking::Client,
+    direct: ureq::Agent,
 }
 
 impl Clients {
     /// The client for a request to `url`.
-    pub fn for_url(&self, url: &str) -> &reqwest::blocking::Client {
+    pub fn for_url(&self, url: &str) -> &ureq::Agent {
         if url.starts_with("https://") {
             &self.proxied
         } else {
@@ -92,21 +108,22 @@ enum Attempt {
 
 impl Http {
     pub fn new(settings: &TenantConfig) -> Result<Http, LiveError> {
-        let builder = || {
-            reqwest::blocking::Client::builder()
-                .connect_timeout(settings.connect_timeout)
-                .timeout(settings.request_timeout)
-                .redirect(reqwest::redirect::Policy::none())
+        let agent = |https_only: bool, proxy: Option<ureq::Proxy>| -> ureq::Agent {
+            ureq::Agent::config_builder()
+                .timeout_connect(Some(settings.connect_timeout))
+                .timeout_global(Some(settings.request_timeout))
+                // Every status is an answer to classify, not an error.
+                .http_status_as_error(false)
+                // 0: a 3xx is returned as it is, never followed.
+                .max_redirects(0)
+                .https_only(https_only)
+                .proxy(proxy)
                 .user_agent(concat!("casguard/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .new_agent()
         };
-        let proxied = builder()
-            .https_only(true)
-            .build()
-            .map_err(|e| LiveError::Client(e.to_string()))?;
-        let direct = builder()
-            .no_proxy()
-            .build()
-            .map_err(|e| LiveError::Client(e.to_string()))?;
+        let proxied = agent(true, ureq::Proxy::try_from_env());
+        let direct = agent(false, None);
         Ok(Http {
             clients: Clients { proxied, direct },
             pacer: Pacer::new(settings.max_requests_per_minute),
@@ -199,23 +216,35 @@ impl Http {
                     });
                     self.pacer.record(Instant::now());
                     self.requests += 1;
-                    let client = self.clients.for_url(url);
-                    let request = match body {
-                        Some(body) => client.post(url).json(body),
-                        None => client.get(url),
+                    let agent = self.clients.for_url(url);
+                    let https = url.starts_with("https://");
+                    let timeout = Some(self.settings.request_timeout.min(remaining));
+                    let result = match body {
+                        Some(body) => agent
+                            .post(url)
+                            .config()
+                            .timeout_global(timeout)
+                            .build()
+                            .header("Authorization", header.expose())
+                            .header("Accept", "application/json")
+                            .header("Content-Type", "application/json")
+                            .send(body.to_string().as_bytes()),
+                        None => agent
+                            .get(url)
+                            .config()
+                            .timeout_global(timeout)
+                            .build()
+                            .header("Authorization", header.expose())
+                            .header("Accept", "application/json")
+                            .call(),
                     };
-                    let result = request
-                        .timeout(self.settings.request_timeout.min(remaining))
-                        .header("Authorization", header.expose())
-                        .header("Accept", "application/json")
-                        .send();
                     match result {
                         Ok(response) => self.classify(response, what, auth, &mut refreshed),
-                        Err(error) if permanent_failure(&error).is_some() => {
+                        Err(error) if permanent_failure(&error, https).is_some() => {
                             return Err(LiveError::Connect {
                                 what: what.to_string(),
                                 detail: self.redactor.scrub(&describe_transport_error(&error)),
-                                help: permanent_failure(&error).unwrap_or_default().into(),
+                                help: permanent_failure(&error, https).unwrap_or_default().into(),
                             })
                         }
                         Err(error) => Attempt::Retry {
@@ -269,7 +298,7 @@ impl Http {
 
     fn classify(
         &self,
-        response: reqwest::blocking::Response,
+        mut response: ureq::http::Response<ureq::Body>,
         what: &str,
         auth: &mut Auth,
         refreshed: &mut bool,
@@ -285,7 +314,8 @@ impl Http {
             .get("location")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let body = match response.bytes() {
+        // No size limit, as before: a page is what the tenant sends.
+        let body = match response.body_mut().with_config().read_to_vec() {
             Ok(bytes) => bytes,
             Err(error) => {
                 return Attempt::Retry {
@@ -422,7 +452,18 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
 /// not resolve, nothing listens on the port, the port does not speak TLS
 /// (an `https://` URL to a plain-HTTP port), or the certificate is not
 /// trusted. `None` for failures worth another try.
-fn permanent_failure(error: &reqwest::Error) -> Option<&'static str> {
+fn permanent_failure(error: &ureq::Error, https: bool) -> Option<&'static str> {
+    use std::io::ErrorKind;
+    let io_kind = match error {
+        ureq::Error::Io(inner) => Some(inner.kind()),
+        _ => None,
+    };
+    // rustls reports a peer that hangs up during the handshake as a bare
+    // end-of-file error; ureq's own "peer disconnected" (after the
+    // handshake, or on plain HTTP) carries a message.
+    let handshake_eof = https
+        && matches!(error, ureq::Error::Io(inner)
+            if inner.kind() == ErrorKind::UnexpectedEof && inner.get_ref().is_none());
     let mut text = String::new();
     let mut source: Option<&dyn std::error::Error> = Some(error);
     while let Some(inner) = source {
@@ -431,22 +472,30 @@ fn permanent_failure(error: &reqwest::Error) -> Option<&'static str> {
         source = inner.source();
     }
     let any = |needles: &[&str]| needles.iter().any(|s| text.contains(s));
-    if any(&["connection refused", "os error 111", "os error 10061"]) {
+    // rustls' handshake errors reach us as I/O errors wrapping rustls'
+    // own, which ureq does not export: those are told apart by their text.
+    if io_kind == Some(ErrorKind::ConnectionRefused)
+        || any(&["connection refused", "os error 111", "os error 10061"])
+    {
         Some("nothing listens on that port: check the host and port of the tenant URL (the portal answers on https://, port 443); this is not retried")
-    } else if any(&[
-        "invalidcontenttype",
-        "corrupt message",
-        "wrong version number",
-        "http request to https",
-        "invalid tls",
-        "tls handshake eof",
-    ]) {
+    } else if handshake_eof
+        || any(&[
+            "invalidcontenttype",
+            "corrupt message",
+            "wrong version number",
+            "http request to https",
+            "invalid tls",
+            "tls handshake eof",
+        ])
+    {
         Some("the server did not answer with TLS (it answered in plain text, or hung up during the handshake): the URL says https:// but that port speaks plain HTTP or another protocol; check the scheme and the port of the tenant URL; this is not retried")
-    } else if any(&[
-        "dns error",
-        "failed to lookup address",
-        "name or service not known",
-    ]) {
+    } else if matches!(error, ureq::Error::HostNotFound)
+        || any(&[
+            "dns error",
+            "failed to lookup address",
+            "name or service not known",
+        ])
+    {
         Some("the host name does not resolve: check the tenant URL for a typo (Settings > Cloud Apps > System > About shows it); this is not retried")
     } else if any(&["invalid peer certificate", "certificate"]) {
         Some("the server's certificate is not trusted: check the tenant URL and, behind a TLS-inspecting proxy, that the proxy's certificate is trusted; this is not retried")
@@ -455,15 +504,25 @@ fn permanent_failure(error: &reqwest::Error) -> Option<&'static str> {
     }
 }
 
-fn describe_transport_error(error: &reqwest::Error) -> String {
-    let kind = if error.is_timeout() {
-        "timed out"
-    } else if error.is_connect() {
-        "could not connect"
-    } else if error.is_body() || error.is_decode() {
-        "the reply was cut short"
-    } else {
-        "the connection failed"
+pub(super) fn describe_transport_error(error: &ureq::Error) -> String {
+    use std::io::ErrorKind;
+    let kind = match error {
+        ureq::Error::Timeout(_) => "timed out",
+        ureq::Error::Io(inner) if inner.kind() == ErrorKind::TimedOut => "timed out",
+        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => "could not connect",
+        ureq::Error::Io(inner)
+            if matches!(
+                inner.kind(),
+                ErrorKind::ConnectionRefused
+                    | ErrorKind::HostUnreachable
+                    | ErrorKind::NetworkUnreachable
+                    | ErrorKind::AddrNotAvailable
+            ) =>
+        {
+            "could not connect"
+        }
+        ureq::Error::BodyExceedsLimit(_) | ureq::Error::Protocol(_) => "the reply was cut short",
+        _ => "the connection failed",
     };
     let mut detail = error.to_string();
     let mut source = std::error::Error::source(error);
@@ -475,7 +534,7 @@ fn describe_transport_error(error: &reqwest::Error) -> String {
 }
 
 /// The first line of a reply, shortened, for error messages.
-fn excerpt(body: &[u8]) -> String {
+pub(super) fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let line = text
         .lines()

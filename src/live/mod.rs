@@ -7,6 +7,10 @@
 //! rather than trusted: repeated ids are dropped, a page that brings nothing
 //! new, a sequence that never ends, or a count that disagrees with `total`
 //! is an error, because a partial read must never look like drift.
+//!
+//! URLs are checked with the `url` crate (the WHATWG parser browsers use),
+//! built without international domain name support (see Cargo.toml on
+//! `idna_adapter`): MDCA and Entra host names are ASCII.
 
 pub mod alerts;
 pub mod auth;
@@ -45,7 +49,7 @@ pub fn validate_url(what: &'static str, url: &str) -> Result<String, LiveError> 
         reason: reason.to_string(),
         help: help.to_string(),
     };
-    let parsed = reqwest::Url::parse(url.trim()).map_err(|e| {
+    let parsed = url::Url::parse(url.trim()).map_err(|e| {
         bad(
             &e.to_string(),
             "write a full URL such as https://contoso.us3.portal.cloudappsecurity.com",
@@ -87,7 +91,7 @@ pub fn validate_url(what: &'static str, url: &str) -> Result<String, LiveError> 
 /// any of `@?#`.
 pub fn shown_url(url: &str) -> String {
     let url = url.trim();
-    let Ok(mut parsed) = reqwest::Url::parse(url) else {
+    let Ok(mut parsed) = url::Url::parse(url) else {
         let end = url.find(['@', '?', '#']).unwrap_or(url.len());
         let hidden = if end < url.len() { "[redacted]" } else { "" };
         return format!("{}{hidden}", crate::textutil::clip(&url[..end], 120));
@@ -126,7 +130,7 @@ pub fn tenant_url(
         .or_else(|| config.url.clone())
         .ok_or(LiveError::NoTenant)?;
     let url = validate_url("the tenant URL", &url)?;
-    let parsed = reqwest::Url::parse(&url).ok();
+    let parsed = url::Url::parse(&url).ok();
     if parsed
         .as_ref()
         .is_some_and(|u| u.query().is_some() || u.fragment().is_some())

@@ -5,7 +5,7 @@
 //! server replies quoted in errors), as a second line of defence, in every
 //! form a secret travels in: raw, percent-encoded (a token endpoint echoing
 //! a form body), JSON-escaped, and base64 (Basic auth, JWT segments) at any
-//! alignment. `base64` is already in the build through reqwest.
+//! alignment. `base64` (0.23, the version ureq uses) is in the build anyway.
 
 use std::fmt;
 

@@ -5,6 +5,10 @@
 //! status line per check with its findings as one-liners (`ops`, whose
 //! findings have no place in a file worth framing), and a one-line summary.
 //! Colour only when asked for (a terminal), never the only signal.
+//!
+//! miette is built with `fancy-no-backtrace`: the graphical handler without
+//! the `backtrace` crates, since casguard's diagnostics are about policy
+//! files and tenants, never about where in casguard they were raised.
 
 use std::fmt::{self, Write};
 
