@@ -1434,6 +1434,16 @@ fn outputs_are_checked_before_the_first_request() {
         );
     }
     assert!(tenant.requests().is_empty(), "{:?}", tenant.requests());
+    // An existing bundle without --force, and a bundle under a file.
+    std::fs::create_dir(dir.path().join("bundle")).unwrap();
+    std::fs::write(dir.path().join("a-file"), "x").unwrap();
+    for (out, expected) in [("bundle", "already exists"), ("a-file/b", "not a folder")] {
+        let args = ["evidence", "--out", out];
+        let run = run(dir.path(), &args, &[("CASGUARD_API_TOKEN", &token)]);
+        assert_eq!(run.code, Some(2), "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains(expected), "{args:?}: {}", run.stderr);
+    }
+    assert!(tenant.requests().is_empty(), "{:?}", tenant.requests());
 
     // A wrong policies_dir is found before the tenant is read.
     config(dir.path(), &tenant, "");
