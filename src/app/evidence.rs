@@ -334,10 +334,6 @@ pub fn keygen(project: &Project, prefix: &Path, force: bool) -> Result<KeygenOut
         .public()
         .to_openssh()
         .map_err(|e| Error::Keygen(e.to_string()))?;
-    crate::fsutil::creatable(&private).map_err(|(dir, source)| Error::Write {
-        path: project.display(&dir),
-        source,
-    })?;
     if let Some(parent) = private.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|source| Error::Write {
             path: project.display(parent),

@@ -5,7 +5,7 @@
 //! signature by another key. Whether a signature was checked is part of
 //! the answer, never left for the reader to guess.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde_json::Value;
 use ssh_key::PublicKey;
@@ -164,8 +164,7 @@ fn sums(bundle: &Bundle, problems: &mut Vec<String>) {
             ));
         }
     }
-    let present: BTreeSet<&String> = bundle.files.keys().filter(|n| *n != SUMS).collect();
-    for name in present {
+    for name in bundle.files.keys().filter(|n| *n != SUMS) {
         if !listed.contains_key(name) {
             problems.push(format!(
                 "{}: not listed in {SUMS}",

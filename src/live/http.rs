@@ -194,18 +194,19 @@ impl Http {
                 });
             }
             let outcome = match auth.header(&self.clients, &mut self.redactor) {
-                Err(
-                    error @ LiveError::TokenEndpoint {
-                        retryable: true, ..
-                    },
-                ) => {
-                    let reason = match &error {
-                        LiveError::TokenEndpoint { detail, .. } => {
-                            format!("Entra ID sign-in failed: {detail}")
-                        }
-                        _ => unreachable!("matched above"),
-                    };
-                    signin_failure = Some(error);
+                Err(LiveError::TokenEndpoint {
+                    method,
+                    detail,
+                    help,
+                    retryable: true,
+                }) => {
+                    let reason = format!("Entra ID sign-in failed: {detail}");
+                    signin_failure = Some(LiveError::TokenEndpoint {
+                        method,
+                        detail,
+                        help,
+                        retryable: true,
+                    });
                     Attempt::Retry { reason, wait: None }
                 }
                 Err(error) => return Err(error),
@@ -214,44 +215,13 @@ impl Http {
                         what: what.to_string(),
                         attempt,
                     });
-                    self.pacer.record(Instant::now());
-                    self.requests += 1;
-                    let agent = self.clients.for_url(url);
-                    let https = url.starts_with("https://");
-                    let timeout = Some(self.settings.request_timeout.min(remaining));
-                    let result = match body {
-                        Some(body) => agent
-                            .post(url)
-                            .config()
-                            .timeout_global(timeout)
-                            .build()
-                            .header("Authorization", header.expose())
-                            .header("Accept", "application/json")
-                            .header("Content-Type", "application/json")
-                            .send(body.to_string().as_bytes()),
-                        None => agent
-                            .get(url)
-                            .config()
-                            .timeout_global(timeout)
-                            .build()
-                            .header("Authorization", header.expose())
-                            .header("Accept", "application/json")
-                            .call(),
+                    let request = Request {
+                        url,
+                        body,
+                        what,
+                        timeout: self.settings.request_timeout.min(remaining),
                     };
-                    match result {
-                        Ok(response) => self.classify(response, what, auth, &mut refreshed),
-                        Err(error) if permanent_failure(&error, https).is_some() => {
-                            return Err(LiveError::Connect {
-                                what: what.to_string(),
-                                detail: self.redactor.scrub(&describe_transport_error(&error)),
-                                help: permanent_failure(&error, https).unwrap_or_default().into(),
-                            })
-                        }
-                        Err(error) => Attempt::Retry {
-                            reason: self.redactor.scrub(&describe_transport_error(&error)),
-                            wait: None,
-                        },
-                    }
+                    self.send_once(&request, header.expose(), auth, &mut refreshed)?
                 }
             };
             match outcome {
@@ -259,25 +229,7 @@ impl Http {
                 Attempt::Fail(error) => return Err(error),
                 Attempt::Retry { reason, wait } => {
                     if attempt >= max_attempts {
-                        if let Some(LiveError::TokenEndpoint {
-                            method,
-                            detail,
-                            help,
-                            retryable,
-                        }) = signin_failure
-                        {
-                            return Err(LiveError::TokenEndpoint {
-                                method,
-                                detail: format!("{detail} (after {attempt} attempts)"),
-                                help,
-                                retryable,
-                            });
-                        }
-                        return Err(LiveError::GaveUp {
-                            what: what.to_string(),
-                            attempts: attempt,
-                            last: reason,
-                        });
+                        return Err(gave_up(what, attempt, reason, signin_failure));
                     }
                     let wait = wait.unwrap_or_else(|| self.backoff(attempt, &reason));
                     self.check_deadline(what, wait, &reason)?;
@@ -293,6 +245,55 @@ impl Http {
                     attempt += 1;
                 }
             }
+        }
+    }
+
+    /// Sends one request and classifies the reply.
+    fn send_once(
+        &mut self,
+        request: &Request<'_>,
+        authorization: &str,
+        auth: &mut Auth,
+        refreshed: &mut bool,
+    ) -> Result<Attempt, LiveError> {
+        self.pacer.record(Instant::now());
+        self.requests += 1;
+        let agent = self.clients.for_url(request.url);
+        let timeout = Some(request.timeout);
+        let result = match request.body {
+            Some(body) => agent
+                .post(request.url)
+                .config()
+                .timeout_global(timeout)
+                .build()
+                .header("Authorization", authorization)
+                .header("Accept", "application/json")
+                .header("Content-Type", "application/json")
+                .send(body.to_string().as_bytes()),
+            None => agent
+                .get(request.url)
+                .config()
+                .timeout_global(timeout)
+                .build()
+                .header("Authorization", authorization)
+                .header("Accept", "application/json")
+                .call(),
+        };
+        let error = match result {
+            Ok(response) => return Ok(self.classify(response, request.what, auth, refreshed)),
+            Err(error) => error,
+        };
+        let detail = self.redactor.scrub(&describe_transport_error(&error));
+        match permanent_failure(&error, request.url.starts_with("https://")) {
+            Some(help) => Err(LiveError::Connect {
+                what: request.what.to_string(),
+                detail,
+                help: help.into(),
+            }),
+            None => Ok(Attempt::Retry {
+                reason: detail,
+                wait: None,
+            }),
         }
     }
 
@@ -446,6 +447,43 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
             .unwrap_or(Duration::ZERO)
             .min(LONGEST),
     )
+}
+
+/// One request as `send_json` makes it.
+struct Request<'a> {
+    url: &'a str,
+    body: Option<&'a Value>,
+    what: &'a str,
+    /// The request timeout, bounded by what is left of the deadline.
+    timeout: Duration,
+}
+
+/// The error once every attempt failed: a sign-in that kept failing is
+/// reported as the sign-in's error, not the request's.
+fn gave_up(
+    what: &str,
+    attempts: u32,
+    last: String,
+    signin_failure: Option<LiveError>,
+) -> LiveError {
+    match signin_failure {
+        Some(LiveError::TokenEndpoint {
+            method,
+            detail,
+            help,
+            retryable,
+        }) => LiveError::TokenEndpoint {
+            method,
+            detail: format!("{detail} (after {attempts} attempts)"),
+            help,
+            retryable,
+        },
+        _ => LiveError::GaveUp {
+            what: what.to_string(),
+            attempts,
+            last,
+        },
+    }
 }
 
 /// Errors no retry can fix, with what to do about each: the host name does
