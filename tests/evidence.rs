@@ -129,6 +129,19 @@ fn signatures_check_out_only_with_the_right_key() {
         Some(2),
         "keys are never overwritten"
     );
+    // A prefix typed with the private key's ending names the same pair.
+    let c = dir.path().join("c.key").display().to_string();
+    assert_eq!(
+        casguard(&["evidence", "keygen", "--out", &c], &[]).0,
+        Some(0)
+    );
+    assert!(dir.path().join("c.key").is_file() && dir.path().join("c.pub").is_file());
+    assert!(!dir.path().join("c.key.key").exists());
+    assert_eq!(
+        casguard(&["evidence", "keygen", "--out", &format!("{a}.pub")], &[]).0,
+        Some(2),
+        "a.pub names the existing pair a.key and a.pub"
+    );
     let out = dir.path().join("signed.tar.gz");
     let key = format!("{a}.key");
     bundle(&out, &["--signing-key", &key], &EPOCH);

@@ -297,7 +297,15 @@ pub fn verify(
 /// refuses to replace either, and to put the private key where `git add -A`
 /// would commit it unless `force`.
 pub fn keygen(project: &Project, prefix: &Path, force: bool) -> Result<KeygenOutcome, Error> {
-    let prefix = project.env.resolve(prefix);
+    let mut prefix = project.env.resolve(prefix);
+    // `--out signing.key` names the pair signing.key and signing.pub, not
+    // signing.key.key: the file name the user typed is the one they get.
+    if matches!(
+        prefix.extension().and_then(|e| e.to_str()),
+        Some("key" | "pub")
+    ) {
+        prefix.set_extension("");
+    }
     let private = PathBuf::from(format!("{}.key", prefix.display()));
     let public = PathBuf::from(format!("{}.pub", prefix.display()));
     for path in [&private, &public] {

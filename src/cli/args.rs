@@ -348,6 +348,8 @@ pub enum EvidenceAction {
     /// Make an Ed25519 key pair in OpenSSH's formats: PREFIX.key (private, keep it secret)
     /// and PREFIX.pub
     Keygen {
+        /// Where to write the pair: PREFIX.key and PREFIX.pub (a .key or .pub
+        /// ending is dropped first, so `--out signing.key` works too)
         #[arg(long, value_name = "PREFIX")]
         out: PathBuf,
         /// Write the private key even inside a git work tree that does not ignore it
