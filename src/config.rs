@@ -384,6 +384,9 @@ pub struct TenantConfig {
     pub url: Option<String>,
     pub auth: AuthMethod,
     pub token_file: Option<PathBuf>,
+    /// PEM certificates to trust for HTTPS instead of the built-in Mozilla
+    /// list (a TLS-inspecting proxy's root); `SSL_CERT_FILE` when unset.
+    pub ca_file: Option<PathBuf>,
     pub tenant_id: Option<String>,
     pub client_id: Option<String>,
     /// Entra ID authority, e.g. https://login.microsoftonline.com.
@@ -410,6 +413,7 @@ impl Default for TenantConfig {
             url: None,
             auth: AuthMethod::Token,
             token_file: None,
+            ca_file: None,
             tenant_id: None,
             client_id: None,
             authority_host: None,
@@ -637,6 +641,7 @@ const TENANT: Section<TenantConfig> = Section {
             )
         }),
         key("token_file", |c, f, t| t.token_file = c.path(f)),
+        key("ca_file", |c, f, t| t.ca_file = c.path(f)),
         key("tenant_id", |c, f, t| t.tenant_id = c.string(f)),
         key("client_id", |c, f, t| t.client_id = c.string(f)),
         key("authority_host", |c, f, t| t.authority_host = c.string(f)),

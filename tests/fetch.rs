@@ -39,6 +39,7 @@ fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
         "AZURE_TENANT_ID",
         "AZURE_CLIENT_ID",
         "AZURE_AUTHORITY_HOST",
+        "SSL_CERT_FILE",
     ] {
         command.env_remove(key);
     }
@@ -1497,4 +1498,191 @@ fn a_token_endpoint_echoing_the_client_secret_percent_encoded_shows_none_of_it()
             out.stderr
         );
     }
+}
+
+/// A tenant behind a TLS-inspecting proxy: an HTTPS server on 127.0.0.1 whose
+/// certificate (tests/fixtures/tls/server.pem, for IP 127.0.0.1) is signed by
+/// a private CA (ca.pem) that no public list holds. It answers every request
+/// with an empty policy list and counts the connections it accepts.
+mod tls_proxy {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    pub struct Server {
+        pub url: String,
+        connections: Arc<AtomicUsize>,
+    }
+
+    impl Server {
+        pub fn connections(&self) -> usize {
+            self.connections.load(Ordering::SeqCst)
+        }
+    }
+
+    fn pem_items(path: &str) -> Vec<ureq::tls::PemItem<'static>> {
+        let pem = std::fs::read(path).unwrap();
+        ureq::tls::parse_pem(&pem).map(Result::unwrap).collect()
+    }
+
+    pub fn start() -> Server {
+        let certificate = match pem_items("tests/fixtures/tls/server.pem").remove(0) {
+            ureq::tls::PemItem::Certificate(c) => {
+                rustls::pki_types::CertificateDer::from(c.der().to_vec())
+            }
+            _ => panic!("server.pem holds the certificate"),
+        };
+        let key = match pem_items("tests/fixtures/tls/server-key.pem").remove(0) {
+            ureq::tls::PemItem::PrivateKey(k) => {
+                rustls::pki_types::PrivateKeyDer::try_from(k.der().to_vec()).unwrap()
+            }
+            _ => panic!("server-key.pem holds the key"),
+        };
+        let config = Arc::new(
+            rustls::ServerConfig::builder_with_provider(Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![certificate], key)
+            .unwrap(),
+        );
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!(
+            "https://127.0.0.1:{}",
+            listener.local_addr().unwrap().port()
+        );
+        let connections = Arc::new(AtomicUsize::new(0));
+        let counter = connections.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                counter.fetch_add(1, Ordering::SeqCst);
+                let config = config.clone();
+                std::thread::spawn(move || serve(config, stream));
+            }
+        });
+        Server { url, connections }
+    }
+
+    /// One request on one connection; a client that refuses the certificate
+    /// ends the handshake, and with it this connection.
+    fn serve(config: Arc<rustls::ServerConfig>, tcp: TcpStream) {
+        let Ok(connection) = rustls::ServerConnection::new(config) else {
+            return;
+        };
+        let mut tls = rustls::StreamOwned::new(connection, tcp);
+        let mut reader = BufReader::new(&mut tls);
+        let mut length = 0;
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = line.split_once(':') {
+                if name.eq_ignore_ascii_case("content-length") {
+                    length = value.trim().parse().unwrap_or(0);
+                }
+            }
+        }
+        let mut body = vec![0; length];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        let reply = r#"{"data": [], "hasNext": false, "total": 0}"#;
+        let _ = write!(
+            tls,
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{reply}",
+            reply.len()
+        );
+        tls.conn.send_close_notify();
+        let _ = tls.flush();
+    }
+}
+
+#[test]
+fn a_tls_inspecting_proxy_is_trusted_through_ca_file_or_ssl_cert_file() {
+    let server = tls_proxy::start();
+    let ca = std::env::current_dir()
+        .unwrap()
+        .join("tests/fixtures/tls/ca.pem");
+    let dir = tempfile::tempdir().unwrap();
+    let write_config = |extra: &str| {
+        std::fs::write(
+            dir.path().join("casguard.toml"),
+            format!(
+                "[tenant]\nurl = \"{}\"\nmax_requests_per_minute = 0\nmax_attempts = 1\n{extra}",
+                server.url
+            ),
+        )
+        .unwrap()
+    };
+    let token = [("CASGUARD_API_TOKEN", "proxy-test-token-0123456789")];
+
+    // The built-in Mozilla list does not hold the proxy's CA: refused, and
+    // the message says where to name it.
+    write_config("");
+    let refused = run(dir.path(), &["fetch", "--out", "s.json"], &token);
+    assert_eq!(refused.code, Some(2), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("certificate is not trusted"),
+        "{}",
+        refused.stderr
+    );
+    assert!(refused.stderr.contains("`ca_file`"), "{}", refused.stderr);
+    assert!(!dir.path().join("s.json").exists());
+
+    // `ca_file` (relative to casguard.toml) trusts it.
+    std::fs::copy(&ca, dir.path().join("proxy-ca.pem")).unwrap();
+    write_config("ca_file = \"proxy-ca.pem\"\n");
+    let trusted = run(dir.path(), &["fetch", "--out", "s.json"], &token);
+    assert_eq!(trusted.code, Some(0), "{}", trusted.stderr);
+    assert_eq!(
+        snapshot_at(dir.path(), "s.json")["policies"],
+        serde_json::json!([])
+    );
+
+    // So does SSL_CERT_FILE when `ca_file` is unset.
+    write_config("");
+    let ca_text = ca.display().to_string();
+    let mut env = token.to_vec();
+    env.push(("SSL_CERT_FILE", ca_text.as_str()));
+    let from_env = run(dir.path(), &["fetch", "--out", "s2.json"], &env);
+    assert_eq!(from_env.code, Some(0), "{}", from_env.stderr);
+
+    // A file that is not a CA bundle stops casguard before any request, naming it.
+    let before = server.connections();
+    for (name, content, expected) in [
+        ("missing.pem", None, "No such file"),
+        (
+            "key.pem",
+            Some(std::fs::read("tests/fixtures/tls/server-key.pem").unwrap()),
+            "holds no PEM certificate",
+        ),
+        (
+            "junk.pem",
+            Some(b"-----BEGIN CERTIFICATE-----\nnot base64!\n".to_vec()),
+            "not valid PEM",
+        ),
+    ] {
+        if let Some(content) = content {
+            std::fs::write(dir.path().join(name), content).unwrap();
+        }
+        write_config(&format!("ca_file = \"{name}\"\n"));
+        let bad = run(dir.path(), &["fetch", "--out", "s3.json"], &token);
+        assert_eq!(bad.code, Some(2), "{name}: {}", bad.stderr);
+        assert!(
+            bad.stderr.contains(&format!("{name}` is not usable")),
+            "{name}: {}",
+            bad.stderr
+        );
+        assert!(bad.stderr.contains(expected), "{name}: {}", bad.stderr);
+    }
+    assert_eq!(server.connections(), before, "a bad ca_file sends nothing");
+    assert!(!dir.path().join("s3.json").exists());
 }

@@ -244,6 +244,14 @@ impl LiveSource {
         if let Some(rpm) = self.max_requests_per_minute {
             settings.max_requests_per_minute = rpm;
         }
+        // The variable OpenSSL, curl and git read for a CA bundle; `ca_file`
+        // in casguard.toml wins.
+        if settings.ca_file.is_none() {
+            settings.ca_file = project
+                .env
+                .var("SSL_CERT_FILE")
+                .map(|path| project.env.resolve(Path::new(path)));
+        }
         settings
     }
 

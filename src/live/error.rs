@@ -22,6 +22,13 @@ pub enum LiveError {
         help: String,
     },
 
+    #[error("the CA file `{path}` is not usable: {detail}")]
+    #[diagnostic(
+        code(casguard::live::ca_file),
+        help("`ca_file` under [tenant] (or SSL_CERT_FILE when it is unset) names a PEM file of the certificates to trust for HTTPS instead of the built-in Mozilla list, such as a TLS-inspecting proxy's root certificate; fix the path, or unset both to use the built-in list; nothing was requested")
+    )]
+    CaFile { path: String, detail: String },
+
     #[error("{what} is not set")]
     #[diagnostic(code(casguard::live::missing_credential), help("{help}"))]
     MissingCredential { what: String, help: String },

@@ -8,10 +8,11 @@
 //! tokio runtime, hyper and tower underneath, dozens of crates for that;
 //! ureq adds about ten to the rustls both use (issue 18). Root certificates are
 //! webpki-roots (Mozilla's list compiled in), as reqwest's `rustls-tls` had:
-//! the binary works in a bare container without a CA bundle. The
-//! `platform-verifier` feature would trust the system store instead (what a
-//! TLS-inspecting corporate proxy needs), but a static binary in a scratch
-//! image then trusts nothing; left out until a user asks.
+//! the binary works in a bare container without a CA bundle. Behind a
+//! TLS-inspecting proxy, `ca_file` under [tenant] (else `SSL_CERT_FILE`)
+//! names a PEM bundle that replaces that list, as the variable does for
+//! OpenSSL. ureq's `platform-verifier` would trust the system store instead,
+//! but a static binary in a scratch image then trusts nothing.
 //!
 //! Proxies: HTTPS requests go through the proxy named by `ALL_PROXY`,
 //! `HTTPS_PROXY` or `HTTP_PROXY` (first set wins, lower case too; ureq's
@@ -63,6 +64,48 @@ pub enum Event {
     },
 }
 
+/// A CA bundle larger than this is not one (Mozilla's whole list is 0.3 MB).
+const MAX_CA_FILE_BYTES: u64 = 16 << 20;
+
+/// The certificates of the PEM file `path`, for `ca_file`: at least one, and
+/// nothing in the file that is not PEM.
+fn trusted_certificates(
+    path: &std::path::Path,
+) -> Result<Vec<ureq::tls::Certificate<'static>>, LiveError> {
+    use std::io::Read;
+    let unusable = |detail: String| LiveError::CaFile {
+        path: path.display().to_string(),
+        detail,
+    };
+    let file = std::fs::File::open(path).map_err(|e| unusable(e.to_string()))?;
+    let mut pem = Vec::new();
+    file.take(MAX_CA_FILE_BYTES + 1)
+        .read_to_end(&mut pem)
+        .map_err(|e| unusable(e.to_string()))?;
+    if pem.len() as u64 > MAX_CA_FILE_BYTES {
+        return Err(unusable(format!(
+            "it is larger than {} MiB, which no CA bundle is",
+            MAX_CA_FILE_BYTES >> 20
+        )));
+    }
+    let mut certificates = Vec::new();
+    for item in ureq::tls::parse_pem(&pem) {
+        match item {
+            Ok(ureq::tls::PemItem::Certificate(certificate)) => certificates.push(certificate),
+            // A bundle may carry a key or a CRL beside its certificates;
+            // only certificates are trusted.
+            Ok(_) => {}
+            Err(e) => return Err(unusable(format!("it is not valid PEM: {e}"))),
+        }
+    }
+    if certificates.is_empty() {
+        return Err(unusable(
+            "it holds no PEM certificate (-----BEGIN CERTIFICATE-----)".into(),
+        ));
+    }
+    Ok(certificates)
+}
+
 /// How a 429's retry reason begins.
 const THROTTLED: &str = "HTTP 429 Too Many Requests";
 
@@ -108,8 +151,16 @@ enum Attempt {
 
 impl Http {
     pub fn new(settings: &TenantConfig) -> Result<Http, LiveError> {
+        let roots = match &settings.ca_file {
+            Some(path) => {
+                ureq::tls::RootCerts::Specific(std::sync::Arc::new(trusted_certificates(path)?))
+            }
+            None => ureq::tls::RootCerts::WebPki,
+        };
+        let tls = ureq::tls::TlsConfig::builder().root_certs(roots).build();
         let agent = |https_only: bool, proxy: Option<ureq::Proxy>| -> ureq::Agent {
             ureq::Agent::config_builder()
+                .tls_config(tls.clone())
                 .timeout_connect(Some(settings.connect_timeout))
                 .timeout_global(Some(settings.request_timeout))
                 // Every status is an answer to classify, not an error.
@@ -536,7 +587,7 @@ fn permanent_failure(error: &ureq::Error, https: bool) -> Option<&'static str> {
     {
         Some("the host name does not resolve: check the tenant URL for a typo (Settings > Cloud Apps > System > About shows it); this is not retried")
     } else if any(&["invalid peer certificate", "certificate"]) {
-        Some("the server's certificate is not trusted: check the tenant URL and, behind a TLS-inspecting proxy, that the proxy's certificate is trusted; this is not retried")
+        Some("the server's certificate is not trusted: check the tenant URL and, behind a TLS-inspecting proxy, name the proxy's root certificate (PEM) in `ca_file` under [tenant] or in SSL_CERT_FILE; this is not retried")
     } else {
         None
     }
