@@ -67,8 +67,9 @@ pub enum Event {
 /// A CA bundle larger than this is not one (Mozilla's whole list is 0.3 MB).
 const MAX_CA_FILE_BYTES: u64 = 16 << 20;
 
-/// The certificates of the PEM file `path`, for `ca_file`: at least one, and
-/// nothing in the file that is not PEM.
+/// The certificates of the PEM file `path`, for `ca_file`: at least one.
+/// Text between the blocks (the comments of curl's cacert.pem) is skipped;
+/// a broken block is an error.
 fn trusted_certificates(
     path: &std::path::Path,
 ) -> Result<Vec<ureq::tls::Certificate<'static>>, LiveError> {
