@@ -35,6 +35,11 @@ die() {
 }
 output() { printf '%s=%s\n' "$1" "$2" >>"${GITHUB_OUTPUT:?GITHUB_OUTPUT is not set}"; }
 
+# The download or build folder of this run: removed however the script ends, so a failed
+# download, a missing checksum or a failed build leaves nothing behind in RUNNER_TEMP.
+work=""
+trap 'if [[ -n "$work" ]]; then rm -rf "$work"; fi' EXIT
+
 sha256_of() {
   if command -v sha256sum >/dev/null 2>&1; then
     sha256sum "$1" | cut -d' ' -f1
@@ -116,7 +121,6 @@ download() {
 install_release() {
   local version="$1" asset="$2" dir="$3"
   local base="${CASGUARD_RELEASES_URL:-${GITHUB_SERVER_URL:-https://github.com}/casguard/casguard/releases/download}"
-  local work
   work="$(mktemp -d "${RUNNER_TEMP:-/tmp}/casguard-install.XXXXXX")"
   say "downloading $base/$version/$asset"
   download "$base/$version/SHA256SUMS" "$work/SHA256SUMS" || die "could not download SHA256SUMS of $version"
@@ -126,7 +130,6 @@ install_release() {
   [[ "$expected" =~ ^[0-9a-f]{64}$ ]] || die "SHA256SUMS of $version has no checksum for $asset"
   actual="$(sha256_of "$work/$asset")"
   if [[ "$actual" != "$expected" ]]; then
-    rm -rf "$work"
     die "checksum mismatch for $asset: expected $expected, got $actual; nothing installed"
   fi
   say "checksum ok: $actual"
@@ -147,24 +150,21 @@ install_release() {
   chmod 0755 "$work/unpacked/$exe"
   mkdir -p "$dir"
   mv -f "$work/unpacked/$exe" "$dir/$exe"
-  rm -rf "$work"
 }
 
 install_with_cargo() {
   local source="$1" version="$2" dir="$3"
   command -v cargo >/dev/null 2>&1 || die "no casguard release binary for ${RUNNER_OS:-?}-${RUNNER_ARCH:-?} and no cargo to build one"
-  local root
-  root="$(mktemp -d "${RUNNER_TEMP:-/tmp}/casguard-cargo.XXXXXX")"
+  work="$(mktemp -d "${RUNNER_TEMP:-/tmp}/casguard-cargo.XXXXXX")"
   if [[ "$source" == checkout ]]; then
     say "building casguard from the action's checkout (${GITHUB_ACTION_PATH:?})"
-    cargo install --locked --root "$root" --path "$GITHUB_ACTION_PATH"
+    cargo install --locked --root "$work" --path "$GITHUB_ACTION_PATH"
   else
     say "building casguard ${version#v} from crates.io"
-    cargo install --locked --root "$root" casguard --version "${version#v}"
+    cargo install --locked --root "$work" casguard --version "${version#v}"
   fi
   mkdir -p "$dir"
-  mv -f "$root/bin/$(exe_name)" "$dir/$(exe_name)"
-  rm -rf "$root"
+  mv -f "$work/bin/$(exe_name)" "$dir/$(exe_name)"
 }
 
 install() {

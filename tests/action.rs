@@ -313,6 +313,16 @@ fn installs_the_checked_release_binary_reuses_the_cache_and_runs_each_command() 
     assert_eq!(code, 1, "{text}");
     assert!(!dir.join("casguard").exists());
     server.take_requests();
+    // Neither refusal leaves its download folder behind.
+    let leftovers: Vec<_> = std::fs::read_dir(runner.dir.join("temp"))
+        .map(|entries| entries.map(|e| e.unwrap().file_name()).collect())
+        .unwrap_or_default();
+    assert!(
+        !leftovers
+            .iter()
+            .any(|name| name.to_string_lossy().starts_with("casguard-install.")),
+        "{leftovers:?}"
+    );
 
     // The right asset, checked and installed.
     let (code, text, out) = runner.install(&resolved, &format!("{}/good", server.base));
