@@ -2,7 +2,8 @@
 //! the same folder and is renamed over the target only once complete, so an
 //! error or an interruption never leaves a half-written report and never
 //! destroys a good file. `tempfile` handles unique names and cleanup. Also
-//! the one way paths are shown to users (`display_path`).
+//! the one way paths are shown to users (`display_path`), and bounded reads
+//! of small files a user names (`read_capped`).
 //!
 //! The same rules for every file casguard writes (reports, snapshots,
 //! `lint --fix`, patches, bundles):
@@ -94,6 +95,18 @@ pub fn stage(path: &Path, bytes: &[u8], private: bool) -> std::io::Result<Staged
     file.write_all(bytes)?;
     file.as_file().sync_all()?;
     Ok(Staged::File { file, target })
+}
+
+/// The bytes of the file at `path`, or `None` when it holds more than
+/// `limit`. At most `limit + 1` bytes are read, so a huge file, or one that
+/// never ends (`/dev/zero`), costs no more memory than the limit.
+pub fn read_capped(path: &Path, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit + 1)
+        .read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= limit).then_some(bytes))
 }
 
 /// Whether a file could be created at `path` once its missing folders are

@@ -1659,6 +1659,7 @@ fn a_tls_inspecting_proxy_is_trusted_through_ca_file_or_ssl_cert_file() {
     let before = server.connections();
     for (name, content, expected) in [
         ("missing.pem", None, "No such file"),
+        ("/dev/zero", None, "larger than 16 MiB"),
         (
             "key.pem",
             Some(std::fs::read("tests/fixtures/tls/server-key.pem").unwrap()),
@@ -1685,4 +1686,21 @@ fn a_tls_inspecting_proxy_is_trusted_through_ca_file_or_ssl_cert_file() {
     }
     assert_eq!(server.connections(), before, "a bad ca_file sends nothing");
     assert!(!dir.path().join("s3.json").exists());
+}
+
+#[test]
+fn a_credential_file_that_is_not_one_fails_at_once() {
+    let tenant = FakeTenant::start(policies(1));
+    let dir = tempfile::tempdir().unwrap();
+    // /dev/zero never ends: read without a cap, it would fill the memory.
+    config(dir.path(), &tenant, "token_file = \"/dev/zero\"\n");
+    let run = run(dir.path(), &["fetch", "--out", "snapshot.json"], &[]);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("token_file `/dev/zero` cannot be read: it is larger than 64 KiB"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(tenant.requests().len(), 0, "nothing is sent");
 }

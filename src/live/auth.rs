@@ -35,6 +35,22 @@ pub const GRAPH_SCOPE: &str = "https://graph.microsoft.com/.default";
 pub const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com";
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 const FEDERATION_AUDIENCE: &str = "api://AzureADTokenExchange";
+/// An API token or a federated JWT is a few KiB; a larger file is not one.
+const MAX_CREDENTIAL_FILE_BYTES: u64 = 64 * 1024;
+
+/// The text of a credential file (`token_file`, AZURE_FEDERATED_TOKEN_FILE),
+/// read with a cap so that a wrong path (a log, `/dev/zero`) fails at once.
+fn read_credential_file(path: &std::path::Path) -> Result<String, String> {
+    let bytes = crate::fsutil::read_capped(path, MAX_CREDENTIAL_FILE_BYTES)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| {
+            format!(
+                "it is larger than {} KiB, which no credential is",
+                MAX_CREDENTIAL_FILE_BYTES / 1024
+            )
+        })?;
+    String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string())
+}
 
 /// Where a federated assertion comes from.
 #[derive(Debug)]
@@ -122,7 +138,7 @@ impl Auth {
                 let token = match env("CASGUARD_API_TOKEN").filter(|t| !t.trim().is_empty()) {
                     Some(token) => token,
                     None => match &tenant.token_file {
-                        Some(file) => std::fs::read_to_string(file).map_err(|e| LiveError::MissingCredential {
+                        Some(file) => read_credential_file(file).map_err(|e| LiveError::MissingCredential {
                             what: format!("the API token (token_file `{}` cannot be read: {e})", file.display()),
                             help: "check `token_file` under [tenant], or set CASGUARD_API_TOKEN".into(),
                         })?,
@@ -285,7 +301,7 @@ impl Entra {
         match &self.credential {
             Credential::ClientSecret(_) => Ok(None),
             Credential::Federated(Federation::File(path)) => {
-                let text = std::fs::read_to_string(path).map_err(|e| {
+                let text = read_credential_file(path).map_err(|e| {
                     self.fail(
                         format!("cannot read AZURE_FEDERATED_TOKEN_FILE `{}`: {e}", path.display()),
                         "the platform should keep this file up to date; check the pod's or runner's identity setup",

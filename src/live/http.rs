@@ -73,22 +73,18 @@ const MAX_CA_FILE_BYTES: u64 = 16 << 20;
 fn trusted_certificates(
     path: &std::path::Path,
 ) -> Result<Vec<ureq::tls::Certificate<'static>>, LiveError> {
-    use std::io::Read;
     let unusable = |detail: String| LiveError::CaFile {
         path: path.display().to_string(),
         detail,
     };
-    let file = std::fs::File::open(path).map_err(|e| unusable(e.to_string()))?;
-    let mut pem = Vec::new();
-    file.take(MAX_CA_FILE_BYTES + 1)
-        .read_to_end(&mut pem)
-        .map_err(|e| unusable(e.to_string()))?;
-    if pem.len() as u64 > MAX_CA_FILE_BYTES {
-        return Err(unusable(format!(
-            "it is larger than {} MiB, which no CA bundle is",
-            MAX_CA_FILE_BYTES >> 20
-        )));
-    }
+    let pem = crate::fsutil::read_capped(path, MAX_CA_FILE_BYTES)
+        .map_err(|e| unusable(e.to_string()))?
+        .ok_or_else(|| {
+            unusable(format!(
+                "it is larger than {} MiB, which no CA bundle is",
+                MAX_CA_FILE_BYTES >> 20
+            ))
+        })?;
     let mut certificates = Vec::new();
     for item in ureq::tls::parse_pem(&pem) {
         match item {
