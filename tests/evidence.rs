@@ -267,6 +267,18 @@ fn two_runs_are_byte_identical_and_good_bundles_are_kept() {
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
+#[test]
+fn archives_are_replaced_with_force_and_written_into_new_folders() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("new/folders/b.tar.gz");
+    bundle(&out, &[], &EPOCH);
+    let before = std::fs::read(&out).unwrap();
+    bundle(&out, &["--force"], &[("SOURCE_DATE_EPOCH", "1795000100")]);
+    assert_ne!(std::fs::read(&out).unwrap(), before, "replaced");
+    let (code, stdout, _) = casguard(&["evidence", "verify", out.to_str().unwrap()], &[]);
+    assert_eq!(code, Some(0), "{stdout}");
+}
+
 /// Runs a command, returning whether it succeeded; `None` when the tool is missing.
 fn tool(program: &str, args: &[&str], dir: &Path, stdin: Option<&[u8]>) -> Option<(bool, String)> {
     use std::io::Write;

@@ -38,7 +38,8 @@ pub fn create(
     if out.exists() && !input.force {
         return Err(evidence::EvidenceError::Exists(project.display(&out)).into());
     }
-    crate::fsutil::creatable(&out.join("manifest.json")).map_err(|(dir, source)| Error::Write {
+    // `out` itself may be an old bundle, a folder or an archive, that --force replaces.
+    crate::fsutil::creatable(&out).map_err(|(dir, source)| Error::Write {
         path: project.display(&dir),
         source,
     })?;

@@ -248,22 +248,26 @@ pub fn write(
         return Err(EvidenceError::Exists(out.display().to_string()));
     }
     let write_error = |e: std::io::Error| EvidenceError::Write(out.to_path_buf(), e);
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(write_error)?;
     if is_archive(out) {
         let bytes = archive(files, mtime).map_err(write_error)?;
         return crate::fsutil::write_atomic(out, &bytes).map_err(write_error);
     }
-    write_folder(out, files).map_err(write_error)
+    write_folder(out, parent, files).map_err(write_error)
 }
 
 /// Assembles the folder next to `out`, then swaps it in. Every temporary
 /// folder is a `TempDir`, removed on any error; the old bundle is moved
 /// aside into one and only deleted once the new one is in place.
-fn write_folder(out: &Path, files: &BTreeMap<String, Vec<u8>>) -> std::io::Result<()> {
-    let parent = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent)?;
+fn write_folder(
+    out: &Path,
+    parent: &Path,
+    files: &BTreeMap<String, Vec<u8>>,
+) -> std::io::Result<()> {
     let staging = tempfile::Builder::new()
         .prefix(".casguard-evidence-")
         .tempdir_in(parent)?;
@@ -284,7 +288,17 @@ fn write_folder(out: &Path, files: &BTreeMap<String, Vec<u8>>) -> std::io::Resul
             .tempdir_in(parent)?;
         std::fs::rename(out, aside.path().join("bundle"))?;
         if let Err(e) = std::fs::rename(&folder, out) {
-            let _ = std::fs::rename(aside.path().join("bundle"), out);
+            if let Err(restore) = std::fs::rename(aside.path().join("bundle"), out) {
+                // The old bundle must outlive this error: keep its folder and say where.
+                let kept = aside.keep().join("bundle");
+                return Err(std::io::Error::new(
+                    e.kind(),
+                    format!(
+                        "{e}; the old bundle could not be put back ({restore}) and is kept at {}",
+                        kept.display()
+                    ),
+                ));
+            }
             return Err(e);
         }
         // `aside` drops here and takes the old bundle with it.
