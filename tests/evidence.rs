@@ -477,6 +477,12 @@ fn private_keys_stay_out_of_git() {
     assert!(stderr.contains("`git add -A` would commit it"), "{stderr}");
     assert!(!Path::new(&format!("{prefix}.key")).exists());
     assert!(!Path::new(&format!("{prefix}.pub")).exists());
+    // Folders that do not exist yet are inside the work tree too.
+    let nested = dir.path().join("keys/ci/evidence").display().to_string();
+    let (code, _, stderr) = casguard(&["evidence", "keygen", "--out", &nested], &[]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("`git add -A` would commit it"), "{stderr}");
+    assert!(!dir.path().join("keys").exists(), "nothing made");
     // Ignored: written.
     std::fs::write(dir.path().join(".gitignore"), "*.key\n").unwrap();
     let (code, _, stderr) = casguard(&["evidence", "keygen", "--out", &prefix], &[]);

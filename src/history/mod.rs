@@ -328,24 +328,29 @@ pub enum GitExposure {
 /// every ignore source git reads (nested .gitignore files, info/exclude,
 /// the global excludes file).
 pub fn exposure(path: &Path) -> GitExposure {
-    let folder = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
+    // The folders the file goes into may not exist yet (keygen makes them):
+    // ask from the nearest one that does, about the rest of the path, which
+    // `git check-ignore` accepts without the file being there.
+    let mut folder = path.parent().filter(|p| !p.as_os_str().is_empty());
+    while let Some(dir) = folder.filter(|d| !d.is_dir()) {
+        folder = dir.parent().filter(|p| !p.as_os_str().is_empty());
+    }
+    let folder = folder.unwrap_or(Path::new("."));
     let Ok(repo) = gix::discover(folder) else {
         return GitExposure::OutsideRepository;
     };
-    let Some(workdir) = repo.workdir().map(Path::to_path_buf) else {
+    let Some(workdir) = work_tree(&repo) else {
         return GitExposure::OutsideRepository;
     };
-    let Some(name) = path.file_name() else {
+    let rest = path.strip_prefix(folder).unwrap_or(path);
+    if rest.as_os_str().is_empty() {
         return GitExposure::Unknown("the path has no file name".into());
-    };
+    }
     let answer = std::process::Command::new("git")
         .arg("-C")
         .arg(folder)
         .args(["check-ignore", "-q", "--"])
-        .arg(name)
+        .arg(rest)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
