@@ -97,6 +97,36 @@ pub fn read(path: &Path) -> Result<Bundle, EvidenceError> {
     }
 }
 
+/// Room for what tar reads besides file data: headers, padding, long names
+/// and PAX records (10,000 entries at a few KiB each).
+const HEADER_ROOM: u64 = 64 * 1024 * 1024;
+
+/// The decompressed archive, refused once it passes `left` bytes. The
+/// per-entry `Budget` counts file data only; tar also reads long names and
+/// PAX records whole and skips unread entries by inflating them, so the cap
+/// on the stream itself is what bounds the work.
+struct Inflated<R> {
+    inner: R,
+    left: u64,
+}
+
+impl<R: Read> Read for Inflated<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.left == 0 {
+            return Err(std::io::Error::other(format!(
+                "it inflates to more than the {} MiB a bundle may hold; the rest was not read",
+                (MAX_TOTAL_BYTES + HEADER_ROOM) >> 20
+            )));
+        }
+        let room = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..room])?;
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
 /// Counts what has been read against the limits.
 #[derive(Default)]
 struct Budget {
@@ -275,8 +305,20 @@ fn is_bundle_folder(raw: &str) -> bool {
 }
 
 fn read_archive(file: std::fs::File) -> std::io::Result<Bundle> {
+    read_archive_within(file, MAX_TOTAL_BYTES + HEADER_ROOM)
+}
+
+/// `read_archive` with the cap on the inflated stream as a parameter, so
+/// that tests can reach it without inflating a gigabyte.
+pub(super) fn read_archive_within(
+    file: std::fs::File,
+    inflated_cap: u64,
+) -> std::io::Result<Bundle> {
     let gzip = flate2::bufread::GzDecoder::new(BufReader::new(file));
-    let mut archive = tar::Archive::new(gzip);
+    let mut archive = tar::Archive::new(Inflated {
+        inner: gzip,
+        left: inflated_cap,
+    });
     let mut bundle = Bundle::default();
     let mut budget = Budget::default();
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
@@ -286,7 +328,8 @@ fn read_archive(file: std::fs::File) -> std::io::Result<Bundle> {
         let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
         let shown = crate::textutil::clip(&raw, 120);
         let kind = entry.header().entry_type();
-        let size = entry.header().size()?;
+        // The size tar will read: a PAX `size` record overrides the header's.
+        let size = entry.size();
         if let Some(problem) = budget.take(&shown, size) {
             bundle.problems.push(problem);
             stopped = true;
@@ -336,7 +379,7 @@ fn read_archive(file: std::fs::File) -> std::io::Result<Bundle> {
         }
     }
     if !stopped {
-        if let Some(problem) = trailing_data(archive.into_inner())? {
+        if let Some(problem) = trailing_data(archive.into_inner().inner)? {
             bundle.problems.push(problem);
         }
     }

@@ -326,6 +326,65 @@ fn archives_with_duplicates_collapsing_names_links_or_trailing_data_fail_by_name
 }
 
 #[test]
+fn a_pax_size_is_the_size_the_limits_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pax.tar.gz");
+    // The ustar header says 0 bytes; the PAX record before it says 300 MiB,
+    // which is what tar then reads.
+    let record = |key: &str, value: &str| {
+        let body = format!(" {key}={value}\n");
+        let mut length = body.len() + 1;
+        while format!("{length}{body}").len() != length {
+            length += 1;
+        }
+        format!("{length}{body}")
+    };
+    let pax = record("size", &(300u64 << 20).to_string());
+    let mut extension = tar::Header::new_ustar();
+    extension.set_entry_type(tar::EntryType::XHeader);
+    extension.set_path("PaxHeaders/live-raw.json").unwrap();
+    extension.set_size(pax.len() as u64);
+    extension.set_mode(0o644);
+    extension.set_cksum();
+    let mut file = tar::Header::new_ustar();
+    file.set_path("evidence/live-raw.json").unwrap();
+    file.set_size(0);
+    file.set_mode(0o644);
+    file.set_cksum();
+    let mut tar = extension.as_bytes().to_vec();
+    tar.extend_from_slice(pax.as_bytes());
+    tar.resize(tar.len().next_multiple_of(512), 0);
+    tar.extend_from_slice(file.as_bytes());
+    tar.extend_from_slice(&[0u8; 4096]);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&tar).unwrap();
+    std::fs::write(&path, gz.finish().unwrap()).unwrap();
+    let problems = read_problems(&path);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("live-raw.json: 314572800 bytes, over the 256 MiB")),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn the_inflated_stream_is_capped_whatever_the_entries_declare() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("b.tar.gz");
+    let files = build(&inputs(None)).unwrap();
+    std::fs::write(&path, super::archive(&files, 0).unwrap()).unwrap();
+    let size = |cap| {
+        super::bundle::read_archive_within(std::fs::File::open(&path).unwrap(), cap)
+            .map(|b| b.files.len())
+            .map_err(|e| e.to_string())
+    };
+    assert_eq!(size(64 << 20), Ok(files.len()));
+    let refused = size(4096).unwrap_err();
+    assert!(refused.contains("inflates to more than"), "{refused}");
+}
+
+#[test]
 fn archives_that_inflate_past_the_limits_are_refused_unread() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bomb.tar.gz");
