@@ -126,6 +126,14 @@ fn sums(bundle: &Bundle, problems: &mut Vec<String>) {
     };
     let text = String::from_utf8_lossy(bytes);
     let mut listed: BTreeMap<String, usize> = BTreeMap::new();
+    // The names that already have a verdict: every problem's text up to a
+    // ": ", so that a lookup is what `starts_with("{name}: ")` over all the
+    // problems would say, without scanning them for each of up to 16 MiB of
+    // lines.
+    let mut judged: std::collections::HashSet<String> = problems
+        .iter()
+        .flat_map(|p| p.match_indices(": ").map(move |(i, _)| p[..i].to_string()))
+        .collect();
     for (number, line) in text.lines().enumerate() {
         let parsed = line
             .split_once("  ")
@@ -144,17 +152,18 @@ fn sums(bundle: &Bundle, problems: &mut Vec<String>) {
         *listed.entry(name.to_string()).or_default() += 1;
         // The manifest's verdict on a file is enough; SHA256SUMS adds one
         // only where the manifest said nothing.
-        let prefix = format!("{shown}: ");
-        if problems.iter().any(|p| p.starts_with(&prefix)) {
+        if judged.contains(&shown) {
             continue;
         }
-        match bundle.files.get(name) {
-            None => problems.push(format!("{shown}: missing")),
+        let verdict = match bundle.files.get(name) {
+            None => format!("{shown}: missing"),
             Some(entry) if !entry.sha256.eq_ignore_ascii_case(hash) => {
-                problems.push(format!("{shown}: altered (SHA-256 differs from {SUMS})"))
+                format!("{shown}: altered (SHA-256 differs from {SUMS})")
             }
-            Some(_) => {}
-        }
+            Some(_) => continue,
+        };
+        problems.push(verdict);
+        judged.insert(shown);
     }
     for (name, count) in &listed {
         if *count > 1 {
