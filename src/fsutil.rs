@@ -9,7 +9,8 @@
 //! `lint --fix`, patches, bundles):
 //! - a replaced file keeps its mode; a new file gets the usual mode for the
 //!   umask (0644 under umask 022). Only private keys are 0600
-//!   (`write_private`);
+//!   (`stage(.., private: true)`), from the moment they exist, whatever the
+//!   umask or the file they replace;
 //! - a symbolic link is written through: the file it points to is replaced
 //!   atomically and the link stays a link (as `>` in a shell does);
 //! - a target that is not a regular file (`/dev/stdout`, a named pipe) is
@@ -21,12 +22,6 @@ use std::path::{Path, PathBuf};
 /// Writes `bytes` to `path` atomically (temp file + fsync + rename).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     stage(path, bytes, false)?.commit()
-}
-
-/// Writes a private key: as `write_atomic`, but readable by its owner only
-/// from the moment it exists, whatever the umask or the file it replaces.
-pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    stage(path, bytes, true)?.commit()
 }
 
 /// A file written in full next to its target, not yet in place. Several
@@ -231,9 +226,12 @@ mod tests {
         let key = dir.path().join("evidence.key");
         std::fs::write(&key, "old").unwrap();
         std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
-        write_private(&key, b"secret").unwrap();
+        stage(&key, b"secret", true).unwrap().commit().unwrap();
         assert_eq!(mode(&key), 0o600);
-        write_private(&dir.path().join("new.key"), b"secret").unwrap();
+        stage(&dir.path().join("new.key"), b"secret", true)
+            .unwrap()
+            .commit()
+            .unwrap();
         assert_eq!(mode(&dir.path().join("new.key")), 0o600);
     }
 

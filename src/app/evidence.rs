@@ -349,13 +349,22 @@ pub fn keygen(project: &Project, prefix: &Path, force: bool) -> Result<KeygenOut
             source,
         })?;
     }
-    crate::fsutil::write_private(&private, private_text.as_bytes()).map_err(|source| {
-        Error::Write {
-            path: project.display(&private),
-            source,
-        }
-    })?;
-    super::write_file(project, &public, format!("{public_text}\n").as_bytes())?;
+    // Both files or neither: each is staged in full, the public key is moved
+    // in first, and taken back if the private key cannot follow it.
+    let failed = |path: &Path| {
+        let path = project.display(path);
+        move |source| Error::Write { path, source }
+    };
+    let staged_private =
+        crate::fsutil::stage(&private, private_text.as_bytes(), true).map_err(failed(&private))?;
+    let public_line = format!("{public_text}\n");
+    let staged_public =
+        crate::fsutil::stage(&public, public_line.as_bytes(), false).map_err(failed(&public))?;
+    staged_public.commit().map_err(failed(&public))?;
+    if let Err(source) = staged_private.commit() {
+        let _ = std::fs::remove_file(&public);
+        return Err(failed(&private)(source));
+    }
     Ok(KeygenOutcome {
         private: project.display(&private),
         public: project.display(&public),
