@@ -1616,7 +1616,7 @@ fn a_tls_inspecting_proxy_is_trusted_through_ca_file_or_ssl_cert_file() {
         std::fs::write(
             dir.path().join("casguard.toml"),
             format!(
-                "[tenant]\nurl = \"{}\"\nmax_requests_per_minute = 0\nmax_attempts = 1\n{extra}",
+                "[tenant]\nurl = \"{}\"\nmax_requests_per_minute = 0\nretry_base_delay_ms = 5\n{extra}",
                 server.url
             ),
         )
@@ -1629,6 +1629,7 @@ fn a_tls_inspecting_proxy_is_trusted_through_ca_file_or_ssl_cert_file() {
     write_config("");
     let refused = run(dir.path(), &["fetch", "--out", "s.json"], &token);
     assert_eq!(refused.code, Some(2), "{}", refused.stderr);
+    assert_eq!(server.connections(), 1, "not retried: {}", refused.stderr);
     assert!(
         refused.stderr.contains("certificate is not trusted"),
         "{}",
@@ -1636,6 +1637,22 @@ fn a_tls_inspecting_proxy_is_trusted_through_ca_file_or_ssl_cert_file() {
     );
     assert!(refused.stderr.contains("`ca_file`"), "{}", refused.stderr);
     assert!(!dir.path().join("s.json").exists());
+
+    // The Entra sign-in meets the same proxy: one try, and the same advice
+    // (a certificate problem is not retried, there as for the tenant).
+    let before = server.connections();
+    write_config(&format!(
+        "auth = \"entra-secret\"\ntenant_id = \"contoso.onmicrosoft.com\"\nclient_id = \"app\"\nauthority_host = \"{}\"\n",
+        server.url
+    ));
+    let sign_in = run(
+        dir.path(),
+        &["fetch", "--out", "s.json"],
+        &[("CASGUARD_CLIENT_SECRET", "proxy-test-secret-0123456789")],
+    );
+    assert_eq!(sign_in.code, Some(2), "{}", sign_in.stderr);
+    assert!(sign_in.stderr.contains("`ca_file`"), "{}", sign_in.stderr);
+    assert_eq!(server.connections() - before, 1, "{}", sign_in.stderr);
 
     // `ca_file` (relative to casguard.toml) trusts it.
     std::fs::copy(&ca, dir.path().join("proxy-ca.pem")).unwrap();

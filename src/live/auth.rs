@@ -293,6 +293,17 @@ impl Entra {
         }
     }
 
+    /// A sign-in request that got no answer: retried as transient, unless
+    /// another try cannot help (an untrusted certificate, a host that does
+    /// not resolve), which fails at once with the transport's own advice:
+    /// the same judgement `Http` makes of the tenant's requests.
+    fn unanswered(&self, detail: String, error: &ureq::Error, url: &str, help: &str) -> LiveError {
+        match super::http::permanent_failure(error, url.starts_with("https://")) {
+            Some(advice) => self.fail(detail, advice),
+            None => self.fail_transient(detail, help),
+        }
+    }
+
     fn assertion(
         &self,
         http: &super::http::Clients,
@@ -337,7 +348,13 @@ impl Entra {
                         format!("bearer {}", request_token.expose()),
                     )
                     .call()
-                    .map_err(|e| failed(describe_transport_error(&e), true))?;
+                    .map_err(|e| {
+                        let detail = format!(
+                            "the GitHub OIDC token request failed: {}",
+                            redactor.scrub(&describe_transport_error(&e))
+                        );
+                        self.unanswered(detail, &e, &url, help)
+                    })?;
                 let status = response.status().as_u16();
                 let body = response
                     .body_mut()
@@ -398,10 +415,8 @@ impl Entra {
             .header("Accept", "application/json")
             .send_form(form)
             .map_err(|e| {
-                transient(format!(
-                    "cannot reach {url}: {}",
-                    describe_transport_error(&e)
-                ))
+                let detail = format!("cannot reach {url}: {}", describe_transport_error(&e));
+                self.unanswered(redactor.scrub(&detail), &e, url, help)
             })?;
         let status = response.status().as_u16();
         let body = response

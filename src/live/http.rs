@@ -538,7 +538,7 @@ fn gave_up(
 /// not resolve, nothing listens on the port, the port does not speak TLS
 /// (an `https://` URL to a plain-HTTP port), or the certificate is not
 /// trusted. `None` for failures worth another try.
-fn permanent_failure(error: &ureq::Error, https: bool) -> Option<&'static str> {
+pub(super) fn permanent_failure(error: &ureq::Error, https: bool) -> Option<&'static str> {
     use std::io::ErrorKind;
     let io_kind = match error {
         ureq::Error::Io(inner) => Some(inner.kind()),
