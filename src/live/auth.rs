@@ -293,14 +293,15 @@ impl Entra {
         }
     }
 
-    /// A sign-in request that got no answer: retried as transient, unless
-    /// another try cannot help (an untrusted certificate, a host that does
-    /// not resolve), which fails at once with the transport's own advice:
-    /// the same judgement `Http` makes of the tenant's requests.
+    /// A sign-in request that got no answer: retried as transient (Entra
+    /// may be out of reach for a moment), except for a certificate that is
+    /// not trusted, which no retry changes: that fails at once with the
+    /// advice the tenant's requests give (`ca_file`).
     fn unanswered(&self, detail: String, error: &ureq::Error, url: &str, help: &str) -> LiveError {
-        match super::http::permanent_failure(error, url.starts_with("https://")) {
-            Some(advice) => self.fail(detail, advice),
-            None => self.fail_transient(detail, help),
+        use super::http::{permanent_failure, Permanent};
+        match permanent_failure(error, url.starts_with("https://")) {
+            Some(Permanent::Untrusted) => self.fail(detail, Permanent::Untrusted.advice()),
+            _ => self.fail_transient(detail, help),
         }
     }
 

@@ -333,10 +333,10 @@ impl Http {
         };
         let detail = self.redactor.scrub(&describe_transport_error(&error));
         match permanent_failure(&error, request.url.starts_with("https://")) {
-            Some(help) => Err(LiveError::Connect {
+            Some(permanent) => Err(LiveError::Connect {
                 what: request.what.to_string(),
                 detail,
-                help: help.into(),
+                help: permanent.advice().into(),
             }),
             None => Ok(Attempt::Retry {
                 reason: detail,
@@ -534,11 +534,34 @@ fn gave_up(
     }
 }
 
-/// Errors no retry can fix, with what to do about each: the host name does
-/// not resolve, nothing listens on the port, the port does not speak TLS
-/// (an `https://` URL to a plain-HTTP port), or the certificate is not
-/// trusted. `None` for failures worth another try.
-pub(super) fn permanent_failure(error: &ureq::Error, https: bool) -> Option<&'static str> {
+/// Transport failures no retry of a tenant request can fix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Permanent {
+    /// Nothing listens on the port.
+    Refused,
+    /// An `https://` URL to a port that does not speak TLS.
+    NotTls,
+    /// The host name does not resolve.
+    NoSuchHost,
+    /// The server's certificate is not trusted.
+    Untrusted,
+}
+
+impl Permanent {
+    /// What to do about it.
+    pub(super) fn advice(self) -> &'static str {
+        match self {
+            Permanent::Refused => "nothing listens on that port: check the host and port of the tenant URL (the portal answers on https://, port 443); this is not retried",
+            Permanent::NotTls => "the server did not answer with TLS (it answered in plain text, or hung up during the handshake): the URL says https:// but that port speaks plain HTTP or another protocol; check the scheme and the port of the tenant URL; this is not retried",
+            Permanent::NoSuchHost => "the host name does not resolve: check the tenant URL for a typo (Settings > Cloud Apps > System > About shows it); this is not retried",
+            Permanent::Untrusted => "the server's certificate is not trusted: check the tenant URL and, behind a TLS-inspecting proxy, name the proxy's root certificate (PEM) in `ca_file` under [tenant] or in SSL_CERT_FILE; this is not retried",
+        }
+    }
+}
+
+/// Which `Permanent` failure `error` is; `None` for failures worth another
+/// try.
+pub(super) fn permanent_failure(error: &ureq::Error, https: bool) -> Option<Permanent> {
     use std::io::ErrorKind;
     let io_kind = match error {
         ureq::Error::Io(inner) => Some(inner.kind()),
@@ -563,7 +586,7 @@ pub(super) fn permanent_failure(error: &ureq::Error, https: bool) -> Option<&'st
     if io_kind == Some(ErrorKind::ConnectionRefused)
         || any(&["connection refused", "os error 111", "os error 10061"])
     {
-        Some("nothing listens on that port: check the host and port of the tenant URL (the portal answers on https://, port 443); this is not retried")
+        Some(Permanent::Refused)
     } else if handshake_eof
         || any(&[
             "invalidcontenttype",
@@ -574,7 +597,7 @@ pub(super) fn permanent_failure(error: &ureq::Error, https: bool) -> Option<&'st
             "tls handshake eof",
         ])
     {
-        Some("the server did not answer with TLS (it answered in plain text, or hung up during the handshake): the URL says https:// but that port speaks plain HTTP or another protocol; check the scheme and the port of the tenant URL; this is not retried")
+        Some(Permanent::NotTls)
     } else if matches!(error, ureq::Error::HostNotFound)
         || any(&[
             "dns error",
@@ -582,9 +605,9 @@ pub(super) fn permanent_failure(error: &ureq::Error, https: bool) -> Option<&'st
             "name or service not known",
         ])
     {
-        Some("the host name does not resolve: check the tenant URL for a typo (Settings > Cloud Apps > System > About shows it); this is not retried")
+        Some(Permanent::NoSuchHost)
     } else if any(&["invalid peer certificate", "certificate"]) {
-        Some("the server's certificate is not trusted: check the tenant URL and, behind a TLS-inspecting proxy, name the proxy's root certificate (PEM) in `ca_file` under [tenant] or in SSL_CERT_FILE; this is not retried")
+        Some(Permanent::Untrusted)
     } else {
         None
     }
