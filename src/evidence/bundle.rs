@@ -35,7 +35,6 @@ pub const ARCHIVE_FOLDER: &str = "evidence";
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
     pub sha256: String,
-    pub size: u64,
     /// The whole content, for the manifest, SHA256SUMS and the signature.
     pub content: Option<Vec<u8>>,
 }
@@ -57,7 +56,6 @@ impl Bundle {
             .map(|(name, bytes)| {
                 let entry = Entry {
                     sha256: super::sha256_hex(bytes),
-                    size: bytes.len() as u64,
                     content: is_control(name).then(|| bytes.clone()),
                 };
                 (name.clone(), entry)
@@ -74,7 +72,7 @@ impl Bundle {
     }
 }
 
-fn is_control(name: &str) -> bool {
+pub(super) fn is_control(name: &str) -> bool {
     [MANIFEST, SUMS, SIGNATURE].contains(&name)
 }
 
@@ -185,7 +183,6 @@ fn digest(reader: &mut dyn Read, keep: bool, limit: u64) -> std::io::Result<Opti
     }
     Ok(Some(Entry {
         sha256: hex::encode(hasher.finalize()),
-        size,
         content: keep.then_some(kept),
     }))
 }

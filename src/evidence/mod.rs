@@ -165,6 +165,11 @@ pub fn build(inputs: &Inputs<'_>) -> Result<BTreeMap<String, Vec<u8>>, EvidenceE
     for (name, bytes) in &inputs.extra {
         files.insert(name.clone(), bytes.clone());
     }
+    // Each file is hashed once, for the manifest and SHA256SUMS alike.
+    let mut hashes: BTreeMap<String, String> = files
+        .iter()
+        .map(|(name, bytes)| (name.clone(), sha256_hex(bytes)))
+        .collect();
     let manifest = Manifest {
         format_version: FORMAT_VERSION,
         casguard_version: env!("CARGO_PKG_VERSION").into(),
@@ -183,10 +188,7 @@ pub fn build(inputs: &Inputs<'_>) -> Result<BTreeMap<String, Vec<u8>>, EvidenceE
             file: SIGNATURE.into(),
             key_fingerprint,
         }),
-        files: files
-            .iter()
-            .map(|(name, bytes)| (name.clone(), sha256_hex(bytes)))
-            .collect(),
+        files: hashes.clone(),
     };
     let manifest = pretty(&serde_json::to_value(&manifest).expect("the manifest serializes"));
     if let Some(key) = inputs.signing_key {
@@ -194,9 +196,14 @@ pub fn build(inputs: &Inputs<'_>) -> Result<BTreeMap<String, Vec<u8>>, EvidenceE
         files.insert(SIGNATURE.into(), signature.into_bytes());
     }
     files.insert(MANIFEST.into(), manifest);
-    let sums: String = files
+    for control in [SIGNATURE, MANIFEST] {
+        if let Some(bytes) = files.get(control) {
+            hashes.insert(control.into(), sha256_hex(bytes));
+        }
+    }
+    let sums: String = hashes
         .iter()
-        .map(|(name, bytes)| format!("{}  {name}\n", sha256_hex(bytes)))
+        .map(|(name, hash)| format!("{hash}  {name}\n"))
         .collect();
     files.insert(SUMS.into(), sums.into_bytes());
     Ok(files)

@@ -91,7 +91,7 @@ fn listed_files(bundle: &Bundle, manifest: &Manifest, problems: &mut Vec<String>
     }
     for (name, hash) in &manifest.files {
         let shown = crate::textutil::clip(name, 120);
-        if [MANIFEST, SUMS, SIGNATURE].contains(&name.as_str()) {
+        if super::bundle::is_control(name) {
             problems.push(format!(
                 "{shown}: listed in {MANIFEST}, which cannot list it"
             ));

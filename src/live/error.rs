@@ -110,9 +110,6 @@ pub enum LiveError {
         help: String,
     },
 
-    #[error("cannot set up the HTTP client: {0}")]
-    Client(String),
-
     #[error("cannot read snapshot `{path}`: {detail}")]
     #[diagnostic(code(casguard::live::snapshot), help("{help}"))]
     ReadSnapshot {
