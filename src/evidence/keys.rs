@@ -106,8 +106,11 @@ pub fn parse_public_key(text: &str) -> Result<PublicKey, String> {
         .map(str::trim)
         .find(|l| !l.is_empty() && !l.starts_with('#'))
         .ok_or("the file is empty")?;
-    if let Some(at) = line.find("ssh-") {
-        let key = PublicKey::from_openssh(&line[at..])
+    // The key starts at the field before its base64 ("AAAA…"): an
+    // allowed-signers principal may begin with "ssh-" too.
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    if let Some(at) = fields.windows(2).position(|w| w[1].starts_with("AAAA")) {
+        let key = PublicKey::from_openssh(&fields[at..].join(" "))
             .map_err(|e| format!("not a readable OpenSSH public key ({e})"))?;
         if key.algorithm() != ssh_key::Algorithm::Ed25519 {
             return Err(format!(
@@ -191,6 +194,12 @@ mod tests {
         assert_eq!(hex_key.fingerprint(), key.fingerprint());
         let hex_public = parse_public_key(&hex::encode(public.key_data().ed25519().unwrap().0));
         assert_eq!(fingerprint(&hex_public.unwrap()), key.fingerprint());
+        // An allowed-signers line, whatever its principal looks like.
+        let line = public.to_openssh().unwrap();
+        for principal in ["auditor@contoso.com", "ssh-bot@contoso.com"] {
+            let signer = parse_public_key(&format!("{principal} {line}")).unwrap();
+            assert_eq!(fingerprint(&signer), key.fingerprint(), "{principal}");
+        }
     }
 
     #[test]
