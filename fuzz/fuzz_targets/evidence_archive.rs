@@ -6,6 +6,6 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let path = dir.path().join("bundle.tar.gz");
     std::fs::write(&path, data).expect("written");
     if let Ok(bundle) = casguard::evidence::read(&path) {
-        let _ = casguard::evidence::verify(&bundle, None, false);
+        let _ = casguard::evidence::verify(&bundle, None);
     }
 });

@@ -24,6 +24,6 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         let _ = std::fs::write(bundle.join(name), content);
     }
     if let Ok(read) = casguard::evidence::read(&bundle) {
-        let _ = casguard::evidence::verify(&read, None, false);
+        let _ = casguard::evidence::verify(&read, None);
     }
 });

@@ -278,14 +278,13 @@ pub fn verify(
     project: &Project,
     path: &Path,
     public_key: Option<&Path>,
-    require_signature: bool,
 ) -> Result<VerifyOutcome, Error> {
     let key = public_key
         .map(|k| evidence::read_public_key(&project.env.resolve(k)))
         .transpose()?;
     let path = project.env.resolve(path);
     let bundle = evidence::read(&path)?;
-    let verification = evidence::verify(&bundle, key.as_ref(), require_signature);
+    let verification = evidence::verify(&bundle, key.as_ref());
     Ok(VerifyOutcome {
         bundle: project.display(&path),
         files: bundle.files.len(),

@@ -337,13 +337,10 @@ pub enum EvidenceAction {
     Verify {
         /// The bundle folder or .tar.gz archive
         path: PathBuf,
-        /// Ed25519 public key (PREFIX.pub from `evidence keygen`, or any `ssh-ed25519 …` key)
-        /// to check manifest.json.sig with
+        /// Ed25519 public key (PREFIX.pub from `evidence keygen`, or any `ssh-ed25519 …` key):
+        /// the bundle must then be signed, and manifest.json.sig valid for this key
         #[arg(long, value_name = "FILE")]
         public_key: Option<PathBuf>,
-        /// Fail unless the bundle is signed and the signature is valid for --public-key
-        #[arg(long, requires = "public_key")]
-        require_signature: bool,
     },
     /// Make an Ed25519 key pair in OpenSSH's formats: PREFIX.key (private, keep it secret)
     /// and PREFIX.pub

@@ -319,17 +319,8 @@ impl Runner {
         observe: &mut dyn FnMut(crate::live::Event),
     ) -> Result<i32, Trouble> {
         match args.action {
-            Some(EvidenceAction::Verify {
-                path,
-                public_key,
-                require_signature,
-            }) => {
-                let outcome = app::evidence::verify(
-                    project,
-                    &path,
-                    public_key.as_deref(),
-                    require_signature,
-                )?;
+            Some(EvidenceAction::Verify { path, public_key }) => {
+                let outcome = app::evidence::verify(project, &path, public_key.as_deref())?;
                 print(&text::verify(&outcome))?;
                 Ok(if outcome.problems.is_empty() {
                     EXIT_OK

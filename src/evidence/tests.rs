@@ -37,7 +37,7 @@ fn inputs(key: Option<&SigningKey>) -> Inputs<'_> {
 }
 
 fn check(files: &BTreeMap<String, Vec<u8>>) -> Vec<String> {
-    verify(&Bundle::from_files(files), None, false).problems
+    verify(&Bundle::from_files(files), None).problems
 }
 
 /// The SHA256SUMS line of every file, as `build` writes it.
@@ -55,7 +55,7 @@ fn verify_names_every_problem() {
     let signer = key(7);
     let files = build(&inputs(Some(&signer))).unwrap();
     let public = signer.public();
-    let intact = verify(&Bundle::from_files(&files), Some(&public), true);
+    let intact = verify(&Bundle::from_files(&files), Some(&public));
     assert!(intact.problems.is_empty(), "{:?}", intact.problems);
     assert!(matches!(intact.signature, SignatureCheck::Valid { .. }));
     let mut altered = files.clone();
@@ -72,7 +72,7 @@ fn verify_names_every_problem() {
         ]
     );
     let other = key(8).public();
-    let wrong = verify(&Bundle::from_files(&files), Some(&other), false);
+    let wrong = verify(&Bundle::from_files(&files), Some(&other));
     assert!(wrong.problems[0].contains("made by the key"), "{wrong:?}");
 }
 
@@ -81,7 +81,7 @@ fn a_signed_bundle_without_its_signature_fails_and_unchecked_is_said() {
     let signer = key(7);
     let mut files = build(&inputs(Some(&signer))).unwrap();
     let bundle = Bundle::from_files(&files);
-    let unchecked = verify(&bundle, None, false);
+    let unchecked = verify(&bundle, None);
     assert!(unchecked.problems.is_empty());
     assert_eq!(
         unchecked.signature,
@@ -105,10 +105,10 @@ fn a_signed_bundle_without_its_signature_fails_and_unchecked_is_said() {
 fn unsigned_bundles_pass_only_when_no_signature_is_required() {
     let files = build(&inputs(None)).unwrap();
     let bundle = Bundle::from_files(&files);
-    let plain = verify(&bundle, None, false);
+    let plain = verify(&bundle, None);
     assert!(plain.problems.is_empty());
     assert_eq!(plain.signature, SignatureCheck::Unsigned);
-    let required = verify(&bundle, Some(&key(7).public()), true);
+    let required = verify(&bundle, Some(&key(7).public()));
     assert_eq!(
         required.problems,
         ["manifest.json: the bundle is not signed, but a signature was required"]
@@ -225,7 +225,7 @@ fn archived(files: &BTreeMap<String, Vec<u8>>) -> Vec<(String, Vec<u8>)> {
 
 fn read_problems(path: &Path) -> Vec<String> {
     let bundle = read(path).unwrap();
-    verify(&bundle, None, false).problems
+    verify(&bundle, None).problems
 }
 
 #[test]

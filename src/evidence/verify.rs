@@ -20,13 +20,9 @@ pub struct Verification {
     pub signature: SignatureCheck,
 }
 
-/// Checks `bundle`; with `public_key`, also its signature. With
-/// `require_signature`, an unsigned bundle fails.
-pub fn verify(
-    bundle: &Bundle,
-    public_key: Option<&PublicKey>,
-    require_signature: bool,
-) -> Verification {
+/// Checks `bundle`; with `public_key`, also its signature, which must then
+/// be there: an unsigned bundle fails.
+pub fn verify(bundle: &Bundle, public_key: Option<&PublicKey>) -> Verification {
     let mut problems = bundle.problems.clone();
     let manifest = match manifest(bundle) {
         Ok(manifest) => manifest,
@@ -37,13 +33,7 @@ pub fn verify(
     };
     listed_files(bundle, &manifest, &mut problems);
     sums(bundle, &mut problems);
-    let signature = signature(
-        bundle,
-        &manifest,
-        public_key,
-        require_signature,
-        &mut problems,
-    );
+    let signature = signature(bundle, &manifest, public_key, &mut problems);
     finish(problems, signature)
 }
 
@@ -187,11 +177,10 @@ fn signature(
     bundle: &Bundle,
     manifest: &Manifest,
     public_key: Option<&PublicKey>,
-    require_signature: bool,
     problems: &mut Vec<String>,
 ) -> SignatureCheck {
     let Some(info) = &manifest.signature else {
-        if public_key.is_some() || require_signature {
+        if public_key.is_some() {
             problems.push(format!(
                 "{MANIFEST}: the bundle is not signed, but a signature was required"
             ));
